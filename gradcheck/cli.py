@@ -1,0 +1,162 @@
+"""The command line: parse → load → override → compute → render → exit code. No math here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import click
+import numpy as np
+from rich.console import Console
+
+from gradcheck import check, config, report
+from gradcheck.errors import ExitCode, GradcheckError
+from gradcheck.files import write_atomically
+from gradcheck.numerics import Method
+
+EXAMPLES = """
+\b
+Examples:
+  gradcheck run                         the built-in default problem
+  gradcheck run configs/hello.toml      a character-level problem
+  gradcheck run cfg.yaml --method forward --eps 1e-6
+  gradcheck run cfg.toml --params W,U --sample 50 --seed 3
+  gradcheck export cfg.toml -o grads.npz
+
+\b
+Exit codes: 0 every gradient within tolerance, 1 a mismatch (or NaN/inf), 2 bad input.
+"""
+
+
+class GradcheckGroup(click.Group):
+    """A click group whose every error is one line on stderr with exit 2 (130 on Ctrl-C)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except GradcheckError as error:
+            _fail(str(error), ExitCode.USAGE)
+        except click.ClickException as error:
+            ctx = getattr(error, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            _fail(f"{where}{error.format_message()}".replace("\n", " "), ExitCode.USAGE)
+        except click.Abort:
+            _fail("interrupted", ExitCode.INTERRUPTED)
+        sys.exit(int(code or 0))
+
+
+def _fail(message: str, code: ExitCode) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+class StepType(click.ParamType):
+    """--eps: "auto" or a number (its range is checked with the config's own rule)."""
+
+    name = "auto|NUMBER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | float:
+        if value == "auto":
+            return "auto"
+        try:
+            return float(value)
+        except ValueError:
+            self.fail(f'must be "auto" or a number > 0, got {value!r}', param, ctx)
+
+
+class SampleType(click.ParamType):
+    """--sample: "all" or a whole number of entries per parameter."""
+
+    name = "all|N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | int:
+        if value == "all":
+            return "all"
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f'must be "all" or an integer ≥ 1, got {value!r}', param, ctx)
+
+
+class ParamList(click.ParamType):
+    """--params: comma-separated parameter names, e.g. W,U."""
+
+    name = "NAMES"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list[str]:
+        names = [part.strip() for part in str(value).split(",") if part.strip()]
+        unknown = [n for n in names if n not in config.PARAM_NAMES]
+        if unknown or not names:
+            self.fail(f"{unknown[0] if unknown else value!r} is not a parameter; choose from {', '.join(config.PARAM_NAMES)}",
+                      param, ctx)
+        return names
+
+
+OVERRIDES = {"method": "check.method", "eps": "check.eps", "sample": "check.sample", "seed": "data.seed",
+             "params": "check.params", "rtol": "check.rtol", "atol": "check.atol"}
+
+
+def _load(path: Path | None, options: dict[str, Any]) -> tuple[config.Config, str]:
+    """The config at `path` (or the built-in default) with the command-line overrides applied."""
+    cfg = config.load(path) if path is not None else config.Config()
+    given = {OVERRIDES[k]: v for k, v in options.items() if v is not None}
+    labels = {OVERRIDES[k]: f"--{k}" for k in OVERRIDES}
+    return config.with_overrides(cfg, given, labels) if given else cfg, str(path) if path else "built-in default"
+
+
+def _console() -> Console:
+    """stdout console: colour on a terminal only (rich honours NO_COLOR); wide when piped."""
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
+CONFIG_ARG = click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
+
+
+@click.group(cls=GradcheckGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+@click.version_option(package_name="gradcheck")
+def cli() -> None:
+    """Prove by finite differences that the BPTT gradients of a tanh RNN
+    (Goodfellow et al., Deep Learning, eq. 10.8–10.28) are right, or show where they are wrong."""
+
+
+@cli.command(epilog=EXAMPLES)
+@CONFIG_ARG
+@click.option("--method", type=click.Choice([m.value for m in Method]), help="finite-difference rule")
+@click.option("--eps", type=StepType(), help='step: "auto" (scaled per entry) or a number')
+@click.option("--sample", type=SampleType(), help='"all" entries or N random entries per parameter')
+@click.option("--seed", type=int, help="seed of parameters, data and sampled entries (data.seed)")
+@click.option("--params", type=ParamList(), help="parameters to check, e.g. W,U")
+@click.option("--rtol", type=float, help="relative tolerance")
+@click.option("--atol", type=float, help="absolute tolerance")
+def run(config_path: Path | None, **options: Any) -> ExitCode:
+    """Check every parameter's analytic gradient against finite differences; print the table.
+
+    CONFIG is a .toml or .yaml file; without it the built-in default runs."""
+    cfg, source = _load(config_path, options)
+    result = check.run(cfg)
+    _console().print(report.run_report(result, source))
+    return ExitCode.OK if result.passed else ExitCode.MISMATCH
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="the .npz file")
+def export(config_path: Path | None, output: Path) -> ExitCode:
+    """Write the problem and its analytic gradients (loss, grad_*, h, y_hat, grad_o, grad_h) to an .npz file."""
+    cfg, _ = _load(config_path, {})
+    arrays = check.export_arrays(cfg)
+
+    def write(handle: IO[bytes]) -> None:
+        np.savez(handle, **arrays)
+
+    write_atomically(output, write)
+    click.echo(f"wrote {len(arrays)} arrays to {output}")
+    return ExitCode.OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="gradcheck")

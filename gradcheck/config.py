@@ -1,0 +1,293 @@
+"""The config schema (DESIGN.md §3), TOML/YAML loading and errors located by file and key."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
+
+from gradcheck.errors import ConfigError
+from gradcheck.numerics import Method
+
+PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
+ParamName = Literal["U", "W", "V", "b", "c", "h0"]
+CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
+
+
+class H0Mode(str, Enum):
+    """How h(0) is set: zeros, drawn at random, or a learned (and checked) parameter."""
+
+    ZEROS = "zeros"
+    RANDOM = "random"
+    LEARNED = "learned"
+
+
+class Inputs(str, Enum):
+    """What x(t) is: a one-hot token or a dense gaussian vector."""
+
+    ONE_HOT = "one-hot"
+    GAUSSIAN = "gaussian"
+
+
+def _either(word: str, rule: str) -> WrapValidator:
+    """Accept the literal `word` or a number obeying `rule`, with one message for both."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError(
+                "either", "must be {expected}, got {got}", {"expected": f'"{word}" or {rule}', "got": _show(value)}
+            ) from None
+
+    return WrapValidator(validate)
+
+
+Step = Annotated[Literal["auto"] | Annotated[float, Field(gt=0)], _either("auto", "a number > 0")]
+Sample = Annotated[Literal["all"] | Annotated[int, Field(ge=1)], _either("all", "an integer ≥ 1")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class ModelConfig(_Section):
+    """[model]: sizes and initialisation of the network of Fig. 10.3."""
+
+    input_size: int = Field(8, ge=1, description="I: input size (vocabulary size for one-hot inputs)")
+    hidden_size: int = Field(16, ge=1, description="H: hidden size")
+    output_size: int = Field(8, ge=1, description="O: number of classes")
+    init_std: float = Field(0.5, gt=0, description="parameters ~ N(0, init_std²)")
+    h0: H0Mode = Field(H0Mode.ZEROS, strict=False, description="h(0): zeros, random, or learned (checked)")
+
+
+class DataConfig(_Section):
+    """[data]: the sequence x(1..τ), y(1..τ)."""
+
+    length: int = Field(10, ge=1, description="τ: sequence length (derived from text/tokens/targets if given)")
+    inputs: Inputs = Field(Inputs.ONE_HOT, strict=False, description="one-hot tokens or gaussian vectors")
+    seed: int = Field(0, ge=0, description="seed of every random draw: parameters, data, sampled entries")
+    text: str | None = Field(None, min_length=2, description="character-level: x = text[:-1], y = text[1:]")
+    tokens: list[Annotated[int, Field(ge=0)]] | None = Field(None, min_length=1, description="explicit x tokens")
+    targets: list[Annotated[int, Field(ge=0)]] | None = Field(None, min_length=1, description="explicit y classes")
+
+
+class CheckConfig(_Section):
+    """[check]: how the gradients are estimated and compared."""
+
+    method: Method = Field(Method.CENTRAL, strict=False, description="finite-difference method")
+    eps: Step = Field("auto", description='step: "auto" scales with each entry, or a number')
+    params: list[ParamName] | None = Field(None, min_length=1, description="parameters to check (default: all)")
+    sample: Sample = Field("all", description='"all" entries, or N random entries per parameter')
+    rtol: float = Field(1e-5, ge=0, description="relative tolerance")
+    atol: float = Field(1e-8, ge=0, description="absolute tolerance")
+
+
+class Config(_Section):
+    """A whole problem: the model, its data and how to check it."""
+
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    check: CheckConfig = CheckConfig()
+
+    @property
+    def vocabulary(self) -> str | None:
+        """The characters of data.text, sorted: index i is token i."""
+        return "".join(sorted(set(self.data.text))) if self.data.text is not None else None
+
+    @property
+    def sizes(self) -> tuple[int, int, int, int]:
+        """(I, H, O, τ) after data.text, data.tokens and data.targets are taken into account."""
+        m, d = self.model, self.data
+        if self.vocabulary is not None:
+            n = len(self.vocabulary)
+            return n, m.hidden_size, n, len(d.text or "") - 1
+        sequence = d.tokens or d.targets
+        return m.input_size, m.hidden_size, m.output_size, len(sequence) if sequence else d.length
+
+    @property
+    def checked_params(self) -> tuple[str, ...]:
+        """Parameter names to check, in the fixed order U, W, V, b, c, h0."""
+        learned = self.model.h0 is H0Mode.LEARNED
+        wanted = set(self.check.params) if self.check.params else {p for p in PARAM_NAMES if p != "h0" or learned}
+        return tuple(p for p in PARAM_NAMES if p in wanted)
+
+
+def validate(raw: Any, path: Path | str | None = None) -> Config:
+    """Validate raw mapping data into a Config, raising ConfigError with file and key on failure."""
+    if not isinstance(raw, dict):
+        raise ConfigError(path, None, "must be a mapping with sections model, data, check")
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as error:
+        key, reason = _explain(error)
+        raise ConfigError(path, key, reason) from None
+    _check_consistency(config, path)
+    return config
+
+
+def load(path: Path) -> Config:
+    """Read and validate a TOML or YAML config file."""
+    return validate(_parse(path, _read_text(path)), path)
+
+
+def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str]) -> Config:
+    """Re-validate `config` with dotted-key overrides; errors name the option in `labels`."""
+    raw = config.model_dump(mode="json", exclude_unset=True)
+    for key, value in overrides.items():
+        section, name = key.split(".")
+        raw.setdefault(section, {})[name] = value
+    try:
+        return validate(raw)
+    except ConfigError as error:
+        label = labels.get(error.key or "", error.key)
+        raise ConfigError(None, f"{label} ({error.key})" if label != error.key else label, error.reason) from None
+
+
+def _check_consistency(config: Config, path: Path | str | None) -> None:
+    """Cross-key rules that a single field cannot express."""
+    m, d = config.model, config.data
+    I, _, O, tau = config.sizes
+    if d.text is not None:
+        for key in ("tokens", "targets"):
+            if getattr(d, key) is not None:
+                raise ConfigError(path, f"data.{key}", "cannot be combined with data.text")
+        for key in ("input_size", "output_size"):
+            if key in m.model_fields_set and getattr(m, key) != I:
+                raise ConfigError(path, f"model.{key}", f"is {getattr(m, key)} but data.text has {I} distinct characters")
+    if d.inputs is Inputs.GAUSSIAN and (d.text is not None or d.tokens is not None):
+        raise ConfigError(path, "data.inputs", '"gaussian" cannot be combined with data.text or data.tokens')
+    if d.tokens is not None and d.targets is not None and len(d.tokens) != len(d.targets):
+        raise ConfigError(path, "data.targets", f"has {len(d.targets)} entries but data.tokens has {len(d.tokens)}")
+    for key, seq, bound, size in (("tokens", d.tokens, I, "model.input_size"), ("targets", d.targets, O, "model.output_size")):
+        bad = [v for v in seq or [] if v >= bound]
+        if bad:
+            raise ConfigError(path, f"data.{key}", f"{bad[0]} is out of range: must be < {size} = {bound}")
+    if "length" in d.model_fields_set and d.length != tau:
+        raise ConfigError(path, "data.length", f"is {d.length} but the given sequence has length {tau}")
+    if "h0" in (config.check.params or []) and m.h0 is not H0Mode.LEARNED:
+        raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
+
+
+def _read_text(path: Path) -> str:
+    if path.suffix.lower() not in CONFIG_SUFFIXES:
+        raise ConfigError(path, None, f"unknown config format {path.suffix!r}: use .toml, .yaml or .yml")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(path, None, "is a directory, not a config file") from None
+    except OSError as error:
+        raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(path, None, f"not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start})") from None
+    if not text.strip():
+        raise ConfigError(path, None, "file is empty")
+    if "\x00" in text:
+        raise ConfigError(path, None, "binary file, not a config")
+    return text
+
+
+def _parse(path: Path, text: str) -> Any:
+    if path.suffix.lower() == ".toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            message = str(error)
+            at = re.search(r"\s*\(at line (\d+), column (\d+)\)", message)
+            where = f"line {at[1]}, column {at[2]}: " if at else ""
+            raise ConfigError(path, None, f"{where}invalid TOML: {message[: at.start()] if at else message}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as error:
+        if "python/" in str(error.problem):
+            raise ConfigError(path, None, f"{_mark(error)}YAML tags that build Python objects are refused (safe_load only)") from None
+        raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem}") from None
+    except yaml.MarkedYAMLError as error:
+        raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(path, None, f"invalid YAML: {error}") from None
+
+
+def _mark(error: yaml.MarkedYAMLError) -> str:
+    mark = error.problem_mark or error.context_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+
+
+_RULES = {
+    "greater_than_equal": "must be ≥ {ge}",
+    "greater_than": "must be > {gt}",
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "bool_type": "must be true or false",
+    "model_type": "must be a table of keys",
+    "dict_type": "must be a table of keys",
+    "enum": "must be one of {expected}",
+    "literal_error": "must be one of {expected}",
+}
+
+
+def _explain(error: ValidationError) -> tuple[str, str]:
+    """The first pydantic error as (dotted key, one-line reason)."""
+    first = error.errors()[0]
+    loc = [part for part in first["loc"] if isinstance(part, int) or not part.startswith(("literal[", "function-"))]
+    key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    more = f" (and {error.error_count() - 1} more problem{'s' * (error.error_count() > 2)})" if error.error_count() > 1 else ""
+    if first["type"] == "extra_forbidden":
+        return key, f"unknown key{_suggest(loc)}{more}"
+    if first["type"] in ("too_short", "too_long"):
+        return key, f"{first['msg'][0].lower()}{first['msg'][1:]}{more}"
+    template = _RULES.get(first["type"])
+    if template is None:
+        reason = first["msg"][0].lower() + first["msg"][1:]
+    else:
+        reason = template.format(**first.get("ctx", {}))
+    return key, f"{reason}, got {_show(first['input'])}{more}"
+
+
+def _suggest(loc: list[str | int]) -> str:
+    """'; did you mean X?' for a misspelt key, from the fields of the section it is in."""
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; valid keys: {', '.join(model.model_fields)}"
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it (TOML/JSON spelling where possible)."""
+    if isinstance(value, float) and value != value:
+        return "nan"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

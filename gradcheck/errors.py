@@ -1,0 +1,33 @@
+"""Exit codes and the errors that become them."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """What the process tells its caller (DESIGN.md §2)."""
+
+    OK = 0
+    MISMATCH = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+class GradcheckError(Exception):
+    """A problem with what the user asked for: shown as one line, exit 2."""
+
+
+class ConfigError(GradcheckError):
+    """An invalid config value or file, located by file and dotted key."""
+
+    def __init__(self, path: Path | str | None, key: str | None, reason: str) -> None:
+        self.path = path
+        self.key = key
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = [str(part) for part in (self.path, self.key) if part]
+        return ": ".join([*where, self.reason])

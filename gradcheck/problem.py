@@ -1,0 +1,51 @@
+"""Build the network and its data from a Config: the same config always builds the same problem, bit for bit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradcheck.config import Config, Inputs
+from gradcheck.rnn import Array, Params, init_params
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Parameters and data of one check.
+
+    x: (τ, I) inputs, y: (τ,) int64 targets, tokens: (τ,) int64 input tokens (None for gaussian inputs),
+    sample_seed: the seed of the stream that picks sampled entries.
+    """
+
+    config: Config
+    params: Params
+    x: Array
+    y: NDArray[np.int64]
+    tokens: NDArray[np.int64] | None
+    sample_seed: np.random.SeedSequence
+
+
+def build(config: Config) -> Problem:
+    """Draw parameters and data from independent streams of data.seed."""
+    I, H, O, tau = config.sizes
+    param_seed, data_seed, sample_seed = np.random.SeedSequence(config.data.seed).spawn(3)
+    params = init_params(I, H, O, config.model.init_std, np.random.default_rng(param_seed), config.model.h0.value)
+    rng = np.random.default_rng(data_seed)
+    d = config.data
+    tokens: NDArray[np.int64] | None
+    if config.vocabulary is not None and d.text is not None:
+        codes = np.array([config.vocabulary.index(ch) for ch in d.text], dtype=np.int64)
+        tokens, y = codes[:-1], codes[1:]
+    else:
+        tokens = None if d.inputs is Inputs.GAUSSIAN else _ints(d.tokens, rng, I, tau)
+        y = _ints(d.targets, rng, O, tau)
+    x = np.eye(I)[tokens] if tokens is not None else rng.standard_normal((tau, I))
+    return Problem(config, params, x, y, tokens, sample_seed)
+
+
+def _ints(given: list[int] | None, rng: np.random.Generator, bound: int, n: int) -> NDArray[np.int64]:
+    """The explicit sequence, or n draws from 0..bound-1 (drawn either way, so the stream never shifts)."""
+    drawn = rng.integers(0, bound, size=n, dtype=np.int64)
+    return np.array(given, dtype=np.int64) if given is not None else drawn
