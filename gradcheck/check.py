@@ -84,7 +84,7 @@ def export_arrays(config: Config) -> dict[str, np.ndarray]:
     trace, grads = analytic(problem)
     learned = config.model.h0.value == "learned"
     arrays: dict[str, np.ndarray] = dict(problem.params)
-    arrays |= {"x": problem.x, "y": problem.y.astype(np.int64), "loss": np.float64(trace.loss)}
+    arrays |= {"x": problem.x, "y": problem.y.astype(np.int64), "loss": np.asarray(trace.loss)}
     arrays |= {f"grad_{name}": g for name, g in grads.params if name != "h0" or learned}
     arrays |= {"h": trace.h, "y_hat": trace.y_hat, "grad_o": grads.o, "grad_h": grads.h}
     return arrays

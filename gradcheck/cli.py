@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import click
 import numpy as np
@@ -32,8 +32,14 @@ Exit codes: 0 every gradient within tolerance, 1 a mismatch (or NaN/inf), 2 bad 
 class GradcheckGroup(click.Group):
     """A click group whose every error is one line on stderr with exit 2 (130 on Ctrl-C)."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except GradcheckError as error:
@@ -52,7 +58,7 @@ def _fail(message: str, code: ExitCode) -> None:
     sys.exit(code)
 
 
-class StepType(click.ParamType):
+class StepType(click.ParamType[str | float, str]):
     """--eps: "auto" or a number (its range is checked with the config's own rule)."""
 
     name = "auto|NUMBER"
@@ -66,7 +72,7 @@ class StepType(click.ParamType):
             self.fail(f'must be "auto" or a number > 0, got {value!r}', param, ctx)
 
 
-class SampleType(click.ParamType):
+class SampleType(click.ParamType[str | int, str]):
     """--sample: "all" or a whole number of entries per parameter."""
 
     name = "all|N"
@@ -80,7 +86,7 @@ class SampleType(click.ParamType):
             self.fail(f'must be "all" or an integer ≥ 1, got {value!r}', param, ctx)
 
 
-class ParamList(click.ParamType):
+class ParamList(click.ParamType[list[str], str]):
     """--params: comma-separated parameter names, e.g. W,U."""
 
     name = "NAMES"
@@ -89,13 +95,23 @@ class ParamList(click.ParamType):
         names = [part.strip() for part in str(value).split(",") if part.strip()]
         unknown = [n for n in names if n not in config.PARAM_NAMES]
         if unknown or not names:
-            self.fail(f"{unknown[0] if unknown else value!r} is not a parameter; choose from {', '.join(config.PARAM_NAMES)}",
-                      param, ctx)
+            self.fail(
+                f"{unknown[0] if unknown else value!r} is not a parameter; choose from {', '.join(config.PARAM_NAMES)}",
+                param,
+                ctx,
+            )
         return names
 
 
-OVERRIDES = {"method": "check.method", "eps": "check.eps", "sample": "check.sample", "seed": "data.seed",
-             "params": "check.params", "rtol": "check.rtol", "atol": "check.atol"}
+OVERRIDES = {
+    "method": "check.method",
+    "eps": "check.eps",
+    "sample": "check.sample",
+    "seed": "data.seed",
+    "params": "check.params",
+    "rtol": "check.rtol",
+    "atol": "check.atol",
+}
 
 
 def _load(path: Path | None, options: dict[str, Any]) -> tuple[config.Config, str]:
@@ -150,7 +166,7 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
     arrays = check.export_arrays(cfg)
 
     def write(handle: IO[bytes]) -> None:
-        np.savez(handle, **arrays)
+        np.savez(handle, allow_pickle=False, **cast(dict[str, Any], arrays))
 
     write_atomically(output, write)
     click.echo(f"wrote {len(arrays)} arrays to {output}")

@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 import tomllib
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,7 +30,7 @@ ParamName = Literal["U", "W", "V", "b", "c", "h0"]
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
 
 
-class H0Mode(str, Enum):
+class H0Mode(StrEnum):
     """How h(0) is set: zeros, drawn at random, or a learned (and checked) parameter."""
 
     ZEROS = "zeros"
@@ -38,7 +38,7 @@ class H0Mode(str, Enum):
     LEARNED = "learned"
 
 
-class Inputs(str, Enum):
+class Inputs(StrEnum):
     """What x(t) is: a one-hot token or a dense gaussian vector."""
 
     ONE_HOT = "one-hot"
@@ -186,8 +186,6 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
 
 
 def _read_text(path: Path) -> str:
-    if path.suffix.lower() not in CONFIG_SUFFIXES:
-        raise ConfigError(path, None, f"unknown config format {path.suffix!r}: use .toml, .yaml or .yml")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -196,6 +194,8 @@ def _read_text(path: Path) -> str:
         raise ConfigError(path, None, "is a directory, not a config file") from None
     except OSError as error:
         raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
+    if path.suffix.lower() not in CONFIG_SUFFIXES:
+        raise ConfigError(path, None, f"unknown config format {path.suffix!r}: use .toml, .yaml or .yml")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -215,12 +215,21 @@ def _parse(path: Path, text: str) -> Any:
             message = str(error)
             at = re.search(r"\s*\(at line (\d+), column (\d+)\)", message)
             where = f"line {at[1]}, column {at[2]}: " if at else ""
-            raise ConfigError(path, None, f"{where}invalid TOML: {message[: at.start()] if at else message}") from None
+            reason = message[: at.start()] if at else message
+            if reason.startswith(("Cannot overwrite", "Cannot declare")):
+                reason += " (a key or table given twice)"
+            raise ConfigError(path, None, f"{where}invalid TOML: {reason}") from None
     try:
         return yaml.safe_load(text)
     except yaml.constructor.ConstructorError as error:
         if "python/" in str(error.problem):
-            raise ConfigError(path, None, f"{_mark(error)}YAML tags that build Python objects are refused (safe_load only)") from None
+            raise ConfigError(
+                path, None, f"{_mark(error)}YAML tags that build Python objects are refused (safe_load only)"
+            ) from None
+        raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem}") from None
+    except yaml.composer.ComposerError as error:
+        if "single document" in str(error.context):
+            raise ConfigError(path, None, f"{_mark(error)}a config is one YAML document, found several") from None
         raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem}") from None
     except yaml.MarkedYAMLError as error:
         raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem or error.context}") from None
@@ -257,13 +266,12 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     more = f" (and {error.error_count() - 1} more problem{'s' * (error.error_count() > 2)})" if error.error_count() > 1 else ""
     if first["type"] == "extra_forbidden":
         return key, f"unknown key{_suggest(loc)}{more}"
+    if first["type"] == "either":
+        return key, f"{first['msg']}{more}"
     if first["type"] in ("too_short", "too_long"):
         return key, f"{first['msg'][0].lower()}{first['msg'][1:]}{more}"
     template = _RULES.get(first["type"])
-    if template is None:
-        reason = first["msg"][0].lower() + first["msg"][1:]
-    else:
-        reason = template.format(**first.get("ctx", {}))
+    reason = first["msg"][0].lower() + first["msg"][1:] if template is None else template.format(**first.get("ctx", {}))
     return key, f"{reason}, got {_show(first['input'])}{more}"
 
 

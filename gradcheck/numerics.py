@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +20,7 @@ EPS_MACH = float(np.finfo(np.float64).eps)
 DEFAULT_CHUNK = 2048
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     """A finite-difference rule."""
 
     CENTRAL = "central"
@@ -44,7 +44,8 @@ def auto_step(theta: Array, method: Method) -> Array:
     Central differences: ε_mach^(1/3)·max(1, |θ|) (error O(h²) + O(ε/h)); forward: ε_mach^(1/2)·max(1, |θ|).
     """
     power = {Method.CENTRAL: 1 / 3, Method.FORWARD: 1 / 2}[method]
-    return EPS_MACH**power * np.maximum(1.0, np.abs(theta))
+    step: Array = EPS_MACH**power * np.maximum(1.0, np.abs(theta))
+    return step
 
 
 def _paired(losses: BatchLosses, name: str, index: Index, first: Array, second: Array) -> Array:
@@ -53,7 +54,8 @@ def _paired(losses: BatchLosses, name: str, index: Index, first: Array, second: 
     Both sides go through one batch in the same layout, so an entry that changes nothing gives exactly 0.
     """
     both = losses(name, np.concatenate([index, index]), np.concatenate([first, second]))
-    return (both[: len(index)] - both[len(index) :]).sum(axis=1)
+    difference: Array = (both[: len(index)] - both[len(index) :]).sum(axis=1)
+    return difference
 
 
 def _central(losses: BatchLosses, name: str, index: Index, step: Array) -> Array:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,10 +50,11 @@ def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, h0
     return Params(U=U, W=W, V=V, b=b, c=c, h0=np.zeros(H) if h0 == "zeros" else h_init)
 
 
-def log_softmax(o: NDArray[np.floating] | NDArray[np.complexfloating]) -> NDArray:
+def log_softmax(o: NDArray[Any]) -> NDArray[Any]:
     """log softmax over the last axis (10.11), shifted by the real max so exp never overflows."""
-    shifted = o - o.real.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    shifted: NDArray[Any] = o - o.real.max(axis=-1, keepdims=True)
+    result: NDArray[Any] = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return result
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,9 @@ def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, 
     return losses
 
 
-def _perturbed_output_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: Array) -> Array:
+def _perturbed_output_losses(
+    params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: Array
+) -> Array:
     """perturbed_losses for V and c, which leave every h(t) unchanged: one pass for h, then o per copy."""
     trace = forward(params, x, y)
     tau = len(x)

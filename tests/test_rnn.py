@@ -1,0 +1,166 @@
+"""The model against hand computations, identities and an independent autodiff implementation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+from conftest import CONFIGS, raw_config
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradcheck import config, rnn
+from gradcheck.check import export_arrays
+from gradcheck.problem import build
+
+
+def autograd_oracle(arrays: dict[str, np.ndarray]) -> dict[str, object]:
+    """The same network written independently in autograd: loss, ∇θ L, ∇o(t)L and ∇h(t)L.
+
+    ∇o(t)L and ∇h(t)L are the gradients with respect to zero offsets added to o(t) and h(t).
+    """
+    x, y = arrays["x"], arrays["y"]
+    tau, H, O = len(x), len(arrays["b"]), len(arrays["c"])
+
+    def loss(theta: dict[str, np.ndarray]) -> object:
+        h, total = theta["h0"], 0.0
+        for t in range(tau):
+            h = anp.tanh(theta["b"] + anp.dot(theta["W"], h) + anp.dot(theta["U"], x[t])) + theta["dh"][t]
+            o = theta["c"] + anp.dot(theta["V"], h) + theta["do"][t]
+            total = total - (o[y[t]] - anp.log(anp.sum(anp.exp(o))))
+        return total
+
+    theta = {k: arrays[k] for k in ("U", "W", "V", "b", "c", "h0")} | {"dh": np.zeros((tau, H)), "do": np.zeros((tau, O))}
+    return {"loss": loss(theta), **grad(loss)(theta)}
+
+
+def assert_rel_close(actual: np.ndarray, expected: np.ndarray, rtol: float = 1e-10, atol: float = 1e-14) -> None:
+    """Norm-wise relative closeness; atol absorbs round-off where the exact gradient is 0 (e.g. O = 1)."""
+    assert float(np.linalg.norm(np.asarray(actual) - expected)) <= rtol * float(np.linalg.norm(expected)) + atol
+
+
+def check_against_oracle(raw: dict[str, object]) -> None:
+    arrays = export_arrays(config.validate(raw))
+    oracle = autograd_oracle(arrays)
+    assert_rel_close(arrays["loss"], oracle["loss"])
+    for name in ("U", "W", "V", "b", "c"):
+        assert_rel_close(arrays[f"grad_{name}"], oracle[name])
+    assert_rel_close(arrays["grad_o"], oracle["do"])
+    assert_rel_close(arrays["grad_h"], oracle["dh"])
+    if "grad_h0" in arrays:
+        assert_rel_close(arrays["grad_h0"], oracle["h0"])
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_config_matches_autograd(path):
+    check_against_oracle(config.load(path).model_dump(mode="json", exclude_unset=True))
+
+
+@given(
+    I=st.integers(1, 6),
+    H=st.integers(1, 6),
+    O=st.integers(1, 6),
+    tau=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    std=st.floats(0.05, 2.0),
+    h0=st.sampled_from(["zeros", "random", "learned"]),
+    inputs=st.sampled_from(["one-hot", "gaussian"]),
+)
+def test_random_shapes_match_autograd(I, H, O, tau, seed, std, h0, inputs):
+    raw = raw_config(I, H, O, tau, seed, init_std=std, h0=h0)
+    raw["data"]["inputs"] = inputs
+    check_against_oracle(raw)
+
+
+def test_one_step_by_hand():
+    """τ = 1, H = 1, O = 2: L = log(1 + e^{−2h}) with h = tanh(0.6), so every gradient has a closed form."""
+    params = rnn.Params(
+        U=np.array([[0.5, -0.25]]),
+        W=np.array([[0.3]]),
+        V=np.array([[1.0], [-1.0]]),
+        b=np.array([0.1]),
+        c=np.zeros(2),
+        h0=np.zeros(1),
+    )
+    x, y = np.array([[1.0, 0.0]]), np.array([0])
+    trace = rnn.forward(params, x, y)
+    h = np.tanh(0.6)
+    p0 = 1 / (1 + np.exp(-2 * h))  # ŷ_0: softmax of (h, −h)
+    assert trace.loss == pytest.approx(np.log1p(np.exp(-2 * h)), rel=1e-15)
+    g = rnn.backward(params, trace)
+    np.testing.assert_allclose(g.o, [[p0 - 1, 1 - p0]], rtol=1e-14)  # (10.18): ŷ − e_y
+    dL_dh = -2 * (1 - p0)
+    np.testing.assert_allclose(g.h, [[dL_dh]], rtol=1e-14)  # (10.19)
+    np.testing.assert_allclose(g.params.b, [(1 - h**2) * dL_dh], rtol=1e-14)  # (10.23)
+    np.testing.assert_allclose(g.params.U, [[(1 - h**2) * dL_dh, 0.0]], rtol=1e-14)  # (10.28)
+    np.testing.assert_array_equal(g.params.W, [[0.0]])  # (10.26): h(0) = 0
+    np.testing.assert_allclose(g.params.V, [[(p0 - 1) * h], [(1 - p0) * h]], rtol=1e-14)  # (10.24)
+
+
+def _default_trace():
+    problem = build(config.Config())
+    trace = rnn.forward(problem.params, problem.x, problem.y)
+    return problem, trace, rnn.backward(problem.params, trace)
+
+
+def test_identities():
+    problem, trace, g = _default_trace()
+    p = problem.params
+    np.testing.assert_allclose(g.o.sum(axis=1), 0, atol=1e-15)  # ŷ sums to 1, e_y sums to 1
+    np.testing.assert_allclose(g.params.c, g.o.sum(axis=0), rtol=1e-15)  # (10.22)
+    np.testing.assert_allclose(g.h[-1], p.V.T @ g.o[-1], rtol=1e-15)  # (10.19)
+    np.testing.assert_allclose(trace.y_hat.sum(axis=1), 1, rtol=1e-15)  # (10.11): a probability vector
+    assert ((trace.y_hat > 0) & (trace.y_hat < 1)).all()  # never a one-hot prediction
+    np.testing.assert_allclose(g.params.h0, p.W.T @ ((1 - trace.h[0] ** 2) * g.h[0]), rtol=1e-15)
+
+
+def test_forward_does_not_mutate_and_is_deterministic():
+    problem = build(config.Config())
+    before = {k: v.copy() for k, v in problem.params}
+    first = rnn.forward(problem.params, problem.x, problem.y)
+    rnn.backward(problem.params, first)
+    second = rnn.forward(problem.params, problem.x, problem.y)
+    for k, v in problem.params:
+        np.testing.assert_array_equal(v, before[k])
+    assert first.loss == second.loss
+
+
+def test_log_softmax_is_stable_for_huge_logits():
+    o = np.array([[1e4, 0.0, -1e4]])
+    out = rnn.log_softmax(o)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, [[0.0, -1e4, -2e4]])
+
+
+@given(
+    I=st.integers(1, 5),
+    H=st.integers(1, 5),
+    O=st.integers(1, 5),
+    tau=st.integers(1, 5),
+    seed=st.integers(0, 999),
+    name=st.sampled_from(["U", "W", "V", "b", "c", "h0"]),
+    data=st.data(),
+)
+def test_perturbed_losses_equal_a_plain_forward_of_the_perturbed_network(I, H, O, tau, seed, name, data):
+    problem = build(config.validate(raw_config(I, H, O, tau, seed, h0="random")))
+    p = problem.params
+    index = np.array(data.draw(st.lists(st.integers(0, p[name].size - 1), min_size=1, max_size=6)))
+    delta = np.array(data.draw(st.lists(st.floats(-0.5, 0.5), min_size=len(index), max_size=len(index))))
+    batch = rnn.perturbed_losses(p, problem.x, problem.y, name, index, delta)
+    for k, (i, d) in enumerate(zip(index, delta, strict=True)):
+        moved = p[name].copy()
+        moved.reshape(-1)[i] += d
+        plain = rnn.forward(p.with_value(name, moved), problem.x, problem.y).losses
+        np.testing.assert_allclose(batch[k], plain, rtol=1e-13, atol=1e-15)
+
+
+def test_the_model_imports_no_rendering_or_cli():
+    code = (
+        "import sys, gradcheck.rnn, gradcheck.numerics, gradcheck.compare; print('rich' in sys.modules, 'click' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
