@@ -98,8 +98,10 @@ def verdict_line(result: CheckResult) -> Text:
         return line
     parts = []
     for row in bad:
-        what = f"{row.nonfinite} NaN/inf" if row.nonfinite else f"{row.failed} of {row.checked} entries"
-        parts.append(f"{row.name} ({what}; worst {_index(row.worst_index)})")
+        if row.nonfinite:
+            parts.append(f"{row.name} (NaN/inf in {row.nonfinite} of {row.checked} entries, first at {_index(row.worst_index)})")
+        else:
+            parts.append(f"{row.name} ({row.failed} of {row.checked} entries; worst {_index(row.worst_index)})")
     line.append(f"  {len(bad)} of {len(rows)} parameter gradients disagree: " + ", ".join(parts))
     return line
 

@@ -96,7 +96,7 @@ class TestRun:
         monkeypatch.setattr(rnn, "param_grads", lambda *a: clean(*a).with_value("b", np.full(16, np.inf)))
         result = invoke("run", "--rtol", "1e9", "--atol", "1e9")
         assert result.exit_code == 1
-        assert "b (16 NaN/inf; worst [0])" in result.stdout
+        assert "b (NaN/inf in 16 of 16 entries, first at [0])" in result.stdout
 
 
 INVALID_FILES = [

@@ -1,0 +1,83 @@
+"""Rendering: golden tables on a fixed-width colourless console, and the verdict words."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+from click.testing import CliRunner
+from rich.console import Console
+
+from gradcheck import config
+from gradcheck.check import CheckResult, run
+from gradcheck.cli import cli
+from gradcheck.compare import ParamResult
+from gradcheck.report import build_table, run_report, sci
+
+
+def render(renderable: object, width: int = 140) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(renderable)
+    assert isinstance(console.file, io.StringIO)
+    return console.file.getvalue()
+
+
+def fixed_result(**bad: float) -> CheckResult:
+    """A CheckResult with fixed numbers (round-off digits vary across BLAS builds; rendering must not)."""
+    rows = []
+    for k, (name, shape) in enumerate([("U", (16, 8)), ("W", (16, 16)), ("V", (8, 16)), ("b", (16,)), ("c", (8,))]):
+        a = -5.552195e-4 * (k + 1)
+        n = bad.get(name, a * (1 + 3e-8))
+        size = int(np.prod(shape))
+        failed = int(name in bad)
+        rows.append(
+            ParamResult(
+                name,
+                shape,
+                size if name != "W" else 20,
+                abs(a - n),
+                abs(a - n) / max(abs(a), abs(n)),
+                1.2e-10 if not failed else 0.4,
+                (3,) * len(shape),
+                a,
+                n,
+                failed,
+                int(not np.isfinite(n)),
+            )
+        )
+    cfg = config.validate({"check": {"sample": 20, "params": ["U", "W", "V", "b", "c"]}})
+    return CheckResult(config=cfg, loss=33.86657528, params=tuple(rows), steps=(6.055e-6, 8.82e-6), elapsed=0.0123)
+
+
+def test_golden_passing_report(golden):
+    golden("passing", render(run_report(fixed_result(), "configs/default.toml")))
+
+
+def test_golden_failing_report(golden):
+    golden("failing", render(run_report(fixed_result(W=1.5, c=float("nan")), "configs/default.toml")))
+
+
+def test_a_real_report_has_header_rows_and_verdict():
+    text = render(run_report(run(config.Config()), "built-in default"))
+    for line in ("config     built-in default", "sizes      I = 8, H = 16, O = 8, τ = 10", "method     central differences"):
+        assert line in text
+    assert re.search(r"run time\s+[0-9.]+ ms", text)
+    assert [line.split()[1] for line in text.splitlines() if line.startswith("│")] == ["U", "W", "V", "b", "c"]
+    assert text.rstrip().splitlines()[-1] == "PASS  all 5 parameter gradients match the finite-difference estimates"
+
+
+def test_verdict_words_survive_without_colour():
+    result = run(config.Config())
+    text = render(build_table(result.params))
+    assert text.count("PASS") == 5 and "\x1b[" not in text
+
+
+def test_piped_output_has_no_colour_even_when_forced_terminal_is_absent(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = CliRunner().invoke(cli, ["run"], color=True).stdout
+    assert "PASS" in out and "\x1b[3" not in out
+
+
+def test_numbers_use_one_fixed_format():
+    assert [sci(v) for v in (1.0, 1.5e-12, float("nan"), float("inf"))] == ["1.00e+00", "1.50e-12", "nan", "inf"]
