@@ -8,32 +8,95 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck import rnn
+from gradcheck.bugs import Bug
 from gradcheck.compare import ParamResult, compare
-from gradcheck.config import Config
-from gradcheck.numerics import Index, Method, chunked, estimate
+from gradcheck.config import Config, H0Mode
+from gradcheck.numerics import Estimate, Index, Method, chunked, estimate
 from gradcheck.problem import Problem, build
 
 
 @dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one check: a row per parameter, and what produced them.
+class Equation:
+    """One row of the equation table: a book equation and the gradient it defines."""
 
-    steps: (smallest, largest) finite-difference step used; elapsed: wall seconds of the check.
+    number: str
+    formula: str
+    target: str  # a parameter name, or "o" / "h" for the intermediate nodes
+
+
+EQUATIONS = (
+    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o"),
+    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h"),
+    Equation("10.21", "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L, t < τ", "h"),
+    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c"),
+    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b"),
+    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V"),
+    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W"),
+    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U"),
+    Equation("h(0)", "∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L", "h0"),
+)
+
+
+@dataclass(frozen=True)
+class EquationResult:
+    """An equation and how its gradient compares with finite differences of L w.r.t. that node.
+
+    For the nodes o and h, row.worst_index is (t − 1, i): time-major, as in the export.
+    """
+
+    equation: Equation
+    row: ParamResult
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: a row per parameter (and per equation), and what produced them.
+
+    steps: (smallest, largest) finite-difference step used; elapsed: wall seconds of the check;
+    bug: the injected bug the analytic side ran with, if any.
     """
 
     config: Config
     loss: float
     params: tuple[ParamResult, ...]
+    equations: tuple[EquationResult, ...]
     steps: tuple[float, float]
     elapsed: float
+    bug: Bug | None = None
 
     @property
     def passed(self) -> bool:
-        return all(row.passed for row in self.params)
+        return all(row.passed for row in self.params) and all(e.row.passed for e in self.equations)
 
     @property
     def method(self) -> Method:
         return self.config.check.method
+
+    @property
+    def rows(self) -> dict[str, ParamResult]:
+        """Every row by key: parameter names, then the node equations 10.18, 10.19, 10.21."""
+        nodes = {e.equation.number: e.row for e in self.equations if e.equation.target in ("o", "h")}
+        return {row.name: row for row in self.params} | nodes
+
+    @property
+    def failing(self) -> frozenset[str]:
+        return frozenset(key for key, row in self.rows.items() if not row.passed)
+
+
+@dataclass(frozen=True)
+class Numerical:
+    """Finite-difference estimates for one problem: per parameter or node, the entries checked and their estimates."""
+
+    problem: Problem
+    loss: float
+    index: dict[str, Index]
+    estimates: dict[str, Estimate]
+    elapsed: float
+
+    @property
+    def steps(self) -> tuple[float, float]:
+        all_steps = np.concatenate([e.steps for e in self.estimates.values()] or [np.zeros(1)])
+        return float(all_steps.min()), float(all_steps.max())
 
 
 def sample_index(size: int, sample: int | str, rng: np.random.Generator) -> Index:
@@ -43,46 +106,93 @@ def sample_index(size: int, sample: int | str, rng: np.random.Generator) -> Inde
     return np.sort(rng.choice(size, size=int(sample), replace=False))
 
 
-def analytic(problem: Problem) -> tuple[rnn.Trace, rnn.Grads]:
-    """Forward pass and BPTT on the problem (10.8–10.28)."""
-    trace = rnn.forward(problem.params, problem.x, problem.y)
-    return trace, rnn.backward(problem.params, trace)
+def targets(config: Config) -> tuple[str, ...]:
+    """What gets estimated: the checked parameters, then the nodes o and h if equations are on."""
+    return config.checked_params + (("o", "h") if config.check.equations else ())
 
 
-def run(config: Config) -> CheckResult:
-    """Check the analytic gradient of every selected parameter against finite differences."""
+def numerical(config: Config) -> Numerical:
+    """Estimate ∂L/∂θ for every target entry by finite differences of the forward pass alone."""
     start = time.perf_counter()
     problem = build(config)
-    check = config.check
-    trace, grads = analytic(problem)
-    p = problem.params
+    p, check = problem.params, config.check
+    trace = rnn.forward(p, problem.x, problem.y)
+    values = dict(p) | {"o": trace.o, "h": trace.h}
 
     def losses(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
         return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift)
 
     batched = chunked(losses)
     rng = np.random.default_rng(problem.sample_seed)
-    rows, steps = [], []
-    for name in config.checked_params:
-        index = sample_index(p[name].size, check.sample, rng)
-        numeric = estimate(batched, name, p[name], index, check.method, check.eps)
-        rows.append(compare(name, grads.params[name], index, numeric.values, check.rtol, check.atol))
-        steps.append(numeric.steps)
-    all_steps = np.concatenate(steps) if steps else np.zeros(1)
-    return CheckResult(
-        config=config,
-        loss=trace.loss,
-        params=tuple(rows),
-        steps=(float(all_steps.min()), float(all_steps.max())),
-        elapsed=time.perf_counter() - start,
-    )
+    index = {name: sample_index(values[name].size, check.sample, rng) for name in targets(config)}
+    found = {name: estimate(batched, name, values[name], idx, check.method, check.eps) for name, idx in index.items()}
+    return Numerical(problem, trace.loss, index, found, time.perf_counter() - start)
+
+
+def analytic(problem: Problem, bug: Bug | None = None) -> tuple[rnn.Trace, rnn.Grads]:
+    """Forward pass and BPTT on the problem (10.8–10.28), or the bug's wrong backward pass."""
+    trace = rnn.forward(problem.params, problem.x, problem.y)
+    return trace, (bug.backward if bug else rnn.backward)(problem.params, trace)
+
+
+def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, keep: Index | None = None) -> ParamResult:
+    index, values = num.index[target], num.estimates[target].values
+    if keep is not None:
+        index, values = index[keep], values[keep]
+    check = num.problem.config.check
+    return compare(name, analytic, index, values, check.rtol, check.atol)
+
+
+def equation_rows(grads: rnn.Grads, num: Numerical, params: tuple[ParamResult, ...]) -> tuple[EquationResult, ...]:
+    """One row per equation; the parameter equations reuse the parameter rows."""
+    by_name = {row.name: row for row in params}
+    tau = len(grads.h)
+    time_of_h = num.index["h"] // grads.h.shape[1] if "h" in num.index else np.zeros(0, dtype=np.intp)
+    rows = []
+    for eq in EQUATIONS:
+        if eq.target == "o":
+            row = _compare("∇o(t)L", grads.o, num, "o")
+        elif eq.number == "10.19":
+            row = _compare("∇h(τ)L", grads.h, num, "h", np.flatnonzero(time_of_h == tau - 1))
+        elif eq.number == "10.21":
+            if tau == 1:
+                continue  # no t < τ
+            row = _compare("∇h(t)L", grads.h, num, "h", np.flatnonzero(time_of_h < tau - 1))
+        elif eq.target in by_name:
+            row = by_name[eq.target]
+        else:
+            continue
+        rows.append(EquationResult(eq, row))
+    return tuple(rows)
+
+
+def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
+    """Compare the analytic gradients (clean or with a bug) against estimates already made."""
+    start = time.perf_counter()
+    config = num.problem.config
+    _, grads = analytic(num.problem, bug)
+    params = tuple(_compare(name, grads.params[name], num, name) for name in config.checked_params)
+    equations = equation_rows(grads, num, params) if config.check.equations else ()
+    elapsed = num.elapsed + time.perf_counter() - start
+    return CheckResult(config, num.loss, params, equations, num.steps, elapsed, bug)
+
+
+def run_bugs(config: Config, bugs: tuple[Bug, ...]) -> tuple[CheckResult, tuple[CheckResult, ...]]:
+    """The clean check and one per bug, all against the same finite-difference estimates (made once)."""
+    num = numerical(config)
+    return evaluate(num), tuple(evaluate(num, bug) for bug in bugs)
+
+
+def run(config: Config, bug: Bug | None = None) -> CheckResult:
+    """Check every selected parameter's analytic gradient (and every equation, if asked) against finite differences."""
+    return evaluate(numerical(config), bug)
 
 
 def export_arrays(config: Config) -> dict[str, np.ndarray]:
     """The problem and its analytic results under the names of DESIGN.md §5."""
     problem = build(config)
     trace, grads = analytic(problem)
-    learned = config.model.h0.value == "learned"
+    learned = config.model.h0 is H0Mode.LEARNED
     arrays: dict[str, np.ndarray] = dict(problem.params)
     arrays |= {"x": problem.x, "y": problem.y.astype(np.int64), "loss": np.asarray(trace.loss)}
     arrays |= {f"grad_{name}": g for name, g in grads.params if name != "h0" or learned}

@@ -11,6 +11,7 @@ import numpy as np
 from rich.console import Console
 
 from gradcheck import check, config, report
+from gradcheck.bugs import BUGS
 from gradcheck.errors import ExitCode, GradcheckError
 from gradcheck.files import write_atomically
 from gradcheck.numerics import Method
@@ -111,6 +112,7 @@ OVERRIDES = {
     "params": "check.params",
     "rtol": "check.rtol",
     "atol": "check.atol",
+    "equations": "check.equations",
 }
 
 
@@ -138,23 +140,52 @@ def cli() -> None:
     (Goodfellow et al., Deep Learning, eq. 10.8–10.28) are right, or show where they are wrong."""
 
 
+def check_options(command: Any) -> Any:
+    """The options that override [check] (and data.seed), shared by run and bugs."""
+    options = [
+        click.option("--method", type=click.Choice([m.value for m in Method]), help="finite-difference rule"),
+        click.option("--eps", type=StepType(), help='step: "auto" (scaled per entry) or a number'),
+        click.option("--sample", type=SampleType(), help='"all" entries or N random entries per parameter'),
+        click.option("--seed", type=int, help="seed of parameters, data and sampled entries (data.seed)"),
+        click.option("--params", type=ParamList(), help="parameters to check, e.g. W,U"),
+        click.option("--rtol", type=float, help="relative tolerance"),
+        click.option("--atol", type=float, help="absolute tolerance"),
+        click.option("--equations/--no-equations", default=None, help="also check each equation 10.18–10.28 on its own node"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command(epilog=EXAMPLES)
 @CONFIG_ARG
-@click.option("--method", type=click.Choice([m.value for m in Method]), help="finite-difference rule")
-@click.option("--eps", type=StepType(), help='step: "auto" (scaled per entry) or a number')
-@click.option("--sample", type=SampleType(), help='"all" entries or N random entries per parameter')
-@click.option("--seed", type=int, help="seed of parameters, data and sampled entries (data.seed)")
-@click.option("--params", type=ParamList(), help="parameters to check, e.g. W,U")
-@click.option("--rtol", type=float, help="relative tolerance")
-@click.option("--atol", type=float, help="absolute tolerance")
-def run(config_path: Path | None, **options: Any) -> ExitCode:
+@check_options
+@click.option("--bug", type=click.Choice(list(BUGS)), help="run with a named wrong backward pass (see gradcheck bugs --list)")
+def run(config_path: Path | None, bug: str | None, **options: Any) -> ExitCode:
     """Check every parameter's analytic gradient against finite differences; print the table.
 
     CONFIG is a .toml or .yaml file; without it the built-in default runs."""
     cfg, source = _load(config_path, options)
-    result = check.run(cfg)
+    result = check.run(cfg, BUGS[bug] if bug else None)
     _console().print(report.run_report(result, source))
     return ExitCode.OK if result.passed else ExitCode.MISMATCH
+
+
+@cli.command()
+@CONFIG_ARG
+@check_options
+@click.option("--list", "list_only", is_flag=True, help="list the bugs with their explanations and exit")
+def bugs(config_path: Path | None, list_only: bool, **options: Any) -> ExitCode:
+    """Run every injected bug and print one matrix: bugs × parameters (× equations with --equations).
+
+    Exit 0 only if the clean gradients pass and every bug is caught: a gate for the checker itself."""
+    if list_only:
+        _console().print(report.bug_list(tuple(BUGS.values())))
+        return ExitCode.OK
+    cfg, source = _load(config_path, options)
+    clean, results = check.run_bugs(cfg, tuple(BUGS.values()))
+    _console().print(report.bugs_report(clean, results, source))
+    return ExitCode.OK if clean.passed and all(r.failing for r in results) else ExitCode.MISMATCH
 
 
 @cli.command()

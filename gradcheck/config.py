@@ -97,6 +97,7 @@ class CheckConfig(_Section):
     sample: Sample = Field("all", description='"all" entries, or N random entries per parameter')
     rtol: float = Field(1e-5, ge=0, description="relative tolerance")
     atol: float = Field(1e-8, ge=0, description="absolute tolerance")
+    equations: bool = Field(False, description="also check each equation 10.18–10.28 against its own node")
 
 
 class Config(_Section):

@@ -121,27 +121,32 @@ def grad_o(y_hat: Array, y: NDArray[np.int64]) -> Array:
     return g
 
 
-def grad_h(params: Params, trace: Trace, g_o: Array) -> Array:
+def tanh_derivative(trace: Trace) -> Array:
+    """Rows 1 − h(t)², the diagonal of ∂h(t)/∂a(t): tanh′(a) = 1 − tanh(a)² (10.9)."""
+    return 1 - trace.h**2
+
+
+def grad_h(params: Params, trace: Trace, g_o: Array, dtanh: Array) -> Array:
     """∇h(t)L for t = τ down to 1, back-propagated through time.
 
     Implements 10.19 ∇h(τ)L = Vᵀ ∇o(τ)L and 10.20–10.21
-    ∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L.
+    ∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L. dtanh: (τ, H) rows 1 − h(t)².
     """
     from_output = g_o @ params.V  # rows Vᵀ ∇o(t)L
     g_h = np.empty_like(trace.h)
     g_h[-1] = from_output[-1]  # (10.19)
     for t in range(len(g_h) - 2, -1, -1):
-        g_h[t] = params.W.T @ ((1 - trace.h[t + 1] ** 2) * g_h[t + 1]) + from_output[t]  # (10.21)
+        g_h[t] = params.W.T @ (dtanh[t + 1] * g_h[t + 1]) + from_output[t]  # (10.21)
     return g_h
 
 
-def param_grads(params: Params, trace: Trace, g_o: Array, g_h: Array) -> Params:
+def param_grads(params: Params, trace: Trace, g_o: Array, g_h: Array, dtanh: Array) -> Params:
     """∇θ L for every parameter from the intermediate gradients.
 
     Implements 10.22 ∇c, 10.23 ∇b, 10.24 ∇V, 10.25–10.26 ∇W, 10.27–10.28 ∇U, and
-    ∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L for a learned h0.
+    ∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L for a learned h0. dtanh: (τ, H) rows 1 − h(t)².
     """
-    delta = (1 - trace.h**2) * g_h  # rows diag(1 − h(t)²) ∇h(t)L = ∇a(t)L
+    delta = dtanh * g_h  # rows diag(1 − h(t)²) ∇h(t)L = ∇a(t)L
     return Params(
         U=delta.T @ trace.x,  # (10.28): Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ
         W=delta.T @ trace.h_prev,  # (10.26): Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ
@@ -154,9 +159,13 @@ def param_grads(params: Params, trace: Trace, g_o: Array, g_h: Array) -> Params:
 
 def backward(params: Params, trace: Trace) -> Grads:
     """Back-propagation through time: every gradient of L, equations 10.17–10.28."""
-    g_o = grad_o(trace.y_hat, trace.y)
-    g_h = grad_h(params, trace, g_o)
-    return Grads(params=param_grads(params, trace, g_o, g_h), o=g_o, h=g_h)
+    return backward_from(params, trace, grad_o(trace.y_hat, trace.y), tanh_derivative(trace))
+
+
+def backward_from(params: Params, trace: Trace, g_o: Array, dtanh: Array) -> Grads:
+    """BPTT from a given ∇o(t)L (10.18) and tanh derivative: 10.19–10.28."""
+    g_h = grad_h(params, trace, g_o, dtanh)
+    return Grads(params=param_grads(params, trace, g_o, g_h, dtanh), o=g_o, h=g_h)
 
 
 def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: Array) -> Array:
@@ -164,13 +173,18 @@ def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, 
 
     A forward pass only (10.8–10.14), batched: a one-entry change of a weight matrix is a rank-1
     change, so the batch costs one (B×H)·(H×H) product per step plus a correction at the entry.
-    `index` is a flat index into the parameter; returns (B, τ).
+    `name` may also be an intermediate node: "o" moves o(t)_i and "h" moves h(t)_i (after the tanh),
+    with `index` flat into (τ, O) or (τ, H); the rest of the forward pass runs as usual.
+    `index` is a flat index into the parameter or node; returns (B, τ).
     """
-    if name in ("V", "c"):
+    if name in ("V", "c", "o"):
         return _perturbed_output_losses(params, x, y, name, index, delta)
     U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
     rows = np.arange(len(index))
-    i, j = np.unravel_index(index, params[name].shape) if name in ("U", "W") else (index, index)
+    if name == "h":
+        j, i = np.unravel_index(index, (len(x), len(b)))  # j: the time row of each moved h(t)_i
+    else:
+        i, j = np.unravel_index(index, params[name].shape) if name in ("U", "W") else (index, index)
     h = np.tile(params.h0, (len(index), 1))
     if name == "h0":
         h[rows, i] += delta
@@ -185,6 +199,9 @@ def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, 
         elif name == "b":
             a[rows, i] += delta
         h = np.tanh(a)  # (10.9)
+        if name == "h":
+            now = j == t
+            h[rows[now], i[now]] += delta[now]
         o = c + h @ V.T  # (10.10)
         losses[:, t] = -log_softmax(o)[rows, y[t]]  # (10.11–10.14)
     return losses
@@ -193,12 +210,16 @@ def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, 
 def _perturbed_output_losses(
     params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: Array
 ) -> Array:
-    """perturbed_losses for V and c, which leave every h(t) unchanged: one pass for h, then o per copy."""
+    """perturbed_losses for V, c and o(t), which leave every h(t) unchanged: one pass for h, then o per copy."""
     trace = forward(params, x, y)
     tau = len(x)
-    i, j = np.unravel_index(index, params[name].shape) if name == "V" else (index, index)
     o = np.repeat(trace.o[np.newaxis], len(index), axis=0)  # (B, τ, O)
     rows = np.arange(len(index))
-    shift = delta[:, np.newaxis] * trace.h[:, j].T if name == "V" else delta[:, np.newaxis]  # (10.10) with V + δ e_i e_jᵀ
-    o[rows, :, i] += shift
+    if name == "o":
+        t, i = np.unravel_index(index, trace.o.shape)
+        o[rows, t, i] += delta  # o(t)_i moved: only L(t) changes
+    else:
+        i, j = np.unravel_index(index, params[name].shape) if name == "V" else (index, index)
+        shift = delta[:, np.newaxis] * trace.h[:, j].T if name == "V" else delta[:, np.newaxis]  # (10.10), V + δ e_i e_jᵀ
+        o[rows, :, i] += shift
     return -log_softmax(o)[:, np.arange(tau), y]  # (10.11–10.14)

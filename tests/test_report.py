@@ -47,7 +47,7 @@ def fixed_result(**bad: float) -> CheckResult:
             )
         )
     cfg = config.validate({"check": {"sample": 20, "params": ["U", "W", "V", "b", "c"]}})
-    return CheckResult(config=cfg, loss=33.86657528, params=tuple(rows), steps=(6.055e-6, 8.82e-6), elapsed=0.0123)
+    return CheckResult(cfg, 33.86657528, tuple(rows), (), steps=(6.055e-6, 8.82e-6), elapsed=0.0123)
 
 
 def test_golden_passing_report(golden):
