@@ -13,6 +13,7 @@ from rich.console import Console
 from gradcheck import check, config, report
 from gradcheck.bugs import BUGS
 from gradcheck.errors import ExitCode, GradcheckError
+from gradcheck.explain import step_numbers
 from gradcheck.files import write_atomically
 from gradcheck.numerics import Method
 
@@ -186,6 +187,18 @@ def bugs(config_path: Path | None, list_only: bool, **options: Any) -> ExitCode:
     clean, results = check.run_bugs(cfg, tuple(BUGS.values()))
     _console().print(report.bugs_report(clean, results, source))
     return ExitCode.OK if clean.passed and all(r.failing for r in results) else ExitCode.MISMATCH
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--t", "t", type=int, default=1, show_default=True, help="the time step whose numbers are shown (1..τ)")
+def explain(config_path: Path | None, t: int) -> ExitCode:
+    """Derive equation 10.18 step by step (and the chain to 10.28); with CONFIG, show the numbers at step t.
+
+    Also shows, with numbers, the two classic misreadings: softmax as o/Σo, and ŷ as a one-hot prediction."""
+    numbers = step_numbers(_load(config_path, {})[0], t) if config_path else None
+    _console().print(report.explain_report(numbers, str(config_path)))
+    return ExitCode.OK
 
 
 @cli.command()

@@ -1,0 +1,87 @@
+"""The numbers behind `gradcheck explain`: equation 10.18 at one time step, and the two misreadings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcheck import rnn
+from gradcheck.config import Config
+from gradcheck.errors import GradcheckError
+from gradcheck.numerics import Array, BatchLosses, Index, Method, estimate
+from gradcheck.problem import build
+
+
+@dataclass(frozen=True)
+class StepNumbers:
+    """Everything about ∇o(t)L at one step t (1-based), each vector of length O.
+
+    grad: ŷ − e_y (10.18); numeric: central differences of L w.r.t. o(t) through the forward pass;
+    ratio: o / Σo (misreading a) and ratio_grad = ratio − e_y; ratio_numeric: central differences of
+    −log(o_y / Σo), NaN where that log is undefined; one_hot_grad: e_{argmax ŷ} − e_y (misreading b).
+    """
+
+    t: int
+    tau: int
+    y: int
+    symbol: str | None
+    o: Array
+    y_hat: Array
+    e_y: Array
+    grad: Array
+    numeric: Array
+    ratio: Array
+    ratio_grad: Array
+    ratio_numeric: Array
+    one_hot_grad: Array
+
+
+def _ratio_loss(o: Array, y: int) -> BatchLosses:
+    """BatchLosses of the misread loss −log(o_y / Σ_j o_j), perturbing entries of o."""
+
+    def losses(name: str, index: Index, shift: Array) -> Array:
+        moved = np.repeat(o[np.newaxis], len(index), axis=0)
+        moved[np.arange(len(index)), index] += shift
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value: Array = -np.log(moved[:, y] / moved.sum(axis=1))
+        return value[:, np.newaxis]
+
+    return losses
+
+
+def step_numbers(config: Config, t: int) -> StepNumbers:
+    """Compute 10.18 at step t (1 ≤ t ≤ τ) beside its finite-difference estimate and the misreadings."""
+    problem = build(config)
+    tau = len(problem.y)
+    if not 1 <= t <= tau:
+        raise GradcheckError(f"--t: must be between 1 and τ = {tau}, got {t}")
+    p = problem.params
+    trace = rnn.forward(p, problem.x, problem.y)
+    O, row, y = trace.o.shape[1], t - 1, int(problem.y[t - 1])
+
+    def losses(name: str, index: Index, shift: Array) -> Array:
+        return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift)
+
+    numeric = estimate(losses, "o", trace.o, row * O + np.arange(O), Method.CENTRAL).values
+    e_y = np.eye(O)[y]
+    o = trace.o[row]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = o / o.sum()
+    ratio_numeric = estimate(_ratio_loss(o, y), "o", o, np.arange(O), Method.CENTRAL).values
+    vocabulary = config.vocabulary
+    return StepNumbers(
+        t=t,
+        tau=tau,
+        y=y,
+        symbol=vocabulary[y] if vocabulary else None,
+        o=o,
+        y_hat=trace.y_hat[row],
+        e_y=e_y,
+        grad=rnn.grad_o(trace.y_hat[row : row + 1], problem.y[row : row + 1])[0],  # (10.18)
+        numeric=numeric,
+        ratio=ratio,
+        ratio_grad=ratio - e_y,
+        ratio_numeric=ratio_numeric,
+        one_hot_grad=np.eye(O)[int(np.argmax(trace.y_hat[row]))] - e_y,
+    )

@@ -1,0 +1,169 @@
+"""Equation rows and injected bugs: the checker must confirm every equation and catch every bug, as predicted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import CONFIGS
+from test_rnn import autograd_oracle
+
+from gradcheck import config
+from gradcheck.bugs import BUGS, NODE_EQUATIONS
+from gradcheck.check import export_arrays, run, run_bugs
+from gradcheck.cli import cli
+from gradcheck.problem import build
+from gradcheck.rnn import perturbed_losses
+
+
+def with_equations(path) -> config.Config:
+    return config.with_overrides(config.load(path), {"check.equations": True}, {})
+
+
+@pytest.fixture(scope="module")
+def default_runs():
+    return run_bugs(with_equations(CONFIGS[0]), tuple(BUGS.values()))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_equation_row_passes_without_a_bug(path):
+    result = run(with_equations(path))
+    numbers = [e.equation.number for e in result.equations]
+    expected = ["10.18", "10.19", "10.21", "10.22", "10.23", "10.24", "10.26", "10.28"]
+    assert numbers == expected + (["h(0)"] if result.config.model.h0.value == "learned" else [])
+    assert result.passed and all(e.row.passed for e in result.equations)
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_bug_fails_exactly_the_rows_it_predicts(path):
+    clean, results = run_bugs(with_equations(path), tuple(BUGS.values()))
+    assert clean.passed
+    for result in results:
+        assert result.bug is not None
+        assert result.failing == result.bug.predicted(tuple(clean.rows)), result.bug.name
+
+
+def test_the_predictions_documented_in_the_readme(default_runs):
+    """The README's table, row by row, on the default config (h0 not learned)."""
+    _, results = default_runs
+    table = {
+        r.bug.name: "".join("✗" if key in r.failing else "·" for key in ("U", "W", "V", "b", "c", *NODE_EQUATIONS))
+        for r in results
+        if r.bug
+    }
+    assert table == {
+        "ratio-softmax": "✗✗✗✗✗✗✗✗",
+        "missing-indicator": "✗✗✗✗✗✗✗✗",
+        "sign-flip": "✗✗✗✗✗✗✗✗",
+        "no-tanh-derivative": "✗✗·✗···✗",
+        "derivative-of-a": "✗✗·✗···✗",
+        "truncated-bptt": "✗✗·✗···✗",
+        "untransposed-W": "✗✗·✗···✗",
+        "h-off-by-one": "·✗······",
+        "last-step-only": "✗✗✗✗✗✗·✗",
+        "bias-not-summed": "···✗✗···",
+    }
+
+
+def test_the_verdict_is_decisive(default_runs):
+    """The smallest failing relative error among the bugs is ≥ 1000× the largest clean one."""
+    clean, results = default_runs
+    smallest_failing = min(row.max_rel_err for r in results for row in r.rows.values() if not row.passed)
+    largest_clean = max(row.max_rel_err for row in clean.rows.values())
+    assert smallest_failing >= 1000 * largest_clean
+
+
+def test_sign_flip_has_relative_error_two_everywhere(default_runs):
+    _, results = default_runs
+    (flip,) = [r for r in results if r.bug and r.bug.name == "sign-flip"]
+    assert all(row.max_rel_err == pytest.approx(2.0, rel=1e-6) for row in flip.params)
+
+
+def test_bugs_never_touch_the_forward_pass():
+    cfg = config.Config()
+    problem = build(cfg)
+    clean = export_arrays(cfg)
+    for bug in BUGS.values():
+        from gradcheck import rnn
+
+        trace = rnn.forward(problem.params, problem.x, problem.y)
+        assert trace.loss == float(clean["loss"])
+        bug.backward(problem.params, trace)
+        np.testing.assert_array_equal(trace.h, clean["h"])
+
+
+def test_node_perturbations_match_an_independent_forward():
+    """perturbed_losses on o(t) and h(t) against the autograd oracle's zero offsets, evaluated with offsets."""
+    cfg = config.validate({"model": {"input_size": 3, "hidden_size": 4, "output_size": 3}, "data": {"length": 4}})
+    problem, arrays = build(cfg), export_arrays(cfg)
+    for name, shape in (("o", (4, 3)), ("h", (4, 4))):
+        index, delta = np.arange(int(np.prod(shape))), np.linspace(-0.3, 0.3, int(np.prod(shape)))
+        batch = perturbed_losses(problem.params, problem.x, problem.y, name, index, delta).sum(axis=1)
+        for k in index:
+            offsets = np.zeros(shape)
+            offsets.reshape(-1)[k] = delta[k]
+            moved = arrays | {"do" if name == "o" else "dh": offsets}
+            assert batch[k] == pytest.approx(_offset_loss(moved), rel=1e-13)
+
+
+def _offset_loss(arrays) -> float:
+    """The oracle's loss with the offsets do/dh added to o(t)/h(t)."""
+    import autograd.numpy as anp
+
+    h, total = arrays["h0"], 0.0
+    for t in range(len(arrays["x"])):
+        a = arrays["b"] + arrays["W"] @ h + arrays["U"] @ arrays["x"][t]
+        h = np.tanh(a) + arrays.get("dh", np.zeros((len(arrays["x"]), len(h))))[t]
+        o = arrays["c"] + arrays["V"] @ h + arrays.get("do", np.zeros((len(arrays["x"]), len(arrays["c"]))))[t]
+        total -= o[arrays["y"][t]] - float(anp.log(np.exp(o).sum()))
+    return float(total)
+
+
+def test_oracle_helper_is_consistent():
+    arrays = export_arrays(config.Config())
+    assert _offset_loss(arrays) == pytest.approx(float(autograd_oracle(arrays)["loss"]), rel=1e-14)
+
+
+class TestCommands:
+    def test_run_with_a_bug_exits_1_and_explains_it(self):
+        result = CliRunner().invoke(cli, ["run", "--bug", "truncated-bptt", "--equations"], catch_exceptions=False)
+        assert result.exit_code == 1
+        out = result.stdout
+        assert "injected bug: truncated-bptt" in out and "the Wᵀ term of 10.21 dropped" in out
+        assert "as predicted: truncated-bptt fails exactly 10.21, U, W, b" in out
+        assert "│ V " in out and next(line for line in out.splitlines() if line.startswith("│ V ")).rstrip("│ ").endswith("PASS")
+
+    @pytest.mark.parametrize("name", list(BUGS))
+    def test_every_bug_fails_run_with_exit_1(self, name):
+        result = CliRunner().invoke(cli, ["run", "--bug", name], catch_exceptions=False)
+        assert result.exit_code == 1
+        lines = result.stdout.splitlines()
+        assert any(line.startswith("FAIL  ") for line in lines) and lines[-1].startswith("as predicted")
+
+    def test_unknown_bug_is_a_usage_error(self):
+        result = CliRunner().invoke(cli, ["run", "--bug", "nope"])
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "'nope' is not one of" in result.stderr
+
+    def test_bugs_matrix_exits_0_when_every_bug_is_caught(self):
+        result = CliRunner().invoke(cli, ["bugs", "--equations"], catch_exceptions=False)
+        assert result.exit_code == 0
+        lines = result.stdout.splitlines()
+        header = next(line for line in lines if line.startswith("┃ bug"))
+        assert [c.strip() for c in header.split("┃")[2:-3]] == ["U", "W", "V", "b", "c", "10.18", "10.19", "10.21"]
+        assert lines[-1].startswith("PASS  10 of 10 bugs caught; clean gradients pass")
+        trunc = next(line for line in lines if line.startswith("│ truncated-bptt"))
+        assert trunc.count("✗") == 4 and "yes" in trunc
+
+    def test_bugs_matrix_exits_1_when_a_bug_cannot_be_seen(self, tmp_path):
+        """With H = 1, W is 1×1 and Wᵀ = W: the untransposed-W bug is invisible, and the gate says so."""
+        path = tmp_path / "h1.toml"
+        path.write_text("[model]\nhidden_size = 1\n")
+        result = CliRunner().invoke(cli, ["bugs", str(path)], catch_exceptions=False)
+        assert result.exit_code == 1
+        assert "not caught: untransposed-W" in result.stdout.splitlines()[-1]
+
+    def test_bugs_list_names_and_explains_every_bug(self):
+        result = CliRunner().invoke(cli, ["bugs", "--list"], catch_exceptions=False)
+        assert result.exit_code == 0
+        for bug in BUGS.values():
+            assert bug.name in result.stdout and bug.summary in result.stdout
