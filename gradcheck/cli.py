@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import IO, Any, cast
@@ -126,9 +127,9 @@ def _load(path: Path | None, options: dict[str, Any]) -> tuple[config.Config, st
 
 
 def _console() -> Console:
-    """stdout console: colour on a terminal only (rich honours NO_COLOR); wide when piped."""
+    """stdout console: colour on a terminal only (rich honours NO_COLOR); 160 columns when piped, unless COLUMNS says."""
     console = Console()
-    return console if console.is_terminal else Console(width=160)
+    return console if console.is_terminal or "COLUMNS" in os.environ else Console(width=160)
 
 
 CONFIG_ARG = click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
