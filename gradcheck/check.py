@@ -125,7 +125,8 @@ def numerical(config: Config) -> Numerical:
     batched = chunked(losses)
     rng = np.random.default_rng(problem.sample_seed)
     index = {name: sample_index(values[name].size, check.sample, rng) for name in targets(config)}
-    found = {name: estimate(batched, name, values[name], idx, check.method, check.eps) for name, idx in index.items()}
+    bounded = not config.fixed_tolerance
+    found = {name: estimate(batched, name, values[name], idx, check.method, check.eps, bounded) for name, idx in index.items()}
     return Numerical(problem, trace.loss, index, found, time.perf_counter() - start)
 
 
@@ -139,8 +140,11 @@ def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, keep: 
     index, values = num.index[target], num.estimates[target].values
     if keep is not None:
         index, values = index[keep], values[keep]
-    check = num.problem.config.check
-    return compare(name, analytic, index, values, check.rtol, check.atol)
+    config = num.problem.config
+    bound = None if config.fixed_tolerance else num.estimates[target].bound
+    if bound is not None and keep is not None:
+        bound = bound[keep]
+    return compare(name, analytic, index, values, config.check.rtol, config.check.atol, bound)
 
 
 def equation_rows(grads: rnn.Grads, num: Numerical, params: tuple[ParamResult, ...]) -> tuple[EquationResult, ...]:

@@ -112,6 +112,7 @@ OVERRIDES = {
     "sample": "check.sample",
     "seed": "data.seed",
     "params": "check.params",
+    "tolerance": "check.tolerance",
     "rtol": "check.rtol",
     "atol": "check.atol",
     "equations": "check.equations",
@@ -150,8 +151,9 @@ def check_options(command: Any) -> Any:
         click.option("--sample", type=SampleType(), help='"all" entries or N random entries per parameter'),
         click.option("--seed", type=int, help="seed of parameters, data and sampled entries (data.seed)"),
         click.option("--params", type=ParamList(), help="parameters to check, e.g. W,U"),
-        click.option("--rtol", type=float, help="relative tolerance"),
-        click.option("--atol", type=float, help="absolute tolerance"),
+        click.option("--tolerance", type=click.Choice(["auto", "fixed"]), help="auto: the method's own error bound"),
+        click.option("--rtol", type=float, help="relative tolerance (implies --tolerance fixed)"),
+        click.option("--atol", type=float, help="absolute tolerance (implies --tolerance fixed)"),
         click.option("--equations/--no-equations", default=None, help="also check each equation 10.18–10.28 on its own node"),
     ]
     for option in reversed(options):

@@ -95,8 +95,11 @@ class CheckConfig(_Section):
     eps: Step = Field("auto", description='step: "auto" scales with each entry, or a number')
     params: list[ParamName] | None = Field(None, min_length=1, description="parameters to check (default: all)")
     sample: Sample = Field("all", description='"all" entries, or N random entries per parameter')
-    rtol: float = Field(1e-5, ge=0, description="relative tolerance")
-    atol: float = Field(1e-8, ge=0, description="absolute tolerance")
+    tolerance: Literal["auto", "fixed"] = Field(
+        "auto", description='pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'
+    )
+    rtol: float = Field(1e-5, ge=0, description='relative tolerance (tolerance = "fixed")')
+    atol: float = Field(1e-8, ge=0, description='absolute tolerance (tolerance = "fixed")')
     equations: bool = Field(False, description="also check each equation 10.18–10.28 against its own node")
 
 
@@ -121,6 +124,14 @@ class Config(_Section):
             return n, m.hidden_size, n, len(d.text or "") - 1
         sequence = d.tokens or d.targets
         return m.input_size, m.hidden_size, m.output_size, len(sequence) if sequence else d.length
+
+    @property
+    def fixed_tolerance(self) -> bool:
+        """True when rtol/atol decide: asked for, or implied by giving rtol or atol without a tolerance key."""
+        given = self.check.model_fields_set
+        if "tolerance" in given:
+            return self.check.tolerance == "fixed"
+        return bool({"rtol", "atol"} & given)
 
     @property
     def checked_params(self) -> tuple[str, ...]:

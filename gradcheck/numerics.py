@@ -1,10 +1,15 @@
-"""Finite-difference estimates of ∂L/∂θ_k, from forward passes only, batched over many entries at once."""
+"""Finite-difference estimates of ∂L/∂θ_k, from forward passes only, batched over many entries at once.
+
+Every rule sees the loss as its terms L(t) (a BatchLosses) and differences them term by term before
+summing: the terms are smaller than their sum, so less is lost to cancellation.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,10 +18,12 @@ Array = NDArray[np.float64]
 Index = NDArray[np.intp]
 
 # (name, flat entry index (B,), shift (B,)) -> per-term losses (B, T) whose row sums are L(θ + shift·e_index).
-# Returning the terms rather than their sum lets estimators difference each term before summing.
-BatchLosses = Callable[[str, Index, Array], Array]
+# A complex shift must give complex losses (the forward pass is complex-safe).
+BatchLosses = Callable[[str, Index, NDArray[Any]], NDArray[Any]]
 
 EPS_MACH = float(np.finfo(np.float64).eps)
+COMPLEX_STEP = 1e-20
+SAFETY = 4.0  # the expected-error bound is the error model times this
 DEFAULT_CHUNK = 2048
 
 
@@ -25,67 +32,143 @@ class Method(StrEnum):
 
     CENTRAL = "central"
     FORWARD = "forward"
+    RICHARDSON = "richardson"
+    COMPLEX_STEP = "complex-step"
 
 
 @dataclass(frozen=True)
 class Estimate:
     """Numerical derivatives of one parameter at the checked entries.
 
-    values: (n,) the estimates; steps: (n,) the step used for each.
+    values: (n,) the estimates; steps: (n,) the step used for each; bound: (n,) the error the rule
+    itself is expected to make there (truncation + round-off), when asked for.
     """
 
     values: Array
     steps: Array
+    bound: Array | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one method turns loss terms into a derivative and an error bound.
+
+    step_power: auto step = ε_mach^step_power·max(1, |θ|) (None: the fixed COMPLEX_STEP);
+    order: truncation error O(h^order), 0 where it is negligible; roundoff: c in the round-off model c·ε_mach·S/h.
+    """
+
+    step_power: float | None
+    order: int
+    roundoff: float
+    differentiate: Callable[[BatchLosses, str, Index, Array], tuple[Array, Array]]  # -> (values, S)
+    formula: str
+    bound_formula: str
+
+
+def _paired(losses: BatchLosses, name: str, index: Index, shifts: list[NDArray[Any]]) -> list[NDArray[Any]]:
+    """The per-term losses at θ + s·e_k for every shift vector s, all in one batch and one layout.
+
+    One layout means an entry that changes nothing gives bitwise-equal rows, so exactly 0.
+    """
+    n = len(index)
+    both = losses(name, np.tile(index, len(shifts)), np.concatenate(shifts))
+    return [both[k * n : (k + 1) * n] for k in range(len(shifts))]
+
+
+def _magnitude(terms: Array) -> Array:
+    """S = Σ_t max(|L(t)|, 1): each term's absolute round-off is ε_mach times its intermediates (log Σ exp o is
+    of order 1 even where L(t) is tiny), so no term counts for less than 1."""
+    size: Array = np.maximum(np.abs(terms), 1.0).sum(axis=1)
+    return size
+
+
+def _central(losses: BatchLosses, name: str, index: Index, h: Array) -> tuple[Array, Array]:
+    plus, minus = _paired(losses, name, index, [h, -h])
+    return (plus - minus).sum(axis=1) / (2 * h), _magnitude(plus)
+
+
+def _forward(losses: BatchLosses, name: str, index: Index, h: Array) -> tuple[Array, Array]:
+    plus, base = _paired(losses, name, index, [h, np.zeros_like(h)])
+    return (plus - base).sum(axis=1) / h, _magnitude(plus)
+
+
+def _richardson(losses: BatchLosses, name: str, index: Index, h: Array) -> tuple[Array, Array]:
+    plus, minus, half_plus, half_minus = _paired(losses, name, index, [h, -h, h / 2, -h / 2])
+    coarse = (plus - minus).sum(axis=1) / (2 * h)
+    fine = (half_plus - half_minus).sum(axis=1) / h
+    return (4 * fine - coarse) / 3, _magnitude(plus)  # the h² terms cancel
+
+
+def _complex_step(losses: BatchLosses, name: str, index: Index, h: Array) -> tuple[Array, Array]:
+    (terms,) = _paired(losses, name, index, [1j * h])
+    values: Array = terms.imag.sum(axis=1) / h  # Im f(θ + ih)/h: no subtraction, no cancellation
+    return values, np.abs(terms.imag).sum(axis=1) / h  # round-off scales with the derivative's own terms
+
+
+RULES: dict[Method, Rule] = {
+    Method.CENTRAL: Rule(1 / 3, 2, 1.0, _central, "(f(θ+h) − f(θ−h)) / 2h", "4·(|D(h) − D(2h)|/3 + ε·S/h)"),
+    Method.FORWARD: Rule(1 / 2, 1, 2.0, _forward, "(f(θ+h) − f(θ)) / h", "4·(|D(h) − D(2h)| + 2ε·S/h)"),
+    Method.RICHARDSON: Rule(1 / 5, 4, 3.0, _richardson, "(4·D(h/2) − D(h)) / 3, D central", "4·(|R(h) − R(2h)|/15 + 3ε·S/h)"),
+    Method.COMPLEX_STEP: Rule(None, 0, 16.0, _complex_step, "Im f(θ + ih) / h", "4·16·ε·S, S = Σ_t |∂L(t)/∂θ|"),
+}
 
 
 def auto_step(theta: Array, method: Method) -> Array:
     """The step that balances truncation against round-off, scaled with each entry's magnitude.
 
-    Central differences: ε_mach^(1/3)·max(1, |θ|) (error O(h²) + O(ε/h)); forward: ε_mach^(1/2)·max(1, |θ|).
+    Central: ε_mach^(1/3)·max(1, |θ|) (error O(h²) + O(ε/h)); forward: ε_mach^(1/2)·…; Richardson:
+    ε_mach^(1/5)·… (O(h⁴) + O(ε/h)); complex step: 1e-20, since nothing cancels.
     """
-    power = {Method.CENTRAL: 1 / 3, Method.FORWARD: 1 / 2}[method]
+    power = RULES[method].step_power
+    if power is None:
+        return np.full(theta.shape, COMPLEX_STEP)
     step: Array = EPS_MACH**power * np.maximum(1.0, np.abs(theta))
     return step
 
 
-def _paired(losses: BatchLosses, name: str, index: Index, first: Array, second: Array) -> Array:
-    """Σ_t [L_t(θ + first·e_k) − L_t(θ + second·e_k)] for every entry k, each term differenced before summing.
+def error_bound(losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array) -> Array:
+    """SAFETY × (truncation + round-off) of the estimate `values` made with step h.
 
-    Both sides go through one batch in the same layout, so an entry that changes nothing gives exactly 0.
+    Truncation is measured, not assumed: the same rule at 2h differs by (2^order − 1)·C·h^order, so
+    |D(h) − D(2h)| / (2^order − 1) estimates C·h^order. Round-off is c·ε_mach·S/h with S = Σ_t max(|L(t)|, 1);
+    for the complex step nothing cancels, its truncation is O(1e-40), and round-off is c·ε_mach·Σ_t |∂L(t)/∂θ|.
     """
-    both = losses(name, np.concatenate([index, index]), np.concatenate([first, second]))
-    difference: Array = (both[: len(index)] - both[len(index) :]).sum(axis=1)
-    return difference
-
-
-def _central(losses: BatchLosses, name: str, index: Index, step: Array) -> Array:
-    """f′ ≈ (f(θ + h) − f(θ − h)) / 2h: O(h²) truncation error."""
-    return _paired(losses, name, index, step, -step) / (2 * step)
-
-
-def _forward(losses: BatchLosses, name: str, index: Index, step: Array) -> Array:
-    """f′ ≈ (f(θ + h) − f(θ)) / h: the textbook contrast, O(h) truncation error."""
-    return _paired(losses, name, index, step, np.zeros_like(step)) / step
-
-
-Estimator = Callable[[BatchLosses, str, Index, Array], Array]
-ESTIMATORS: dict[Method, Estimator] = {Method.CENTRAL: _central, Method.FORWARD: _forward}
+    rule = RULES[method]
+    if rule.order == 0:
+        return SAFETY * rule.roundoff * EPS_MACH * magnitude
+    coarse, _ = rule.differentiate(losses, name, index, 2 * h)
+    truncation = np.abs(values - coarse) / (2**rule.order - 1)
+    bound: Array = SAFETY * (truncation + rule.roundoff * EPS_MACH * magnitude / h)
+    return bound
 
 
 def chunked(losses: BatchLosses, rows: int = DEFAULT_CHUNK) -> BatchLosses:
     """The same BatchLosses, evaluated at most `rows` perturbed copies at a time to bound memory."""
 
-    def evaluate(name: str, index: Index, shift: Array) -> Array:
+    def evaluate(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         parts = [losses(name, index[k : k + rows], shift[k : k + rows]) for k in range(0, len(index), rows)]
         return np.concatenate(parts) if parts else np.empty((0, 0))
 
     return evaluate
 
 
-def estimate(losses: BatchLosses, name: str, theta: Array, index: Index, method: Method, eps: float | str = "auto") -> Estimate:
-    """Estimate ∂L/∂θ at the flat entries `index` of parameter `name` (current value `theta`)."""
+def estimate(
+    losses: BatchLosses,
+    name: str,
+    theta: Array,
+    index: Index,
+    method: Method,
+    eps: float | str = "auto",
+    with_bound: bool = False,
+) -> Estimate:
+    """Estimate ∂L/∂θ at the flat entries `index` of parameter `name` (current value `theta`).
+
+    with_bound: also bound the estimate's own error (costs one more set of passes, except for the complex step).
+    """
     values = theta.reshape(-1)[index]
     step = auto_step(values, method) if eps == "auto" else np.full(len(index), float(eps))
     if len(index) == 0:
-        return Estimate(values=np.empty(0), steps=step)
-    return Estimate(values=ESTIMATORS[method](losses, name, index, step), steps=step)
+        return Estimate(values=np.empty(0), steps=step, bound=np.empty(0) if with_bound else None)
+    derivative, magnitude = RULES[method].differentiate(losses, name, index, step)
+    bound = error_bound(losses, name, index, method, step, derivative, magnitude) if with_bound else None
+    return Estimate(values=derivative, steps=step, bound=bound)

@@ -13,10 +13,20 @@ from gradcheck.bugs import Bug
 from gradcheck.check import CheckResult, EquationResult
 from gradcheck.compare import ParamResult
 from gradcheck.explain import StepNumbers
-from gradcheck.numerics import Method
+from gradcheck.numerics import RULES, Method
 
-METHOD_NAMES = {Method.CENTRAL: "central differences", Method.FORWARD: "forward differences"}
-AUTO_RULE = {Method.CENTRAL: "ε_mach^(1/3)·max(1, |θ|)", Method.FORWARD: "ε_mach^(1/2)·max(1, |θ|)"}
+METHOD_NAMES = {
+    Method.CENTRAL: "central differences",
+    Method.FORWARD: "forward differences",
+    Method.RICHARDSON: "Richardson-extrapolated central differences",
+    Method.COMPLEX_STEP: "complex step",
+}
+AUTO_RULE = {
+    Method.CENTRAL: "ε_mach^(1/3)·max(1, |θ|)",
+    Method.FORWARD: "ε_mach^(1/2)·max(1, |θ|)",
+    Method.RICHARDSON: "ε_mach^(1/5)·max(1, |θ|)",
+    Method.COMPLEX_STEP: "1e-20 (imaginary)",
+}
 
 
 def sci(value: float) -> str:
@@ -41,7 +51,7 @@ def _error_columns(row: ParamResult, worst_at: str) -> list[Text]:
     """The columns every table shares: the errors of DESIGN.md §4 and the worst entry with both values."""
     return [
         *map(Text, (sci(row.max_abs_err), sci(row.max_rel_err), sci(row.norm_rel_err), worst_at)),
-        *map(Text, (f"{row.worst_analytic:.6e}", f"{row.worst_numeric:.6e}", str(row.failed))),
+        *map(Text, (f"{row.worst_analytic:.6e}", f"{row.worst_numeric:.6e}", sci(row.worst_limit), str(row.failed))),
         verdict_text(row.passed),
     ]
 
@@ -49,9 +59,9 @@ def _error_columns(row: ParamResult, worst_at: str) -> list[Text]:
 def _table(title: str, leading: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for k, name in enumerate(leading):
-        table.add_column(name, justify="left" if k == 0 else "right")
-    for name in ("max |a−n|", "max rel err", "norm rel err", "worst at", "analytic", "numeric", "failed"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="left" if k == 0 else "right", overflow="fold")
+    for name in ("max |a−n|", "max rel err", "norm rel err", "worst at", "analytic", "numeric", "limit", "failed"):
+        table.add_column(name, justify="right", overflow="fold")  # a narrow terminal wraps numbers, never cuts them
     table.add_column("verdict")
     return table
 
@@ -98,14 +108,22 @@ def header(result: CheckResult, source: str) -> Table:
     for key, value in (
         ("config", source),
         ("sizes", f"I = {I}, H = {H}, O = {O}, τ = {tau}"),
-        ("method", f"{METHOD_NAMES[check.method]}, float64"),
+        ("method", f"{METHOD_NAMES[check.method]} {RULES[check.method].formula}, float64"),
         ("step", step),
-        ("tolerance", f"|a − n| ≤ atol + rtol·max(|a|, |n|), rtol = {check.rtol:g}, atol = {check.atol:g}"),
+        ("tolerance", tolerance_text(result)),
         ("loss", f"L = {result.loss:.10g}"),
         ("run time", f"{result.elapsed * 1000:.1f} ms"),
     ):
         grid.add_row(key, Text(value))
     return grid
+
+
+def tolerance_text(result: CheckResult) -> str:
+    """The pass line in words: fixed rtol/atol, or the method's own error bound."""
+    check = result.config.check
+    if result.config.fixed_tolerance:
+        return f"fixed: |a − n| ≤ atol + rtol·max(|a|, |n|), rtol = {check.rtol:g}, atol = {check.atol:g}"
+    return f"auto: |a − n| ≤ the method's error bound {RULES[check.method].bound_formula} (column limit)"
 
 
 def verdict_line(result: CheckResult) -> Text:

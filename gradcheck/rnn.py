@@ -168,7 +168,9 @@ def backward_from(params: Params, trace: Trace, g_o: Array, dtanh: Array) -> Gra
     return Grads(params=param_grads(params, trace, g_o, g_h, dtanh), o=g_o, h=g_h)
 
 
-def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: Array) -> Array:
+def perturbed_losses(
+    params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: NDArray[Any]
+) -> NDArray[Any]:
     """The per-step losses L(t) of B networks, copy k with entry index[k] of `name` moved by delta[k].
 
     A forward pass only (10.8–10.14), batched: a one-entry change of a weight matrix is a rank-1
@@ -185,13 +187,14 @@ def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, 
         j, i = np.unravel_index(index, (len(x), len(b)))  # j: the time row of each moved h(t)_i
     else:
         i, j = np.unravel_index(index, params[name].shape) if name in ("U", "W") else (index, index)
-    h = np.tile(params.h0, (len(index), 1))
+    dtype = np.result_type(delta, np.float64)  # complex for the complex step
+    h = np.tile(params.h0, (len(index), 1)).astype(dtype)
     if name == "h0":
         h[rows, i] += delta
     base = b + x @ U.T  # b + U x(t), shared by every copy
-    losses = np.empty((len(index), len(x)))
+    losses = np.empty((len(index), len(x)), dtype=dtype)
     for t in range(len(x)):
-        a = base[t] + h @ W.T  # (10.8), h is h(t−1) here
+        a = base[t] + _times(h, W.T)  # (10.8), h is h(t−1) here
         if name == "W":
             a[rows, i] += delta * h[rows, j]  # (W + δ e_i e_jᵀ) h(t−1)
         elif name == "U":
@@ -202,18 +205,27 @@ def perturbed_losses(params: Params, x: Array, y: NDArray[np.int64], name: str, 
         if name == "h":
             now = j == t
             h[rows[now], i[now]] += delta[now]
-        o = c + h @ V.T  # (10.10)
+        o = c + _times(h, V.T)  # (10.10)
         losses[:, t] = -log_softmax(o)[rows, y[t]]  # (10.11–10.14)
     return losses
 
 
+def _times(h: NDArray[Any], M: Array) -> NDArray[Any]:
+    """h @ M for a real M: two real products when h is complex, half the work of a complex one."""
+    if not np.iscomplexobj(h):
+        product: NDArray[Any] = h @ M
+        return product
+    both = np.vstack([h.real, h.imag]) @ M
+    return both[: len(h)] + 1j * both[len(h) :]
+
+
 def _perturbed_output_losses(
-    params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: Array
-) -> Array:
+    params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: NDArray[Any]
+) -> NDArray[Any]:
     """perturbed_losses for V, c and o(t), which leave every h(t) unchanged: one pass for h, then o per copy."""
     trace = forward(params, x, y)
     tau = len(x)
-    o = np.repeat(trace.o[np.newaxis], len(index), axis=0)  # (B, τ, O)
+    o = np.repeat(trace.o[np.newaxis], len(index), axis=0).astype(np.result_type(delta, np.float64))  # (B, τ, O)
     rows = np.arange(len(index))
     if name == "o":
         t, i = np.unravel_index(index, trace.o.shape)

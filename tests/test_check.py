@@ -12,6 +12,15 @@ from gradcheck import config, rnn
 from gradcheck.check import run, sample_index
 from gradcheck.problem import build
 
+# Fixed tolerances per method for the "fixed" runs: forward differences carry an error of about
+# √ε_mach·(|L| + |f″|), so they need looser ones; the complex step earns far tighter ones.
+FIXED = {
+    "central": {"rtol": 1e-5, "atol": 1e-7},
+    "forward": {"rtol": 1e-3, "atol": 1e-5},
+    "richardson": {"rtol": 1e-7, "atol": 1e-9},
+    "complex-step": {"rtol": 1e-10, "atol": 1e-13},
+}
+
 
 @given(
     I=st.integers(1, 6),
@@ -22,18 +31,22 @@ from gradcheck.problem import build
     std=st.floats(0.05, 1.5),
     h0=st.sampled_from(["zeros", "random", "learned"]),
     inputs=st.sampled_from(["one-hot", "gaussian"]),
-    method=st.sampled_from(["central", "forward"]),
+    method=st.sampled_from(list(FIXED)),
+    fixed=st.booleans(),
 )
-@example(I=1, H=1, O=1, tau=1, seed=0, std=0.5, h0="zeros", inputs="one-hot", method="central")
-@example(I=3, H=1, O=2, tau=6, seed=1, std=1.5, h0="learned", inputs="gaussian", method="central")
-def test_analytic_matches_numerical_on_random_problems(I, H, O, tau, seed, std, h0, inputs, method):
+@example(I=1, H=1, O=1, tau=1, seed=0, std=0.5, h0="zeros", inputs="one-hot", method="central", fixed=False)
+@example(I=3, H=1, O=2, tau=6, seed=1, std=1.5, h0="learned", inputs="gaussian", method="central", fixed=True)
+@example(I=6, H=6, O=6, tau=6, seed=2, std=1.5, h0="learned", inputs="gaussian", method="complex-step", fixed=False)
+def test_analytic_matches_numerical_on_random_problems(I, H, O, tau, seed, std, h0, inputs, method, fixed):
     raw = raw_config(I, H, O, tau, seed, init_std=std, h0=h0)
     raw["data"]["inputs"] = inputs
-    # forward differences carry an error of about √ε_mach·(|L| + |f″|): they need looser tolerances than central ones
-    raw["check"] = {"method": method} | ({"atol": 1e-7} if method == "central" else {"rtol": 1e-3, "atol": 1e-5})
+    raw["check"] = {"method": method, "equations": True} | (FIXED[method] if fixed else {"tolerance": "auto"})
     result = run(config.validate(raw))
-    for row in result.params:
-        note(f"{row.name}: max rel {row.max_rel_err:.2e} at {row.worst_index}: {row.worst_analytic} vs {row.worst_numeric}")
+    for row in result.params + tuple(e.row for e in result.equations):
+        note(
+            f"{row.name}: |a-n| {row.max_abs_err:.2e} limit {row.worst_limit:.2e} at {row.worst_index}: "
+            f"{row.worst_analytic} vs {row.worst_numeric}"
+        )
     assert result.passed
     assert [r.name for r in result.params] == ["U", "W", "V", "b", "c"] + (["h0"] if h0 == "learned" else [])
 

@@ -16,7 +16,7 @@ from gradcheck.compare import ParamResult
 from gradcheck.report import build_table, run_report, sci
 
 
-def render(renderable: object, width: int = 140) -> str:
+def render(renderable: object, width: int = 160) -> str:
     console = Console(file=io.StringIO(), width=width, color_system=None)
     console.print(renderable)
     assert isinstance(console.file, io.StringIO)
@@ -33,17 +33,18 @@ def fixed_result(**bad: float) -> CheckResult:
         failed = int(name in bad)
         rows.append(
             ParamResult(
-                name,
-                shape,
-                size if name != "W" else 20,
-                abs(a - n),
-                abs(a - n) / max(abs(a), abs(n)),
-                1.2e-10 if not failed else 0.4,
-                (3,) * len(shape),
-                a,
-                n,
-                failed,
-                int(not np.isfinite(n)),
+                name=name,
+                shape=shape,
+                checked=size if name != "W" else 20,
+                max_abs_err=abs(a - n),
+                max_rel_err=abs(a - n) / max(abs(a), abs(n)),
+                norm_rel_err=1.2e-10 if not failed else 0.4,
+                worst_index=(3,) * len(shape),
+                worst_analytic=a,
+                worst_numeric=n,
+                worst_limit=1.0e-8,
+                failed=failed,
+                nonfinite=int(not np.isfinite(n)),
             )
         )
     cfg = config.validate({"check": {"sample": 20, "params": ["U", "W", "V", "b", "c"]}})
