@@ -11,7 +11,7 @@ from gradcheck import rnn
 from gradcheck.bugs import Bug
 from gradcheck.compare import ParamResult, compare
 from gradcheck.config import Config, H0Mode
-from gradcheck.numerics import Estimate, Index, Method, chunked, estimate
+from gradcheck.numerics import THREADS, Estimate, Index, Method, chunked, estimate
 from gradcheck.problem import Problem, build
 
 
@@ -122,7 +122,14 @@ def numerical(config: Config) -> Numerical:
     def losses(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
         return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift)
 
-    batched = chunked(losses)
+    I, H, O, tau = config.sizes
+    complex_step = check.method is Method.COMPLEX_STEP
+
+    def batched(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
+        budget = check.memory_mb * 2**20 // THREADS  # bytes per thread
+        rows = max(1, min(8192, budget // rnn.row_bytes(name, I, H, O, tau, complex_step)))
+        return chunked(losses, rows)(name, index, shift)
+
     rng = np.random.default_rng(problem.sample_seed)
     index = {name: sample_index(values[name].size, check.sample, rng) for name in targets(config)}
     bounded = not config.fixed_tolerance

@@ -116,6 +116,7 @@ OVERRIDES = {
     "rtol": "check.rtol",
     "atol": "check.atol",
     "equations": "check.equations",
+    "memory_mb": "check.memory_mb",
 }
 
 
@@ -155,6 +156,7 @@ def check_options(command: Any) -> Any:
         click.option("--rtol", type=float, help="relative tolerance (implies --tolerance fixed)"),
         click.option("--atol", type=float, help="absolute tolerance (implies --tolerance fixed)"),
         click.option("--equations/--no-equations", default=None, help="also check each equation 10.18–10.28 on its own node"),
+        click.option("--memory-mb", type=int, help="working memory for the batched perturbed copies (MiB)"),
     ]
     for option in reversed(options):
         command = option(command)

@@ -101,6 +101,7 @@ class CheckConfig(_Section):
     rtol: float = Field(1e-5, ge=0, description='relative tolerance (tolerance = "fixed")')
     atol: float = Field(1e-8, ge=0, description='absolute tolerance (tolerance = "fixed")')
     equations: bool = Field(False, description="also check each equation 10.18–10.28 against its own node")
+    memory_mb: int = Field(64, ge=1, description="working memory for the batched perturbed copies, in MiB")
 
 
 class Config(_Section):

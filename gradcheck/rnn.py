@@ -168,46 +168,96 @@ def backward_from(params: Params, trace: Trace, g_o: Array, dtanh: Array) -> Gra
     return Grads(params=param_grads(params, trace, g_o, g_h, dtanh), o=g_o, h=g_h)
 
 
+def row_bytes(name: str, I: int, H: int, O: int, tau: int, complex_step: bool = False) -> int:
+    """Working memory of one perturbed copy in perturbed_losses, temporaries included (an estimate).
+
+    V, c and o copies hold all their logits o(1..τ) at once; the others step through time holding h, a and o(t).
+    """
+    floats = 4 * tau * O if name in ("V", "c", "o") else 4 * H + 4 * O + 2 * tau
+    return 8 * floats * (2 if complex_step else 1)
+
+
+def nll(o: NDArray[Any], y: NDArray[np.int64] | int) -> NDArray[Any]:
+    """L = −log ŷ_y = log Σ_j exp o_j − o_y over the last axis (10.11–10.14), shifted by the real max.
+
+    o: (..., O); y: the target, broadcast against o's leading axes. Complex-safe for the complex step.
+    """
+    m = o.real.max(axis=-1, keepdims=True)
+    lse = (m + np.log(np.exp(o - m).sum(axis=-1, keepdims=True)))[..., 0]
+    target = np.take_along_axis(o, np.broadcast_to(np.asarray(y), o.shape[:-1])[..., np.newaxis], axis=-1)[..., 0]
+    loss: NDArray[Any] = lse - target
+    return loss
+
+
+def first_change(params: Params, x: Array, name: str, index: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The first step (0-based) at which moving entry `index` of `name` can change anything; τ if never.
+
+    U[i, j] acts only through x(t)_j, so not before the first t with x(t)_j ≠ 0 (a one-hot token's first
+    appearance; never for a token that does not occur); W[i, j] acts through h(t−1)_j, which is 0 at t = 1
+    when h(0)_j = 0; h(t)_i moved after the tanh acts from step t on; everything else acts from step 1.
+    """
+    tau = len(x)
+    if name == "U":
+        used = x != 0  # (τ, I)
+        first = np.where(used.any(axis=0), used.argmax(axis=0), tau)
+        return first[np.unravel_index(index, params.U.shape)[1]]
+    if name == "W":
+        return (params.h0[np.unravel_index(index, params.W.shape)[1]] == 0).astype(np.intp)
+    if name == "h":
+        return np.asarray(index // len(params.b), dtype=np.intp)
+    return np.zeros(len(index), dtype=np.intp)
+
+
 def perturbed_losses(
     params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: NDArray[Any]
 ) -> NDArray[Any]:
     """The per-step losses L(t) of B networks, copy k with entry index[k] of `name` moved by delta[k].
 
     A forward pass only (10.8–10.14), batched: a one-entry change of a weight matrix is a rank-1
-    change, so the batch costs one (B×H)·(H×H) product per step plus a correction at the entry.
+    change, so the batch costs one (B×H)·(H×H) product per step plus a correction at the entry. Each
+    copy starts from the unperturbed run at the first step its entry can change anything (first_change):
+    before that its losses are the unperturbed ones.
     `name` may also be an intermediate node: "o" moves o(t)_i and "h" moves h(t)_i (after the tanh),
-    with `index` flat into (τ, O) or (τ, H); the rest of the forward pass runs as usual.
-    `index` is a flat index into the parameter or node; returns (B, τ).
+    with `index` flat into (τ, O) or (τ, H). Returns (B, τ); complex if delta is.
     """
     if name in ("V", "c", "o"):
         return _perturbed_output_losses(params, x, y, name, index, delta)
     U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
-    rows = np.arange(len(index))
+    clean = forward(params, x, y)
+    start = first_change(params, x, name, index)
+    order = np.argsort(start, kind="stable")  # copies that start earlier first: the active ones are a prefix
+    start, index, delta = start[order], index[order], delta[order]
     if name == "h":
-        j, i = np.unravel_index(index, (len(x), len(b)))  # j: the time row of each moved h(t)_i
+        j, i = np.unravel_index(index, clean.h.shape)  # j: the time row of each moved h(t)_i
     else:
         i, j = np.unravel_index(index, params[name].shape) if name in ("U", "W") else (index, index)
     dtype = np.result_type(delta, np.float64)  # complex for the complex step
-    h = np.tile(params.h0, (len(index), 1)).astype(dtype)
-    if name == "h0":
-        h[rows, i] += delta
-    base = b + x @ U.T  # b + U x(t), shared by every copy
-    losses = np.empty((len(index), len(x)), dtype=dtype)
+    losses = np.tile(clean.losses.astype(dtype), (len(index), 1))
+    h = np.empty((len(index), len(b)), dtype=dtype)
+    h_prev, base, active = clean.h_prev, b + x @ U.T, 0
     for t in range(len(x)):
-        a = base[t] + _times(h, W.T)  # (10.8), h is h(t−1) here
+        n = int(np.searchsorted(start, t, side="right"))
+        if n == 0:
+            continue
+        h[active:n] = h_prev[t]  # copies that start now pick up the unperturbed h(t−1)
+        if name == "h0" and t == 0:
+            h[np.arange(n), i[:n]] += delta[:n]
+        active, r, ii, jj, dd = n, np.arange(n), i[:n], j[:n], delta[:n]
+        a = base[t] + _times(h[:n], W.T)  # (10.8), h is h(t−1) here
         if name == "W":
-            a[rows, i] += delta * h[rows, j]  # (W + δ e_i e_jᵀ) h(t−1)
+            a[r, ii] += dd * h[r, jj]  # (W + δ e_i e_jᵀ) h(t−1)
         elif name == "U":
-            a[rows, i] += delta * x[t, j]  # (U + δ e_i e_jᵀ) x(t)
+            a[r, ii] += dd * x[t, jj]  # (U + δ e_i e_jᵀ) x(t)
         elif name == "b":
-            a[rows, i] += delta
-        h = np.tanh(a)  # (10.9)
+            a[r, ii] += dd
+        h[:n] = np.tanh(a)  # (10.9)
         if name == "h":
-            now = j == t
-            h[rows[now], i[now]] += delta[now]
-        o = c + _times(h, V.T)  # (10.10)
-        losses[:, t] = -log_softmax(o)[rows, y[t]]  # (10.11–10.14)
-    return losses
+            now = jj == t
+            h[r[now], ii[now]] += dd[now]
+        losses[:n, t] = nll(c + _times(h[:n], V.T), y[t])  # (10.10–10.14)
+    unsorted = np.empty_like(losses)
+    unsorted[order] = losses
+    return unsorted
 
 
 def _times(h: NDArray[Any], M: Array) -> NDArray[Any]:
@@ -224,7 +274,6 @@ def _perturbed_output_losses(
 ) -> NDArray[Any]:
     """perturbed_losses for V, c and o(t), which leave every h(t) unchanged: one pass for h, then o per copy."""
     trace = forward(params, x, y)
-    tau = len(x)
     o = np.repeat(trace.o[np.newaxis], len(index), axis=0).astype(np.result_type(delta, np.float64))  # (B, τ, O)
     rows = np.arange(len(index))
     if name == "o":
@@ -234,4 +283,4 @@ def _perturbed_output_losses(
         i, j = np.unravel_index(index, params[name].shape) if name == "V" else (index, index)
         shift = delta[:, np.newaxis] * trace.h[:, j].T if name == "V" else delta[:, np.newaxis]  # (10.10), V + δ e_i e_jᵀ
         o[rows, :, i] += shift
-    return -log_softmax(o)[:, np.arange(tau), y]  # (10.11–10.14)
+    return nll(o, y)  # (10.11–10.14), y broadcast over the copies

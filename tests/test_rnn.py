@@ -143,10 +143,15 @@ def test_log_softmax_is_stable_for_huge_logits():
     tau=st.integers(1, 5),
     seed=st.integers(0, 999),
     name=st.sampled_from(["U", "W", "V", "b", "c", "h0"]),
+    h0=st.sampled_from(["zeros", "random"]),
+    inputs=st.sampled_from(["one-hot", "gaussian"]),
     data=st.data(),
 )
-def test_perturbed_losses_equal_a_plain_forward_of_the_perturbed_network(I, H, O, tau, seed, name, data):
-    problem = build(config.validate(raw_config(I, H, O, tau, seed, h0="random")))
+def test_perturbed_losses_equal_a_plain_forward_of_the_perturbed_network(I, H, O, tau, seed, name, h0, inputs, data):
+    """Every batched copy, whatever step it starts from, equals a plain forward pass of its own network."""
+    raw = raw_config(I, H, O, tau, seed, h0=h0)
+    raw["data"]["inputs"] = inputs
+    problem = build(config.validate(raw))
     p = problem.params
     index = np.array(data.draw(st.lists(st.integers(0, p[name].size - 1), min_size=1, max_size=6)))
     delta = np.array(data.draw(st.lists(st.floats(-0.5, 0.5), min_size=len(index), max_size=len(index))))
