@@ -199,7 +199,7 @@ def first_change(params: Params, x: Array, name: str, index: NDArray[np.intp]) -
     tau = len(x)
     if name == "U":
         used = x != 0  # (τ, I)
-        first = np.where(used.any(axis=0), used.argmax(axis=0), tau)
+        first: NDArray[np.intp] = np.where(used.any(axis=0), used.argmax(axis=0), tau)
         return first[np.unravel_index(index, params.U.shape)[1]]
     if name == "W":
         return (params.h0[np.unravel_index(index, params.W.shape)[1]] == 0).astype(np.intp)
