@@ -202,7 +202,8 @@ def first_change(params: Params, x: Array, name: str, index: NDArray[np.intp]) -
         first: NDArray[np.intp] = np.where(used.any(axis=0), used.argmax(axis=0), tau)
         return first[np.unravel_index(index, params.U.shape)[1]]
     if name == "W":
-        return (params.h0[np.unravel_index(index, params.W.shape)[1]] == 0).astype(np.intp)
+        starts_late: NDArray[np.intp] = (params.h0[np.unravel_index(index, params.W.shape)[1]] == 0).astype(np.intp)
+        return starts_late
     if name == "h":
         return np.asarray(index // len(params.b), dtype=np.intp)
     return np.zeros(len(index), dtype=np.intp)
