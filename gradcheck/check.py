@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from gradcheck import rnn
 from gradcheck.bugs import Bug
-from gradcheck.compare import ParamResult, compare
+from gradcheck.compare import ParamResult, compare, limit
 from gradcheck.config import Config, H0Mode
-from gradcheck.numerics import THREADS, Estimate, Index, Method, chunked, estimate
+from gradcheck.numerics import THREADS, BatchLosses, Estimate, Index, Method, chunked, estimate
 from gradcheck.problem import Problem, build
 
 
@@ -85,13 +85,18 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Numerical:
-    """Finite-difference estimates for one problem: per parameter or node, the entries checked and their estimates."""
+    """Finite-difference estimates for one problem: per parameter or node, the entries checked and their estimates.
+
+    With check.directions = K, parameters are estimated along K random unit directions instead:
+    directions[name] is (K, *shape) and estimates[name] holds the K directional derivatives.
+    """
 
     problem: Problem
     loss: float
     index: dict[str, Index]
     estimates: dict[str, Estimate]
     elapsed: float
+    directions: dict[str, rnn.Array] = field(default_factory=dict)
 
     @property
     def steps(self) -> tuple[float, float]:
@@ -115,26 +120,82 @@ def numerical(config: Config) -> Numerical:
     """Estimate ∂L/∂θ for every target entry by finite differences of the forward pass alone."""
     start = time.perf_counter()
     problem = build(config)
-    p, check = problem.params, config.check
-    trace = rnn.forward(p, problem.x, problem.y)
-    values = dict(p) | {"o": trace.o, "h": trace.h}
+    check = config.check
+    trace = rnn.forward(problem.params, problem.x, problem.y)
+    values = dict(problem.params) | {"o": trace.o, "h": trace.h}
+
+    rng = np.random.default_rng(problem.sample_seed)
+    K = check.directions
+    directions = {name: unit_directions(rng, K, values[name].shape) for name in config.checked_params} if K else {}
+    index = {name: sample_index(values[name].size, check.sample, rng) for name in targets(config) if name not in directions}
+    batched, bounded = entry_losses(problem), not config.fixed_tolerance
+    found = {name: estimate(batched, name, values[name], idx, check.method, check.eps, bounded) for name, idx in index.items()}
+    along = direction_losses(problem, directions)
+    for name in directions:
+        index[name] = np.arange(len(directions[name]))
+        found[name] = estimate(along, name, np.zeros(len(index[name])), index[name], check.method, check.eps, bounded)
+    return Numerical(problem, trace.loss, index, found, time.perf_counter() - start, directions)
+
+
+def unit_directions(rng: np.random.Generator, K: int, shape: tuple[int, ...]) -> rnn.Array:
+    """K random directions of unit norm in a parameter's space: (K, *shape)."""
+    u = rng.standard_normal((K, *shape))
+    norms = np.sqrt((u.reshape(K, -1) ** 2).sum(axis=1))
+    unit: rnn.Array = u / norms.reshape(K, *([1] * len(shape)))
+    return unit
+
+
+def direction_losses(problem: Problem, directions: dict[str, rnn.Array]) -> BatchLosses:
+    """BatchLosses along dense directions: index k means direction k of `name`."""
+
+    def losses(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
+        return rnn.directional_losses(problem.params, problem.x, problem.y, name, directions[name], index, shift)
+
+    return losses
+
+
+def localise(num: Numerical, name: str, gradient: rnn.Array, seed: int = 0) -> ParamResult:
+    """Find the worst entry of a parameter whose directional check failed, by bisection.
+
+    Split the candidate entries in two, check one random direction on each half, keep the half that
+    disagrees more, repeat down to 64 entries and check those one by one: about 2·log₂(size) directional
+    estimates instead of one per entry.
+    """
+    check = num.problem.config.check
+    rng = np.random.default_rng(seed)
+    flat = gradient.reshape(-1)
+    candidates = np.arange(flat.size)
+    while len(candidates) > 64:
+        halves = np.array_split(rng.permutation(candidates), 2)
+        u = np.zeros((2, flat.size))
+        for k, half in enumerate(halves):
+            u[k, half] = rng.standard_normal(len(half))
+            u[k] /= np.linalg.norm(u[k])
+        along = direction_losses(num.problem, {name: u.reshape(2, *gradient.shape)})
+        est = estimate(along, name, np.zeros(2), np.arange(2), check.method, check.eps, with_bound=True)
+        projected = u @ flat
+        severity = np.abs(projected - est.values) / limit(projected, est.values, check.rtol, check.atol, est.bound)
+        candidates = halves[int(np.nanargmax(np.where(np.isnan(severity), np.inf, severity)))]
+    index = np.sort(candidates)
+    entries = estimate(entry_losses(num.problem), name, num.problem.params[name], index, check.method, check.eps, True)
+    return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound)
+
+
+def entry_losses(problem: Problem) -> BatchLosses:
+    """The batched perturbed forward pass of the problem, chunked to the memory budget on THREADS threads."""
+    config, p = problem.config, problem.params
+    I, H, O, tau = config.sizes
+    complex_step = config.check.method is Method.COMPLEX_STEP
 
     def losses(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
         return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift)
 
-    I, H, O, tau = config.sizes
-    complex_step = check.method is Method.COMPLEX_STEP
-
     def batched(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
-        budget = check.memory_mb * 2**20 // THREADS  # bytes per thread
+        budget = config.check.memory_mb * 2**20 // THREADS  # bytes per thread
         rows = max(1, min(8192, budget // rnn.row_bytes(name, I, H, O, tau, complex_step)))
         return chunked(losses, rows)(name, index, shift)
 
-    rng = np.random.default_rng(problem.sample_seed)
-    index = {name: sample_index(values[name].size, check.sample, rng) for name in targets(config)}
-    bounded = not config.fixed_tolerance
-    found = {name: estimate(batched, name, values[name], idx, check.method, check.eps, bounded) for name, idx in index.items()}
-    return Numerical(problem, trace.loss, index, found, time.perf_counter() - start)
+    return batched
 
 
 def analytic(problem: Problem, bug: Bug | None = None) -> tuple[rnn.Trace, rnn.Grads]:
@@ -152,6 +213,23 @@ def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, keep: 
     if bound is not None and keep is not None:
         bound = bound[keep]
     return compare(name, analytic, index, values, config.check.rtol, config.check.atol, bound)
+
+
+def _directional(num: Numerical, name: str, gradient: rnn.Array) -> ParamResult:
+    """uᵀ∇L against the directional finite differences; a failure is localised to its worst entry."""
+    u = num.directions[name]
+    projected = u.reshape(len(u), -1) @ gradient.reshape(-1)
+    row = replace(_compare(name, projected, num, name), shape=gradient.shape, unit="directions")
+    if row.passed:
+        return row
+    located = localise(num, name, gradient)
+    return replace(
+        row,
+        worst_index=located.worst_index,
+        worst_analytic=located.worst_analytic,
+        worst_numeric=located.worst_numeric,
+        worst_limit=located.worst_limit,
+    )
 
 
 def equation_rows(grads: rnn.Grads, num: Numerical, params: tuple[ParamResult, ...]) -> tuple[EquationResult, ...]:
@@ -182,7 +260,10 @@ def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
     start = time.perf_counter()
     config = num.problem.config
     _, grads = analytic(num.problem, bug)
-    params = tuple(_compare(name, grads.params[name], num, name) for name in config.checked_params)
+    params = tuple(
+        _directional(num, name, grads.params[name]) if name in num.directions else _compare(name, grads.params[name], num, name)
+        for name in config.checked_params
+    )
     equations = equation_rows(grads, num, params) if config.check.equations else ()
     elapsed = num.elapsed + time.perf_counter() - start
     return CheckResult(config, num.loss, params, equations, num.steps, elapsed, bug)

@@ -117,6 +117,7 @@ OVERRIDES = {
     "atol": "check.atol",
     "equations": "check.equations",
     "memory_mb": "check.memory_mb",
+    "directions": "check.directions",
 }
 
 
@@ -157,6 +158,7 @@ def check_options(command: Any) -> Any:
         click.option("--atol", type=float, help="absolute tolerance (implies --tolerance fixed)"),
         click.option("--equations/--no-equations", default=None, help="also check each equation 10.18–10.28 on its own node"),
         click.option("--memory-mb", type=int, help="working memory for the batched perturbed copies (MiB)"),
+        click.option("--directions", type=int, help="check K random unit directions per parameter (large models)"),
     ]
     for option in reversed(options):
         command = option(command)

@@ -31,6 +31,7 @@ class ParamResult:
     worst_limit: float
     failed: int
     nonfinite: int = 0
+    unit: str = "entries"  # or "directions": rows of a directional check, where worst_* is the located entry
 
     @property
     def size(self) -> int:

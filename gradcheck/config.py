@@ -102,6 +102,9 @@ class CheckConfig(_Section):
     atol: float = Field(1e-8, ge=0, description='absolute tolerance (tolerance = "fixed")')
     equations: bool = Field(False, description="also check each equation 10.18–10.28 against its own node")
     memory_mb: int = Field(64, ge=1, description="working memory for the batched perturbed copies, in MiB")
+    directions: int | None = Field(
+        None, ge=1, description="check K random unit directions per parameter instead of every entry (large models)"
+    )
 
 
 class Config(_Section):

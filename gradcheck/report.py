@@ -67,6 +67,8 @@ def _table(title: str, leading: tuple[str, ...]) -> Table:
 
 
 def _checked(row: ParamResult) -> str:
+    if row.unit == "directions":
+        return f"{row.checked} dirs"
     return str(row.checked) if row.checked == row.size else f"{row.checked}/{row.size}"
 
 
@@ -145,7 +147,8 @@ def verdict_line(result: CheckResult) -> Text:
         if row.nonfinite:
             parts.append(f"{row.name} (NaN/inf in {row.nonfinite} of {row.checked} entries, first at {_index(row.worst_index)})")
         else:
-            parts.append(f"{row.name} ({row.failed} of {row.checked} entries; worst {_index(row.worst_index)})")
+            located = ", located by bisection" if row.unit == "directions" else ""
+            parts.append(f"{row.name} ({row.failed} of {row.checked} {row.unit}; worst entry {_index(row.worst_index)}{located})")
     line.append(f"  {len(bad)} of {len(rows)} parameter gradients disagree: " + ", ".join(parts))
     if bad_nodes:
         line.append(f"; equations {', '.join(bad_nodes)} too")

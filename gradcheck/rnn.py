@@ -88,7 +88,8 @@ def forward(params: Params, x: Array, y: NDArray[np.int64]) -> Trace:
     """
     U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
     tau, H = len(x), len(b)
-    a, h = np.empty((tau, H)), np.empty((tau, H))
+    dtype = np.result_type(*(value for _, value in params))  # complex when the complex step perturbs a parameter
+    a, h = np.empty((tau, H), dtype=dtype), np.empty((tau, H), dtype=dtype)
     h_prev = params.h0
     for t in range(tau):
         a[t] = b + W @ h_prev + U @ x[t]  # (10.8)
@@ -96,7 +97,7 @@ def forward(params: Params, x: Array, y: NDArray[np.int64]) -> Trace:
     o = c + h @ V.T  # (10.10)
     log_y_hat = log_softmax(o)  # (10.11), in log form
     losses = -log_y_hat[np.arange(tau), y]  # (10.12–10.14): L(t) = −log ŷ(t)_{y(t)}
-    return Trace(x, y, params.h0, a, h, o, np.exp(log_y_hat), losses, float(losses.sum()))
+    return Trace(x, y, params.h0, a, h, o, np.exp(log_y_hat), losses, float(np.real(losses.sum())))
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,46 @@ def perturbed_losses(
     unsorted = np.empty_like(losses)
     unsorted[order] = losses
     return unsorted
+
+
+def directional_losses(
+    params: Params, x: Array, y: NDArray[np.int64], name: str, D: Array, k: NDArray[np.intp], shift: NDArray[Any]
+) -> NDArray[Any]:
+    """The per-step losses L(t) of R networks, copy r with parameter `name` moved by shift[r]·D[k[r]].
+
+    A forward pass only (10.8–10.14), batched over dense directions D: (K, *shape). The unperturbed
+    products are one (R×H)·(H×H) product per step for all copies; each direction matrix is then applied
+    once per step to the copies that use it, so every matrix is read once per step, not once per copy.
+    Returns (R, τ); complex if shift is.
+    """
+    U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
+    dtype = np.result_type(shift, np.float64)
+    groups = [(kk, np.flatnonzero(k == kk)) for kk in np.unique(k)]
+    s = shift[:, np.newaxis]
+    h = np.tile(params.h0, (len(k), 1)).astype(dtype)
+    if name == "h0":
+        h += s * D[k]
+    base = b + x @ U.T
+    from_U = np.einsum("khi,ti->kth", D, x) if name == "U" else None  # D_k x(t): (K, τ, H)
+    losses = np.empty((len(k), len(x)), dtype=dtype)
+    for t in range(len(x)):
+        a = base[t] + _times(h, W.T)  # (10.8)
+        if name == "W":
+            for kk, rows in groups:
+                a[rows] += s[rows] * _times(h[rows], D[kk].T)  # (W + s D_k) h(t−1)
+        elif from_U is not None:
+            a += s * from_U[k, t]  # (U + s D_k) x(t)
+        elif name == "b":
+            a += s * D[k]
+        h = np.tanh(a)  # (10.9)
+        o = c + _times(h, V.T)  # (10.10)
+        if name == "V":
+            for kk, rows in groups:
+                o[rows] += s[rows] * _times(h[rows], D[kk].T)
+        elif name == "c":
+            o += s * D[k]
+        losses[:, t] = nll(o, y[t])  # (10.11–10.14)
+    return losses
 
 
 def _times(h: NDArray[Any], M: Array) -> NDArray[Any]:
