@@ -19,8 +19,8 @@ test: $(STAMP) lint type
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check gradcheck tests
-	$(BIN)/ruff format --check gradcheck tests
+	$(BIN)/ruff check gradcheck tests benchmarks
+	$(BIN)/ruff format --check gradcheck tests benchmarks
 	$(BIN)/codespell gradcheck tests README.md configs
 
 type: $(STAMP)

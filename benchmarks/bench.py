@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck import __version__, config, rnn
-from gradcheck.check import analytic, run
+from gradcheck.check import run
 from gradcheck.problem import Problem, build
 
 SIZES = {"tiny": (4, 8, 4, 5), "small": (10, 20, 10, 10), "medium": (30, 50, 30, 20), "minchar": (65, 100, 65, 25)}
