@@ -26,6 +26,10 @@ lint: $(STAMP)
 type: $(STAMP)
 	$(BIN)/mypy
 
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python benchmarks/bench.py
+
 fmt: $(STAMP)
 	$(BIN)/ruff format gradcheck tests
 	$(BIN)/ruff check --fix gradcheck tests
