@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -116,7 +117,10 @@ def targets(config: Config) -> tuple[str, ...]:
     return config.checked_params + (("o", "h") if config.check.equations else ())
 
 
-def numerical(config: Config) -> Numerical:
+Progress = Callable[[str, int, int], None]  # (what is being estimated, done, total)
+
+
+def numerical(config: Config, progress: Progress | None = None) -> Numerical:
     """Estimate ∂L/∂θ for every target entry by finite differences of the forward pass alone."""
     start = time.perf_counter()
     problem = build(config)
@@ -129,11 +133,19 @@ def numerical(config: Config) -> Numerical:
     directions = {name: unit_directions(rng, K, values[name].shape) for name in config.checked_params} if K else {}
     index = {name: sample_index(values[name].size, check.sample, rng) for name in targets(config) if name not in directions}
     batched, bounded = entry_losses(problem), not config.fixed_tolerance
-    found = {name: estimate(batched, name, values[name], idx, check.method, check.eps, bounded) for name, idx in index.items()}
     along = direction_losses(problem, directions)
-    for name in directions:
-        index[name] = np.arange(len(directions[name]))
-        found[name] = estimate(along, name, np.zeros(len(index[name])), index[name], check.method, check.eps, bounded)
+    found: dict[str, Estimate] = {}
+    names = [*index, *directions]
+    for done, name in enumerate(names):
+        if progress:
+            progress(name, done, len(names))
+        if name in directions:
+            index[name] = np.arange(len(directions[name]))
+            found[name] = estimate(along, name, np.zeros(len(index[name])), index[name], check.method, check.eps, bounded)
+        else:
+            found[name] = estimate(batched, name, values[name], index[name], check.method, check.eps, bounded)
+    if progress:
+        progress("done", len(names), len(names))
     return Numerical(problem, trace.loss, index, found, time.perf_counter() - start, directions)
 
 
@@ -269,15 +281,17 @@ def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
     return CheckResult(config, num.loss, params, equations, num.steps, elapsed, bug)
 
 
-def run_bugs(config: Config, bugs: tuple[Bug, ...]) -> tuple[CheckResult, tuple[CheckResult, ...]]:
+def run_bugs(
+    config: Config, bugs: tuple[Bug, ...], progress: Progress | None = None
+) -> tuple[CheckResult, tuple[CheckResult, ...]]:
     """The clean check and one per bug, all against the same finite-difference estimates (made once)."""
-    num = numerical(config)
+    num = numerical(config, progress)
     return evaluate(num), tuple(evaluate(num, bug) for bug in bugs)
 
 
-def run(config: Config, bug: Bug | None = None) -> CheckResult:
+def run(config: Config, bug: Bug | None = None, progress: Progress | None = None) -> CheckResult:
     """Check every selected parameter's analytic gradient (and every equation, if asked) against finite differences."""
-    return evaluate(numerical(config), bug)
+    return evaluate(numerical(config, progress), bug)
 
 
 def export_arrays(config: Config) -> dict[str, np.ndarray]:
@@ -290,3 +304,60 @@ def export_arrays(config: Config) -> dict[str, np.ndarray]:
     arrays |= {f"grad_{name}": g for name, g in grads.params if name != "h0" or learned}
     arrays |= {"h": trace.h, "y_hat": trace.y_hat, "grad_o": grads.o, "grad_h": grads.h}
     return arrays
+
+
+TAYLOR_STEPS: rnn.Array = 0.1 * 2.0 ** -np.arange(14.0)  # ε from 0.1 down to 1.2e-5, halving
+
+
+@dataclass(frozen=True)
+class TaylorRow:
+    """The Taylor remainder r(ε) = |L(θ + εu) − L(θ) − ε uᵀ∇L| of one parameter along a random unit u.
+
+    orders[k] = log(r_k / r_{k+1}) / log(ε_k / ε_{k+1}) between successive steps; order: their median over
+    the steps whose remainder stands above round-off. Right gradients give 2, wrong ones 1.
+    """
+
+    name: str
+    eps: rnn.Array
+    remainders: rnn.Array
+    orders: rnn.Array
+    order: float
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.order >= 1.8)
+
+
+@dataclass(frozen=True)
+class TaylorResult:
+    config: Config
+    loss: float
+    rows: tuple[TaylorRow, ...]
+    elapsed: float
+    bug: Bug | None = None
+
+    @property
+    def passed(self) -> bool:
+        return all(row.passed for row in self.rows)
+
+
+def taylor(config: Config, bug: Bug | None = None) -> TaylorResult:
+    """The step-free verdict of adjoint-model verification: the Taylor remainder's convergence order per parameter."""
+    start = time.perf_counter()
+    problem = build(config)
+    trace, grads = analytic(problem, bug)
+    rng = np.random.default_rng(problem.sample_seed)
+    rows = []
+    for name in config.checked_params:
+        u = unit_directions(rng, 1, problem.params[name].shape)
+        slope = float((u[0] * grads.params[name]).sum())  # uᵀ∇L
+        moved = rnn.directional_losses(
+            problem.params, problem.x, problem.y, name, u, np.zeros(len(TAYLOR_STEPS), dtype=np.intp), TAYLOR_STEPS
+        ).sum(axis=1)
+        remainders = np.abs(moved - trace.loss - TAYLOR_STEPS * slope)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            orders = np.log(remainders[:-1] / remainders[1:]) / np.log(2.0)
+        floor = 1e4 * np.finfo(np.float64).eps * max(abs(trace.loss), 1.0)  # below this, round-off decides
+        usable = orders[(remainders[1:] > floor) & np.isfinite(orders)]
+        rows.append(TaylorRow(name, TAYLOR_STEPS, remainders, orders, float(np.median(usable)) if usable.size else 0.0))
+    return TaylorResult(config, trace.loss, tuple(rows), time.perf_counter() - start, bug)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -129,6 +131,20 @@ def _load(path: Path | None, options: dict[str, Any]) -> tuple[config.Config, st
     return config.with_overrides(cfg, given, labels) if given else cfg, str(path) if path else "built-in default"
 
 
+@contextmanager
+def _progress() -> Iterator[report.LazyProgress | None]:
+    """A progress bar on stderr for checks longer than about a second; only when stderr is a terminal."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    bar = report.LazyProgress(console)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
 def _console() -> Console:
     """stdout console: colour on a terminal only (rich honours NO_COLOR); 160 columns when piped, unless COLUMNS says."""
     console = Console()
@@ -174,7 +190,8 @@ def run(config_path: Path | None, bug: str | None, **options: Any) -> ExitCode:
 
     CONFIG is a .toml or .yaml file; without it the built-in default runs."""
     cfg, source = _load(config_path, options)
-    result = check.run(cfg, BUGS[bug] if bug else None)
+    with _progress() as progress:
+        result = check.run(cfg, BUGS[bug] if bug else None, progress)
     _console().print(report.run_report(result, source))
     return ExitCode.OK if result.passed else ExitCode.MISMATCH
 
@@ -191,9 +208,25 @@ def bugs(config_path: Path | None, list_only: bool, **options: Any) -> ExitCode:
         _console().print(report.bug_list(tuple(BUGS.values())))
         return ExitCode.OK
     cfg, source = _load(config_path, options)
-    clean, results = check.run_bugs(cfg, tuple(BUGS.values()))
+    with _progress() as progress:
+        clean, results = check.run_bugs(cfg, tuple(BUGS.values()), progress)
     _console().print(report.bugs_report(clean, results, source))
     return ExitCode.OK if clean.passed and all(r.failing for r in results) else ExitCode.MISMATCH
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--seed", type=int, help="seed of parameters, data and the direction (data.seed)")
+@click.option("--params", type=ParamList(), help="parameters to test, e.g. W,U")
+@click.option("--bug", type=click.Choice(list(BUGS)), help="run with a named wrong backward pass")
+def taylor(config_path: Path | None, bug: str | None, **options: Any) -> ExitCode:
+    """Step-free check: the Taylor remainder must shrink as ε² (order 2) when the gradient is right.
+
+    Reports the observed convergence order per parameter; a wrong gradient shows order 1."""
+    cfg, source = _load(config_path, options)
+    result = check.taylor(cfg, BUGS[bug] if bug else None)
+    _console().print(report.taylor_report(result, source))
+    return ExitCode.OK if result.passed else ExitCode.MISMATCH
 
 
 @cli.command()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numpy.typing import NDArray
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from gradcheck.bugs import Bug
-from gradcheck.check import CheckResult, EquationResult
+from gradcheck.check import CheckResult, EquationResult, TaylorResult
 from gradcheck.compare import ParamResult
 from gradcheck.explain import StepNumbers
 from gradcheck.numerics import RULES, Method
@@ -406,3 +409,63 @@ def explain_report(numbers: StepNumbers | None, source: str | None) -> Group:
     if numbers is not None:
         parts += [Text(), Text(f"8. The numbers ({source})", style="bold"), step_table(numbers), step_summary(numbers)]
     return Group(*parts)
+
+
+def taylor_report(result: TaylorResult, source: str) -> Group:
+    """`gradcheck taylor`: the remainder per step and its observed convergence order per parameter."""
+    I, H, O, tau = result.config.sizes
+    table = Table(
+        title=f"Taylor test ({source}: I = {I}, H = {H}, O = {O}, τ = {tau}; L = {result.loss:.10g})",
+        caption="r(ε) = |L(θ + εu) − L(θ) − ε uᵀ∇L| along a random unit direction u, ε halving from 0.1; "
+        "a right gradient leaves an O(ε²) remainder (order 2), a wrong one O(ε) (order 1)",
+        title_justify="left",
+        caption_justify="left",
+        header_style="bold",
+    )
+    for name in ("param", "r(0.1)", "r(ε_min)", "orders, step by step", "order", "verdict"):
+        table.add_column(name, justify="left" if name in ("param", "orders, step by step") else "right")
+    for row in result.rows:
+        orders = " ".join(f"{v:.2f}" if np.isfinite(v) else "—" for v in row.orders)
+        table.add_row(
+            Text(row.name),
+            Text(sci(float(row.remainders[0]))),
+            Text(sci(float(row.remainders[-1]))),
+            Text(orders),
+            Text(f"{row.order:.2f}"),
+            verdict_text(row.passed),
+        )
+    bad = [row.name for row in result.rows if not row.passed]
+    line = verdict_text(result.passed)
+    line.append("  every remainder shrinks as ε²" if not bad else f"  first-order remainder (a wrong gradient): {', '.join(bad)}")
+    parts: list[RenderableType] = [bug_panel(result.bug)] if result.bug else []
+    return Group(*parts, table, line)
+
+
+class LazyProgress:
+    """A progress bar on `console` that appears only once the work has run for `delay` seconds.
+
+    Call it as check.Progress: (what, done, total). Short checks never show it; close() removes it.
+    """
+
+    def __init__(self, console: Console, delay: float = 1.0) -> None:
+        self.start, self.delay = time.perf_counter(), delay
+        self.bar = Progress(
+            TextColumn("estimating {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if self.task is None and time.perf_counter() - self.start >= self.delay:
+            self.bar.start()
+            self.task = self.bar.add_task(what, total=total)
+        if self.task is not None:
+            self.bar.update(self.task, description=what, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.bar.stop()

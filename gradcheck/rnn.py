@@ -183,10 +183,9 @@ def nll(o: NDArray[Any], y: NDArray[np.int64] | int) -> NDArray[Any]:
 
     o: (..., O); y: the target, broadcast against o's leading axes. Complex-safe for the complex step.
     """
-    m = o.real.max(axis=-1, keepdims=True)
-    lse = (m + np.log(np.exp(o - m).sum(axis=-1, keepdims=True)))[..., 0]
-    target = np.take_along_axis(o, np.broadcast_to(np.asarray(y), o.shape[:-1])[..., np.newaxis], axis=-1)[..., 0]
-    loss: NDArray[Any] = lse - target
+    shifted = o - o.real.max(axis=-1, keepdims=True)  # o_j − max: the large common part cancels exactly first
+    target = np.take_along_axis(shifted, np.broadcast_to(np.asarray(y), o.shape[:-1])[..., np.newaxis], axis=-1)
+    loss: NDArray[Any] = (np.log(np.exp(shifted).sum(axis=-1, keepdims=True)) - target)[..., 0]
     return loss
 
 

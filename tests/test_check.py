@@ -130,3 +130,105 @@ def test_explicit_tokens_and_targets_are_used():
     problem = build(config.validate({"data": {"tokens": [1, 0, 3], "targets": [2, 2, 7]}}))
     np.testing.assert_array_equal(problem.x.argmax(axis=1), [1, 0, 3])
     np.testing.assert_array_equal(problem.y, [2, 2, 7])
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_the_complex_step_reaches_machine_precision_on_every_config(path):
+    cfg = config.with_overrides(config.load(path), {"check.method": "complex-step"}, {})
+    result = run(cfg)
+    assert result.passed
+    for row in result.params:
+        assert row.max_rel_err <= 1e-10, row
+        assert row.norm_rel_err <= 1e-13, row
+
+
+def test_central_differences_at_minchar_size_stay_within_1e_5():
+    result = run(config.load(CONFIGS[0].parent / "minchar.toml"))
+    assert result.passed and max(row.max_rel_err for row in result.params) <= 1e-5
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "richardson", "complex-step"])
+def test_the_clean_default_passes_and_every_bug_fails_under_every_method(method):
+    from gradcheck.bugs import BUGS
+    from gradcheck.check import run_bugs
+
+    clean, results = run_bugs(config.validate({"check": {"method": method}}), tuple(BUGS.values()))
+    assert clean.passed
+    assert all(r.failing for r in results), [r.bug.name for r in results if r.bug and not r.failing]
+
+
+def test_rtol_or_atol_imply_a_fixed_tolerance_unless_told_otherwise():
+    assert not config.Config().fixed_tolerance
+    assert config.validate({"check": {"rtol": 1e-6}}).fixed_tolerance
+    assert not config.validate({"check": {"rtol": 1e-6, "tolerance": "auto"}}).fixed_tolerance
+    assert config.validate({"check": {"tolerance": "fixed"}}).fixed_tolerance
+    fixed = run(config.validate({"check": {"atol": 1e-8}}))
+    assert all(
+        row.worst_limit == pytest.approx(1e-8 + 1e-5 * max(abs(row.worst_analytic), abs(row.worst_numeric)))
+        for row in fixed.params
+    )
+
+
+def test_a_tiny_memory_budget_changes_nothing_but_the_chunking():
+    one = run(config.validate({"check": {"memory_mb": 1, "tolerance": "fixed"}}))
+    big = run(config.validate({"check": {"tolerance": "fixed"}}))
+    for a, b in zip(one.params, big.params, strict=True):
+        assert a.max_abs_err == pytest.approx(b.max_abs_err, rel=1e-3, abs=1e-12)
+
+
+class TestDirections:
+    def test_a_directional_check_passes_on_a_right_gradient(self):
+        result = run(config.validate({"check": {"directions": 6}}))
+        assert result.passed
+        assert all(row.unit == "directions" and row.checked == 6 for row in result.params)
+
+    def test_a_wrong_gradient_is_caught_and_localised_to_a_wrong_entry(self):
+        from gradcheck.bugs import BUGS
+
+        result = run(config.validate({"check": {"directions": 4}}), BUGS["h-off-by-one"])
+        (bad,) = [row for row in result.params if not row.passed]
+        assert bad.name == "W" and len(bad.worst_index) == 2
+        assert abs(bad.worst_analytic - bad.worst_numeric) > 1e3 * bad.worst_limit
+
+    def test_a_single_corrupted_entry_is_found_by_bisection(self, monkeypatch):
+        clean = rnn.param_grads
+
+        def corrupted(*args):
+            g = clean(*args)
+            W = g.W.copy()
+            W[11, 5] += 0.05
+            return g.with_value("W", W)
+
+        monkeypatch.setattr(rnn, "param_grads", corrupted)
+        result = run(config.validate({"model": {"hidden_size": 40}, "check": {"directions": 8}}))
+        (bad,) = [row for row in result.params if not row.passed]
+        assert (bad.name, bad.worst_index) == ("W", (11, 5))
+
+    def test_directional_losses_equal_a_plain_forward_of_the_moved_network(self):
+        problem = build(config.validate({"model": {"h0": "random"}, "data": {"inputs": "gaussian"}}))
+        p, rng = problem.params, np.random.default_rng(3)
+        for name in ("U", "W", "V", "b", "c", "h0"):
+            D = rng.standard_normal((2, *p[name].shape))
+            k, shift = np.array([0, 1, 1]), np.array([0.1, -0.2, 0.05])
+            batch = rnn.directional_losses(p, problem.x, problem.y, name, D, k, shift)
+            for r in range(3):
+                plain = rnn.forward(p.with_value(name, p[name] + shift[r] * D[k[r]]), problem.x, problem.y).losses
+                np.testing.assert_allclose(batch[r], plain, rtol=1e-13)
+
+
+class TestTaylor:
+    def test_right_gradients_converge_at_order_two(self):
+        from gradcheck.check import taylor
+
+        result = taylor(config.load(CONFIGS[0].parent / "hello.toml"))
+        assert result.passed and [row.name for row in result.rows] == ["U", "W", "V", "b", "c", "h0"]
+        assert all(abs(row.order - 2) < 0.1 for row in result.rows)
+
+    def test_a_wrong_gradient_converges_at_order_one(self):
+        from gradcheck.bugs import BUGS
+        from gradcheck.check import taylor
+
+        result = taylor(config.Config(), BUGS["bias-not-summed"])
+        orders = {row.name: row.order for row in result.rows}
+        assert not result.passed
+        assert abs(orders["b"] - 1) < 0.1 and abs(orders["c"] - 1) < 0.1 and abs(orders["W"] - 2) < 0.1

@@ -65,7 +65,7 @@ class TestRun:
         assert result.exit_code == 1
         (row,) = [line for line in result.stdout.splitlines() if line.startswith("│ U ")]
         assert "[4, 1]" in row and "1.230000e+02" in row and "FAIL" in row
-        assert "U (1 of 128 entries; worst [4, 1])" in result.stdout.splitlines()[-1]
+        assert "U (1 of 128 entries; worst entry [4, 1])" in result.stdout.splitlines()[-1]
 
     def test_options_override_the_config(self):
         result = invoke(
@@ -219,3 +219,39 @@ class TestMeta:
             pytest.skip("console script not installed in .venv")
         out = subprocess.run([str(script), "run", str(tmp_path / "x.toml")], capture_output=True, text=True)
         assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no such file" in out.stderr
+
+
+class TestTaylorAndProgress:
+    def test_taylor_exits_0_on_right_gradients_and_1_on_a_bug(self):
+        ok = invoke("taylor", catch_exceptions=False)
+        assert ok.exit_code == 0 and "PASS  every remainder shrinks as ε²" in ok.stdout
+        bad = invoke("taylor", "--bug", "h-off-by-one", catch_exceptions=False)
+        assert bad.exit_code == 1 and "first-order remainder (a wrong gradient): W" in bad.stdout
+
+    def test_no_progress_bar_when_stderr_is_not_a_terminal(self):
+        result = invoke("run", str(ROOT / "configs" / "minchar.toml"), "--sample", "20", catch_exceptions=False)
+        assert result.exit_code == 0 and result.stderr == ""
+
+    def test_the_progress_bar_appears_after_its_delay(self):
+        import io
+
+        from rich.console import Console
+
+        from gradcheck.report import LazyProgress
+
+        out = io.StringIO()
+        bar = LazyProgress(Console(file=out, force_terminal=True, width=80), delay=0.0)
+        bar("W", 1, 5)
+        bar("done", 5, 5)
+        bar.close()
+        assert "estimating" in out.getvalue()
+        quiet = io.StringIO()
+        late = LazyProgress(Console(file=quiet, force_terminal=True, width=80), delay=60.0)
+        late("W", 1, 5)
+        late.close()
+        assert quiet.getvalue() == ""
+
+    @pytest.mark.parametrize("method", ["richardson", "complex-step"])
+    def test_methods_from_the_command_line(self, method):
+        result = invoke("run", "--method", method, "--equations", catch_exceptions=False)
+        assert result.exit_code == 0 and "auto: |a − n| ≤ the method's error bound" in result.stdout

@@ -68,3 +68,45 @@ def test_an_entry_that_changes_nothing_has_a_derivative_of_exactly_zero():
     theta = np.array([1.0, 2.0])
     est = estimate(quadratic(np.diag([1.0, 0.0]), np.zeros(2), theta), "θ", theta, np.arange(2), Method.FORWARD)
     assert est.values[1] == 0.0
+
+
+def terms_of(f, theta: np.ndarray):
+    """BatchLosses of Σ_i f(θ_i) as its terms, complex-safe."""
+
+    def losses(name: str, index: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        moved = np.repeat(theta[np.newaxis].astype(np.result_type(shift, float)), len(index), axis=0)
+        moved[np.arange(len(index)), index] += shift
+        return f(moved)
+
+    return losses
+
+
+def test_complex_step_on_exp_is_exact_to_machine_precision():
+    theta = np.linspace(-2, 3, 7)
+    est = estimate(terms_of(np.exp, theta), "θ", theta, np.arange(7), Method.COMPLEX_STEP)
+    np.testing.assert_allclose(est.values, np.exp(theta), rtol=2e-16 * 4)
+    np.testing.assert_array_equal(est.steps, 1e-20)
+
+
+def test_richardson_is_exact_on_quartics():
+    """(4·D(h/2) − D(h))/3 cancels the h² term: exact for polynomials of degree ≤ 4."""
+    theta = np.array([0.3, -1.2, 2.0])
+    quartic = lambda v: v**4 - 2 * v**3 + v  # noqa: E731
+    est = estimate(terms_of(quartic, theta), "θ", theta, np.arange(3), Method.RICHARDSON, 1e-2)
+    np.testing.assert_allclose(est.values, 4 * theta**3 - 6 * theta**2 + 1, rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", list(Method))
+def test_each_method_s_error_bound_covers_its_error(method):
+    theta = np.linspace(-3, 3, 25)
+    f = lambda v: np.sin(3 * v) * np.exp(v)  # noqa: E731
+    exact = (3 * np.cos(3 * theta) + np.sin(3 * theta)) * np.exp(theta)
+    est = estimate(terms_of(f, theta), "θ", theta, np.arange(25), method, with_bound=True)
+    assert est.bound is not None
+    assert (np.abs(est.values - exact) <= est.bound + 1e-14 * np.abs(exact)).all()
+    assert est.bound.max() < {"central": 1e-7, "forward": 1e-4, "richardson": 1e-9, "complex-step": 1e-12}[method]
+
+
+def test_without_asking_there_is_no_bound():
+    theta = np.zeros(2)
+    assert estimate(terms_of(np.exp, theta), "θ", theta, np.arange(2), Method.CENTRAL).bound is None
