@@ -63,32 +63,20 @@ def _fail(message: str, code: ExitCode) -> None:
     sys.exit(code)
 
 
-class StepType(click.ParamType[str | float, str]):
-    """--eps: "auto" or a number (its range is checked with the config's own rule)."""
+class WordOrNumber(click.ParamType[str | float, str]):
+    """A keyword or a number, e.g. --eps auto|1e-6 and --sample all|50 (ranges are the config's own rules)."""
 
-    name = "auto|NUMBER"
+    def __init__(self, word: str, number: type[int] | type[float], rule: str) -> None:
+        self.word, self.number, self.rule = word, number, rule
+        self.name = f"{word}|{'N' if number is int else 'NUMBER'}"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | float:
-        if value == "auto":
-            return "auto"
+        if value == self.word:
+            return self.word
         try:
-            return float(value)
+            return self.number(value)
         except ValueError:
-            self.fail(f'must be "auto" or a number > 0, got {value!r}', param, ctx)
-
-
-class SampleType(click.ParamType[str | int, str]):
-    """--sample: "all" or a whole number of entries per parameter."""
-
-    name = "all|N"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | int:
-        if value == "all":
-            return "all"
-        try:
-            return int(value)
-        except ValueError:
-            self.fail(f'must be "all" or an integer ≥ 1, got {value!r}', param, ctx)
+            self.fail(f'must be "{self.word}" or {self.rule}, got {value!r}', param, ctx)
 
 
 class ParamList(click.ParamType[list[str], str]):
@@ -165,8 +153,8 @@ def check_options(command: Any) -> Any:
     """The options that override [check] (and data.seed), shared by run and bugs."""
     options = [
         click.option("--method", type=click.Choice([m.value for m in Method]), help="finite-difference rule"),
-        click.option("--eps", type=StepType(), help='step: "auto" (scaled per entry) or a number'),
-        click.option("--sample", type=SampleType(), help='"all" entries or N random entries per parameter'),
+        click.option("--eps", type=WordOrNumber("auto", float, "a number > 0"), help='step: "auto" (per entry) or a number'),
+        click.option("--sample", type=WordOrNumber("all", int, "an integer ≥ 1"), help='"all" or N random entries per parameter'),
         click.option("--seed", type=int, help="seed of parameters, data and sampled entries (data.seed)"),
         click.option("--params", type=ParamList(), help="parameters to check, e.g. W,U"),
         click.option("--tolerance", type=click.Choice(["auto", "fixed"]), help="auto: the method's own error bound"),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.*"))
@@ -43,3 +44,35 @@ def raw_config(I: int, H: int, O: int, tau: int, seed: int = 0, **model: Any) ->
         "model": {"input_size": I, "hidden_size": H, "output_size": O, **model},
         "data": {"length": tau, "seed": seed},
     }
+
+
+@st.composite
+def problems(draw: st.DrawFn, max_size: int = 6, max_std: float = 1.5) -> dict[str, Any]:
+    """A raw config of random sizes 1..max_size (τ = 1 and H = 1 included), seed, init_std, h0 mode and inputs."""
+    I, H, O, tau = (draw(st.integers(1, max_size)) for _ in range(4))
+    model = {"init_std": draw(st.floats(0.05, max_std)), "h0": draw(st.sampled_from(["zeros", "random", "learned"]))}
+    raw = raw_config(I, H, O, tau, draw(st.integers(0, 2**16)), **model)
+    raw["data"]["inputs"] = draw(st.sampled_from(["one-hot", "gaussian"]))
+    return raw
+
+
+@pytest.fixture
+def corrupt(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """corrupt(name, index, shift): make BPTT return ∇name L with one entry moved by shift (or set to NaN/inf)."""
+    from gradcheck import rnn
+
+    def apply(name: str, index: tuple[int, ...] | None, shift: float) -> None:
+        clean = rnn.param_grads
+
+        def corrupted(*args: Any) -> rnn.Params:
+            grads = clean(*args)
+            wrong = grads[name].copy()
+            if index is None:
+                wrong[...] = shift
+            else:
+                wrong[index] += shift
+            return grads.with_value(name, wrong)
+
+        monkeypatch.setattr(rnn, "param_grads", corrupted)
+
+    return apply

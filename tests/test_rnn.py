@@ -9,7 +9,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
-from conftest import CONFIGS, raw_config
+from conftest import CONFIGS, problems, raw_config
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,19 +60,8 @@ def test_every_config_matches_autograd(path):
     check_against_oracle(config.load(path).model_dump(mode="json", exclude_unset=True))
 
 
-@given(
-    I=st.integers(1, 6),
-    H=st.integers(1, 6),
-    O=st.integers(1, 6),
-    tau=st.integers(1, 6),
-    seed=st.integers(0, 2**16),
-    std=st.floats(0.05, 2.0),
-    h0=st.sampled_from(["zeros", "random", "learned"]),
-    inputs=st.sampled_from(["one-hot", "gaussian"]),
-)
-def test_random_shapes_match_autograd(I, H, O, tau, seed, std, h0, inputs):
-    raw = raw_config(I, H, O, tau, seed, init_std=std, h0=h0)
-    raw["data"]["inputs"] = inputs
+@given(raw=problems(max_std=2.0))
+def test_random_shapes_match_autograd(raw):
     check_against_oracle(raw)
 
 
