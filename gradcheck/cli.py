@@ -13,11 +13,12 @@ import click
 import numpy as np
 from rich.console import Console
 
-from gradcheck import check, config, report
+from gradcheck import check, config, formats, report
 from gradcheck.bugs import BUGS
 from gradcheck.errors import ExitCode, GradcheckError
 from gradcheck.explain import step_numbers
-from gradcheck.files import write_atomically
+from gradcheck.files import write_atomically, write_text
+from gradcheck.formats import Format
 from gradcheck.numerics import Method
 
 EXAMPLES = """
@@ -173,14 +174,29 @@ def check_options(command: Any) -> Any:
 @CONFIG_ARG
 @check_options
 @click.option("--bug", type=click.Choice(list(BUGS)), help="run with a named wrong backward pass (see gradcheck bugs --list)")
-def run(config_path: Path | None, bug: str | None, **options: Any) -> ExitCode:
+@click.option("--format", "fmt", type=click.Choice([f.value for f in Format]), default="table", help="report format")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="write the report here (the table stays on the terminal)",
+)
+def run(config_path: Path | None, bug: str | None, fmt: str, output: Path | None, **options: Any) -> ExitCode:
     """Check every parameter's analytic gradient against finite differences; print the table.
 
     CONFIG is a .toml or .yaml file; without it the built-in default runs."""
     cfg, source = _load(config_path, options)
     with _progress() as progress:
         result = check.run(cfg, BUGS[bug] if bug else None, progress)
-    _console().print(report.run_report(result, source))
+    table = report.run_report(result, source)
+    if output is not None or Format(fmt) is Format.TABLE:
+        _console().print(table)
+    if Format(fmt) is not Format.TABLE or output is not None:
+        text = report.plain_text(table) if Format(fmt) is Format.TABLE else formats.RENDERERS[Format(fmt)](result, source)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            write_text(output, text)
     return ExitCode.OK if result.passed else ExitCode.MISMATCH
 
 
@@ -242,6 +258,30 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 
     write_atomically(output, write)
     click.echo(f"wrote {len(arrays)} arrays to {output}")
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["toml", "yaml"]), default=None, help="default: from PATH, else toml")
+@click.option("--force", is_flag=True, help="overwrite an existing file")
+def init(path: Path | None, fmt: str | None, force: bool) -> ExitCode:
+    """Write a commented starter config (every key, its default and what it means) that runs as it is."""
+    fmt = fmt or ("yaml" if path is not None and path.suffix.lower() in (".yaml", ".yml") else "toml")
+    path = path or Path(f"gradcheck.{fmt}")
+    if path.exists() and not force:
+        raise GradcheckError(f"{path}: exists; use --force to overwrite")
+    text = config.starter(fmt, str(path))
+    write_text(path, text)
+    click.echo(f"wrote {path}; run it with: gradcheck run {path}")
+    return ExitCode.OK
+
+
+@cli.command()
+@click.option("--report", "of_report", is_flag=True, help="the JSON report's schema instead of the config's")
+def schema(of_report: bool) -> ExitCode:
+    """Print the config's JSON Schema (for editor completion), or with --report the JSON report's."""
+    click.echo(formats.dumps_schema(formats.report_schema() if of_report else config.json_schema()), nl=False)
     return ExitCode.OK
 
 

@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 import tomllib
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -80,7 +80,7 @@ class ModelConfig(_Section):
 class DataConfig(_Section):
     """[data]: the sequence x(1..τ), y(1..τ)."""
 
-    length: int = Field(10, ge=1, description="τ: sequence length (derived from text/tokens/targets if given)")
+    length: int = Field(10, ge=1, description="τ: sequence length (leave it out with text, tokens or targets: derived)")
     inputs: Inputs = Field(Inputs.ONE_HOT, strict=False, description="one-hot tokens or gaussian vectors")
     seed: int = Field(0, ge=0, description="seed of every random draw: parameters, data, sampled entries")
     text: str | None = Field(None, min_length=2, description="character-level: x = text[:-1], y = text[1:]")
@@ -315,3 +315,52 @@ def _show(value: Any) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def json_schema() -> dict[str, Any]:
+    """The config's JSON Schema, for editor completion and validation (unknown keys are rejected)."""
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "gradcheck config"
+    return schema
+
+
+def _literal(value: Any, fmt: str) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if fmt == "toml" else value
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text  # YAML 1.1 reads 1e-05 as a string
+
+
+STARTER_HEADER = """\
+gradcheck config: `gradcheck run {name}` checks the BPTT gradients of the tanh RNN of
+Goodfellow et al., Deep Learning, eq. 10.8-10.28. Every key is optional; the values below are
+the defaults. Commented keys are off by default. Editor completion: `gradcheck schema`."""
+
+
+def starter(fmt: str, name: str) -> str:
+    """A commented starter config in TOML or YAML, with every key, its default and what it means."""
+    lines = [f"# {line}".rstrip() for line in STARTER_HEADER.format(name=name).splitlines()]
+    examples = {"text": "hello world", "tokens": [0, 3, 1], "targets": [3, 1, 2], "params": ["U", "W"], "directions": 16}
+    defaults = Config()
+    for section in ("model", "data", "check"):
+        lines += ["", f"[{section}]" if fmt == "toml" else f"{section}:"]
+        model = getattr(defaults, section)
+        for key, field in type(model).model_fields.items():
+            value = getattr(model, key)
+            off = value is None
+            shown = examples.get(key) if off else value
+            if isinstance(shown, list):
+                shown_text = "[" + ", ".join(_literal(v, "toml") for v in shown) + "]"
+            else:
+                shown_text = _literal(shown, fmt)
+            prefix = "# " if off else ""
+            indent = "" if fmt == "toml" else "  "
+            entry = f"{key} = {shown_text}" if fmt == "toml" else f"{key}: {shown_text}"
+            lines += [f"{indent}# {field.description}", f"{indent}{prefix}{entry}"]
+    return "\n".join(lines) + "\n"

@@ -11,7 +11,12 @@ from typing import IO
 from gradcheck.errors import GradcheckError
 
 
-def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    write_atomically(path, lambda handle: handle.write(text.encode("utf-8")))
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write through `write` into a temporary file beside `path`, then rename it into place."""
     directory = path.parent if str(path.parent) else Path(".")
     try:

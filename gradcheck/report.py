@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import numpy as np
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text
 
+from gradcheck.api import GradientReport
 from gradcheck.bugs import Bug
 from gradcheck.check import CheckResult, EquationResult, TaylorResult
 from gradcheck.compare import ParamResult
@@ -131,7 +133,7 @@ def tolerance_text(result: CheckResult) -> str:
     return f"auto: |a − n| ≤ the method's error bound {RULES[check.method].bound_formula} (column limit)"
 
 
-def verdict_line(result: CheckResult) -> Text:
+def verdict_line(result: CheckResult | GradientReport) -> Text:
     """The final line: the verdict and, on failure, which parameters and how to read them."""
     rows = result.params
     bad = [row for row in rows if not row.passed]
@@ -469,3 +471,24 @@ class LazyProgress:
     def close(self) -> None:
         if self.task is not None:
             self.bar.stop()
+
+
+def plain_text(renderable: RenderableType, width: int = 160) -> str:
+    """A renderable as plain text (no colour), e.g. for a report file."""
+    console = Console(width=width, color_system=None, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def html(renderable: RenderableType, width: int = 160) -> str:
+    """A renderable as an HTML fragment, for notebooks."""
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_html(inline_styles=True)
+
+
+def gradient_report(result: GradientReport) -> Group:
+    """The table and verdict of a check_gradients result."""
+    rule = "the method's error bound" if result.tolerance == "auto" else "fixed rtol/atol"
+    title = f"gradients ({METHOD_NAMES[result.method]}, pass line: {rule}; f = {result.loss:.10g})"
+    return Group(build_table(result.params, title=title), verdict_line(result))

@@ -1,0 +1,242 @@
+"""Machine-readable reports: JSON (versioned schema), JUnit XML and Markdown. Functions return text."""
+
+from __future__ import annotations
+
+import json
+import math
+import xml.etree.ElementTree as ET
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gradcheck.check import CheckResult
+from gradcheck.compare import ParamResult
+from gradcheck.numerics import RULES
+
+REPORT_VERSION = 1
+
+
+class Format(StrEnum):
+    """What `gradcheck run --format` writes."""
+
+    TABLE = "table"
+    JSON = "json"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Row(_Frozen):
+    """One parameter (or equation) row: every column of the table. Non-finite numbers are null."""
+
+    name: str = Field(description="parameter name (U, W, V, b, c, h0) or the gradient an equation defines")
+    shape: list[int] = Field(description="shape of the parameter or node")
+    checked: int = Field(description="entries (or directions) compared")
+    unit: Literal["entries", "directions"] = Field(description="what `checked` counts")
+    max_abs_err: float | None = Field(description="max |a − n| over the checked entries")
+    max_rel_err: float | None = Field(description="max |a − n| / max(|a|, |n|), 0 where both are 0")
+    norm_rel_err: float | None = Field(description="‖a − n‖ / (‖a‖ + ‖n‖)")
+    worst_index: list[int] = Field(description="index of the entry furthest outside (or closest to) its limit")
+    worst_analytic: float | None = Field(description="analytic gradient at worst_index")
+    worst_numeric: float | None = Field(description="finite-difference estimate at worst_index")
+    worst_limit: float | None = Field(description="the pass line |a − n| must stay under at worst_index")
+    failed: int = Field(description="entries beyond their limit (NaN/inf included)")
+    nonfinite: int = Field(description="entries where either side is NaN or inf")
+    passed: bool
+
+
+class EquationRow(Row):
+    """A row of the equation table: the equation's number and formula, then the row's columns."""
+
+    equation: str = Field(description="equation number in Goodfellow et al., Deep Learning, ch. 10")
+    formula: str
+
+
+class Steps(_Frozen):
+    smallest: float
+    largest: float
+
+
+class Timing(_Frozen):
+    """Wall-clock numbers: the only fields that differ between two runs of the same config."""
+
+    elapsed_s: float
+
+
+class Report(_Frozen):
+    """The JSON report of `gradcheck run --format json` (version 1)."""
+
+    version: Literal[1] = Field(description="schema version; bumped on any incompatible change")
+    passed: bool = Field(description="the verdict: every row within its limit")
+    source: str = Field(description="the config file, or 'built-in default'")
+    config: dict[str, Any] = Field(description="the resolved config, every key with its value")
+    sizes: dict[str, int] = Field(description="I, H, O and tau after text/tokens/targets are taken into account")
+    method: str = Field(description="finite-difference method")
+    formula: str = Field(description="the method's rule")
+    eps: str | float = Field(description='the configured step: "auto" or a number')
+    steps: Steps = Field(description="smallest and largest step actually used")
+    tolerance: Literal["auto", "fixed"] = Field(description="auto: the method's error bound; fixed: rtol and atol")
+    loss: float = Field(description="L = Σ_t L(t) at the checked parameters")
+    bug: str | None = Field(description="the injected bug the analytic side ran with, if any")
+    parameters: list[Row]
+    equations: list[EquationRow]
+    timing: Timing
+
+
+def _num(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _row(row: ParamResult) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "shape": list(row.shape),
+        "checked": row.checked,
+        "unit": row.unit,
+        "max_abs_err": _num(row.max_abs_err),
+        "max_rel_err": _num(row.max_rel_err),
+        "norm_rel_err": _num(row.norm_rel_err),
+        "worst_index": list(row.worst_index),
+        "worst_analytic": _num(row.worst_analytic),
+        "worst_numeric": _num(row.worst_numeric),
+        "worst_limit": _num(row.worst_limit),
+        "failed": row.failed,
+        "nonfinite": row.nonfinite,
+        "passed": row.passed,
+    }
+
+
+def build_report(result: CheckResult, source: str) -> Report:
+    """The report as data, validated against its own schema on the way."""
+    config, check = result.config, result.config.check
+    I, H, O, tau = config.sizes
+    return Report(
+        version=REPORT_VERSION,
+        passed=result.passed,
+        source=source,
+        config=config.model_dump(mode="json"),
+        sizes={"I": I, "H": H, "O": O, "tau": tau},
+        method=check.method.value,
+        formula=RULES[check.method].formula,
+        eps=check.eps,
+        steps=Steps(smallest=result.steps[0], largest=result.steps[1]),
+        tolerance="fixed" if config.fixed_tolerance else "auto",
+        loss=result.loss,
+        bug=result.bug.name if result.bug else None,
+        parameters=[Row(**_row(row)) for row in result.params],
+        equations=[EquationRow(**_row(e.row), equation=e.equation.number, formula=e.equation.formula) for e in result.equations],
+        timing=Timing(elapsed_s=result.elapsed),
+    )
+
+
+def to_json(result: CheckResult, source: str) -> str:
+    """The JSON report (see report_schema)."""
+    return build_report(result, source).model_dump_json(indent=2) + "\n"
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of the JSON report."""
+    schema = Report.model_json_schema()
+    schema["$id"] = f"https://gradcheck.invalid/report-v{REPORT_VERSION}.schema.json"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def _failure_text(row: ParamResult) -> str:
+    where = "[" + ", ".join(map(str, row.worst_index)) + "]"
+    return (
+        f"{row.name}: {row.failed} of {row.checked} {row.unit} beyond the limit; worst {where}: "
+        f"analytic {row.worst_analytic!r}, numeric {row.worst_numeric!r}, limit {row.worst_limit!r}"
+    )
+
+
+def to_junit(result: CheckResult, source: str) -> str:
+    """JUnit XML: one test case per parameter and per equation, failures carrying the worst entry."""
+    cases = [("gradcheck.parameters", row.name, row) for row in result.params]
+    cases += [("gradcheck.equations", f"{e.equation.number} {e.row.name}", e.row) for e in result.equations]
+    failures = sum(not row.passed for _, _, row in cases)
+    suites = ET.Element("testsuites", name="gradcheck", tests=str(len(cases)), failures=str(failures))
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"gradcheck {source}",
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+        time=f"{result.elapsed:.6f}",
+    )
+    properties = ET.SubElement(suite, "properties")
+    for key, value in (("method", result.method.value), ("loss", repr(result.loss)), ("source", source)):
+        ET.SubElement(properties, "property", name=key, value=value)
+    for classname, name, row in cases:
+        case = ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
+        if not row.passed:
+            text = _failure_text(row)
+            failure = ET.SubElement(case, "failure", message=text, type="GradientMismatch")
+            failure.text = text
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def to_markdown(result: CheckResult, source: str) -> str:
+    """A Markdown summary fit for a CI job summary: the verdict, the sizes and one table."""
+    I, H, O, tau = result.config.sizes
+    verdict = "✅ PASS" if result.passed else "❌ FAIL"
+    lines = [
+        f"### gradcheck: {verdict}",
+        "",
+        f"`{source}` · I = {I}, H = {H}, O = {O}, τ = {tau} · {result.method.value} · L = {result.loss:.10g}",
+        "",
+        _md_row(
+            [
+                "row",
+                "checked",
+                "max abs err",
+                "max rel err",
+                "norm rel err",
+                "worst at",
+                "analytic",
+                "numeric",
+                "limit",
+                "failed",
+                "verdict",
+            ]
+        ),
+        _md_row(["---"] + ["---:"] * 9 + ["---"]),
+    ]
+    rows = [(row.name, row) for row in result.params] + [(f"{e.equation.number} {e.row.name}", e.row) for e in result.equations]
+    for label, row in rows:
+        lines.append(
+            _md_row(
+                [
+                    label,
+                    f"{row.checked} {row.unit}",
+                    f"{row.max_abs_err:.2e}",
+                    f"{row.max_rel_err:.2e}",
+                    f"{row.norm_rel_err:.2e}",
+                    "[" + ", ".join(map(str, row.worst_index)) + "]",
+                    f"{row.worst_analytic:.6e}",
+                    f"{row.worst_numeric:.6e}",
+                    f"{row.worst_limit:.2e}",
+                    str(row.failed),
+                    "PASS" if row.passed else "**FAIL**",
+                ]
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {Format.JSON: to_json, Format.JUNIT: to_junit, Format.MARKDOWN: to_markdown}
+
+
+def dumps_schema(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
