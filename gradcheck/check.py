@@ -361,3 +361,43 @@ def taylor(config: Config, bug: Bug | None = None) -> TaylorResult:
         usable = orders[(remainders[1:] > floor) & np.isfinite(orders)]
         rows.append(TaylorRow(name, TAYLOR_STEPS, remainders, orders, float(np.median(usable)) if usable.size else 0.0))
     return TaylorResult(config, trace.loss, tuple(rows), time.perf_counter() - start, bug)
+
+
+SWEEP_STEPS: rnn.Array = 10.0 ** (-1 - np.arange(25) / 2)  # 1e-1 … 1e-13, two per decade
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Error against step size: errors[method][param] holds the norm-wise relative error at each step in eps.
+
+    auto[method] is the step eps = "auto" takes for an entry with |θ| ≤ 1 (None for the complex step's 1e-20).
+    """
+
+    config: Config
+    eps: rnn.Array
+    errors: dict[str, dict[str, rnn.Array]]
+    auto: dict[str, float | None]
+    elapsed: float
+
+
+def sweep(config: Config, methods: tuple[Method, ...], progress: Progress | None = None) -> SweepResult:
+    """Run the check at every step of SWEEP_STEPS for every method: the V where truncation meets round-off."""
+    from gradcheck.config import with_overrides
+    from gradcheck.numerics import auto_step
+
+    start = time.perf_counter()
+    errors: dict[str, dict[str, rnn.Array]] = {}
+    total, done = len(methods) * len(SWEEP_STEPS), 0
+    for method in methods:
+        curves = {name: np.empty(len(SWEEP_STEPS)) for name in config.checked_params}
+        for k, eps in enumerate(SWEEP_STEPS):
+            if progress:
+                progress(f"{method.value} ε = {eps:.0e}", done, total)
+            overrides = {"check.method": method.value, "check.eps": float(eps), "check.tolerance": "fixed"}
+            result = run(with_overrides(config, overrides | {"check.equations": False}, {}))
+            for row in result.params:
+                curves[row.name][k] = row.norm_rel_err
+            done += 1
+        errors[method.value] = curves
+    auto = {m.value: None if m is Method.COMPLEX_STEP else float(auto_step(np.zeros(1), m)[0]) for m in methods}
+    return SweepResult(config, SWEEP_STEPS, errors, auto, time.perf_counter() - start)

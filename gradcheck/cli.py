@@ -262,6 +262,32 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 
 
 @cli.command()
+@CONFIG_ARG
+@click.option("--methods", default="central,forward,richardson,complex-step", show_default=True, help="comma-separated")
+@click.option("--sample", type=WordOrNumber("all", int, "an integer ≥ 1"), help='"all" or N random entries per parameter')
+@click.option("--params", type=ParamList(), help="parameters to sweep, e.g. W,U")
+@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="also draw it: FILE.png or FILE.svg")
+def sweep(config_path: Path | None, methods: str, plot: Path | None, **options: Any) -> ExitCode:
+    """Relative error against step size, ε from 1e-1 to 1e-13 (two per decade), per parameter and method.
+
+    The V-shaped curve where truncation error meets round-off; the step eps = "auto" would take is marked."""
+    try:
+        chosen = tuple(Method(m.strip()) for m in methods.split(",") if m.strip())
+    except ValueError:
+        raise GradcheckError(f"--methods: {methods!r}: choose from {', '.join(m.value for m in Method)}") from None
+    cfg, source = _load(config_path, options)
+    with _progress() as progress:
+        result = check.sweep(cfg, chosen, progress)
+    _console().print(report.sweep_report(result, source))
+    if plot is not None:
+        from gradcheck.plot import plot_sweep
+
+        plot_sweep(result, plot)
+        click.echo(f"wrote {plot}")
+    return ExitCode.OK
+
+
+@cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["toml", "yaml"]), default=None, help="default: from PATH, else toml")
 @click.option("--force", is_flag=True, help="overwrite an existing file")

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from gradcheck.api import GradientReport
 from gradcheck.bugs import Bug
-from gradcheck.check import CheckResult, EquationResult, TaylorResult
+from gradcheck.check import CheckResult, EquationResult, SweepResult, TaylorResult
 from gradcheck.compare import ParamResult
 from gradcheck.explain import StepNumbers
 from gradcheck.numerics import RULES, Method
@@ -492,3 +492,41 @@ def gradient_report(result: GradientReport) -> Group:
     rule = "the method's error bound" if result.tolerance == "auto" else "fixed rtol/atol"
     title = f"gradients ({METHOD_NAMES[result.method]}, pass line: {rule}; f = {result.loss:.10g})"
     return Group(build_table(result.params, title=title), verdict_line(result))
+
+
+def sweep_report(result: SweepResult, source: str) -> Group:
+    """`gradcheck sweep`: a table per method, rows ε, columns parameters, cells the norm-wise relative error.
+
+    The smallest error of each column is marked ●, the step eps = "auto" takes (for |θ| ≤ 1) ◀ auto.
+    """
+    I, H, O, tau = result.config.sizes
+    parts: list[RenderableType] = [
+        Text(
+            f"error against step size ({source}: I = {I}, H = {H}, O = {O}, τ = {tau}); "
+            "cells: norm-wise relative error ‖a − n‖ / (‖a‖ + ‖n‖)",
+            style="bold",
+        )
+    ]
+    for method, curves in result.errors.items():
+        auto = result.auto[method]
+        nearest = int(np.argmin(np.abs(np.log(result.eps / auto)))) if auto else -1
+        table = Table(title=METHOD_NAMES[Method(method)], title_justify="left", header_style="bold")
+        table.add_column("ε", justify="right")
+        for name in curves:
+            table.add_column(name, justify="right")
+        table.add_column("")
+        best = {name: int(np.nanargmin(np.where(np.isfinite(c), c, np.inf))) for name, c in curves.items()}
+        for k, eps in enumerate(result.eps):
+            cells = [
+                Text(sci(float(c[k])) + (" ●" if best[name] == k else "  "), style="bold" if best[name] == k else "")
+                for name, c in curves.items()
+            ]
+            table.add_row(Text(f"{eps:.1e}"), *cells, Text("◀ auto" if k == nearest else ""))
+        parts += [Text(), table]
+    parts.append(
+        Text(
+            f'run time {result.elapsed:.1f} s; ● smallest error per column; ◀ auto: the step eps = "auto" '
+            "takes for |θ| ≤ 1 (the complex step's auto step is 1e-20)"
+        )
+    )
+    return Group(*parts)

@@ -1,0 +1,53 @@
+"""The step-size sweep as a log-log figure (matplotlib, an optional extra: pip install 'gradcheck[plot]')."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gradcheck.check import SweepResult
+from gradcheck.errors import GradcheckError
+
+PLOT_SUFFIXES = (".png", ".svg")
+
+
+def plot_sweep(result: SweepResult, path: Path) -> None:
+    """One panel per parameter, one line per method, the auto step marked: the V of truncation against round-off."""
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise GradcheckError(f"--plot: {path}: use a .png or .svg file name")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise GradcheckError("--plot needs matplotlib: pip install 'gradcheck[plot]'") from None
+    names = list(next(iter(result.errors.values())))
+    columns = min(3, len(names))
+    rows = -(-len(names) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), squeeze=False, sharex=True)
+    colours = dict(zip(result.errors, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
+    for ax, name in zip(axes.flat, names, strict=False):
+        for method, curves in result.errors.items():
+            ax.loglog(result.eps, curves[name], marker="o", markersize=3, color=colours[method], label=method)
+            auto = result.auto[method]
+            if auto is not None:
+                ax.axvline(auto, color=colours[method], linestyle="--", linewidth=1)
+        ax.set_title(f"∇{name} L")
+        ax.set_xlabel("step ε")
+        ax.set_ylabel("norm-wise relative error")
+        ax.grid(True, which="major", alpha=0.3)
+    spare = list(axes.flat)[len(names) :]
+    for ax in spare:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    where = spare[0] if spare else figure
+    where.legend(handles, labels, loc="center" if spare else "lower right", title="dashed line: the auto step")
+    I, H, O, tau = result.config.sizes
+    figure.suptitle(f"gradcheck sweep: error against step (I = {I}, H = {H}, O = {O}, τ = {tau})")
+    figure.tight_layout()
+    try:
+        figure.savefig(path, dpi=120)
+    except OSError as error:
+        raise GradcheckError(f"{path}: cannot write: {error.strerror or error}") from None
+    finally:
+        plt.close(figure)
