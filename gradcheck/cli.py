@@ -171,7 +171,7 @@ def check_options(command: Any) -> Any:
 
 
 @cli.command(epilog=EXAMPLES)
-@CONFIG_ARG
+@click.argument("config_paths", metavar="[CONFIG]...", nargs=-1, type=click.Path(path_type=Path))
 @check_options
 @click.option("--bug", type=click.Choice(list(BUGS)), help="run with a named wrong backward pass (see gradcheck bugs --list)")
 @click.option("--format", "fmt", type=click.Choice([f.value for f in Format]), default="table", help="report format")
@@ -181,18 +181,26 @@ def check_options(command: Any) -> Any:
     type=click.Path(path_type=Path, dir_okay=False),
     help="write the report here (the table stays on the terminal)",
 )
-def run(config_path: Path | None, bug: str | None, fmt: str, output: Path | None, **options: Any) -> ExitCode:
+def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path | None, **options: Any) -> ExitCode:
     """Check every parameter's analytic gradient against finite differences; print the table.
 
-    CONFIG is a .toml or .yaml file; without it the built-in default runs."""
-    cfg, source = _load(config_path, options)
+    CONFIG is a .toml or .yaml file; without it the built-in default runs. Several CONFIGs run one
+    after the other (as a pre-commit hook passes them); the exit code is the worst of them."""
+    if len(config_paths) > 1 and (output is not None or Format(fmt) is not Format.TABLE):
+        raise click.UsageError("--format and --output take one CONFIG at a time")
+    loaded = [_load(path, options) for path in config_paths or (None,)]  # every config is validated before any runs
+    codes = [_run_one(cfg, source, bug, Format(fmt), output) for cfg, source in loaded]
+    return max(codes)
+
+
+def _run_one(cfg: config.Config, source: str, bug: str | None, fmt: Format, output: Path | None) -> ExitCode:
     with _progress() as progress:
         result = check.run(cfg, BUGS[bug] if bug else None, progress)
     table = report.run_report(result, source)
-    if output is not None or Format(fmt) is Format.TABLE:
+    if output is not None or fmt is Format.TABLE:
         _console().print(table)
-    if Format(fmt) is not Format.TABLE or output is not None:
-        text = report.plain_text(table) if Format(fmt) is Format.TABLE else formats.RENDERERS[Format(fmt)](result, source)
+    if fmt is not Format.TABLE or output is not None:
+        text = report.plain_text(table) if fmt is Format.TABLE else formats.RENDERERS[fmt](result, source)
         if output is None:
             click.echo(text, nl=False)
         else:

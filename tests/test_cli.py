@@ -245,3 +245,96 @@ class TestTaylorAndProgress:
     def test_methods_from_the_command_line(self, method):
         result = invoke("run", "--method", method, "--equations", catch_exceptions=False)
         assert result.exit_code == 0 and "auto: |a − n| ≤ the method's error bound" in result.stdout
+
+
+class TestInitSchemaSweep:
+    @pytest.mark.parametrize("name", ["gradcheck.toml", "starter.yaml"])
+    def test_init_writes_a_starter_that_runs_and_passes(self, tmp_path, name):
+        path = tmp_path / name
+        result = invoke("init", str(path))
+        assert result.exit_code == 0 and path.exists()
+        assert invoke("run", str(path)).exit_code == 0
+        assert load(path) == load(ROOT / "configs" / "default.toml")
+        text = path.read_text()
+        assert "# seed of every random draw" in text and "directions" in text
+
+    def test_init_refuses_to_overwrite_without_force(self, tmp_path):
+        path = tmp_path / "g.toml"
+        path.write_text("# mine\n")
+        assert_usage_error(invoke("init", str(path)), "exists; use --force to overwrite")
+        assert path.read_text() == "# mine\n"
+        assert invoke("init", str(path), "--force").exit_code == 0 and path.read_text() != "# mine\n"
+
+    def test_the_schema_accepts_every_config_and_rejects_a_misspelt_key(self):
+        import json
+        import tomllib
+
+        import jsonschema
+        import yaml
+
+        schema = json.loads(invoke("schema").stdout)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        for path in CONFIGS:
+            text = path.read_text()
+            data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+            jsonschema.validate(data, schema)
+        with pytest.raises(jsonschema.ValidationError, match="hiden_size"):
+            jsonschema.validate({"model": {"hiden_size": 4}}, schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"check": {"eps": -1}}, schema)
+
+    def test_sweep_prints_the_v_and_draws_it(self, tmp_path):
+        png = tmp_path / "sweep.png"
+        result = invoke("sweep", "--methods", "central,forward", "--params", "W,c", "--plot", str(png))
+        assert result.exit_code == 0 and png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+        auto_rows = [line for line in result.stdout.splitlines() if line.startswith("│") and "◀ auto" in line]
+        assert [row.split("│")[1].strip() for row in auto_rows] == ["1.0e-05", "1.0e-08"]
+        assert result.stdout.count("●") >= 4
+
+    def test_sweep_errors(self, tmp_path):
+        assert_usage_error(invoke("sweep", "--methods", "backward"), "--methods: 'backward'")
+        assert_usage_error(invoke("sweep", "--methods", "central", "--plot", str(tmp_path / "x.pdf")), "use a .png or .svg")
+
+    def test_sweep_without_matplotlib_says_how_to_get_it(self, monkeypatch, tmp_path):
+        import builtins
+
+        real_import = builtins.__import__
+
+        def no_matplotlib(name, *args, **kwargs):
+            if name.startswith("matplotlib"):
+                raise ImportError(name)
+            return real_import(name, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+        result = invoke("sweep", "--methods", "central", "--params", "c", "--plot", str(tmp_path / "s.png"))
+        assert_usage_error(result, "pip install 'gradcheck[plot]'")
+
+
+class TestAdoption:
+    def test_the_pre_commit_hook_command_runs_on_matching_files(self, tmp_path):
+        import re
+        import shlex
+
+        import yaml
+
+        (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+        assert re.search(hook["files"], "configs/default.toml") and not re.search(hook["files"], "src/model.py")
+        command = shlex.split(hook["entry"])
+        assert command[0] == "gradcheck"
+        ok = invoke(*command[1:], str(ROOT / "configs" / "default.toml"), str(ROOT / "configs" / "gaussian.yaml"))
+        assert ok.exit_code == 0
+
+    def test_the_readme_ci_commands_run(self, tmp_path, monkeypatch):
+        """Every `gradcheck …` command in the README's GitHub Actions block runs and exits 0."""
+        import shlex
+
+        readme = (ROOT / "README.md").read_text()
+        block = readme.split("```yaml\n# .github/workflows/gradcheck.yml")[1].split("```")[0]
+        commands = [line.split("run: ", 1)[1] for line in block.splitlines() if "run: gradcheck" in line]
+        assert len(commands) >= 2
+        monkeypatch.chdir(ROOT)
+        for line in commands:
+            argv = shlex.split(line.split(">>")[0].replace("$GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md")))
+            argv = [arg if not arg.endswith(".xml") else str(tmp_path / arg) for arg in argv]
+            result = CliRunner().invoke(cli, argv[1:], catch_exceptions=False)
+            assert result.exit_code == 0, line
