@@ -17,7 +17,7 @@ from gradcheck.problem import build
 FIXED = {
     "central": {"rtol": 1e-5, "atol": 1e-7},
     "forward": {"rtol": 1e-3, "atol": 1e-5},
-    "richardson": {"rtol": 1e-7, "atol": 1e-9},
+    "richardson": {"rtol": 1e-5, "atol": 1e-8},  # h = ε^(1/5) is large: strongly curved problems need it
     "complex-step": {"rtol": 1e-10, "atol": 1e-13},
 }
 
