@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,10 @@ from gradcheck.compare import ParamResult, compare
 from gradcheck.numerics import Index, Method, estimate
 
 Arrays = Mapping[str, NDArray[Any]]
+
+
+class PrecisionWarning(UserWarning):
+    """Arrays below float64 were given: gradients are checked in float64 and tolerances are not widened."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,14 @@ def check_gradients(
     method = Method(method)
     if tolerance not in ("auto", "fixed"):
         raise ValueError(f'tolerance must be "auto" or "fixed", got {tolerance!r}')
+    for name, value in params.items():
+        if np.asarray(value).dtype.kind == "f" and np.asarray(value).dtype.itemsize < 8:
+            warnings.warn(
+                f"params[{name!r}] is {np.asarray(value).dtype}: finite differences in single precision are unreliable "
+                "(round-off swamps the step); gradcheck evaluates f at float64 copies and widens no tolerance",
+                PrecisionWarning,
+                stacklevel=2,
+            )
     point = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
     analytic = grad_f({name: value.copy() for name, value in point.items()})
     rng = np.random.default_rng(seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,7 @@ from gradcheck import rnn
 from gradcheck.bugs import Bug
 from gradcheck.compare import ParamResult, compare, limit
 from gradcheck.config import Config, H0Mode
+from gradcheck.errors import GradcheckError
 from gradcheck.numerics import THREADS, BatchLosses, Estimate, Index, Method, chunked, estimate
 from gradcheck.problem import Problem, build
 
@@ -54,7 +56,8 @@ class CheckResult:
     """The outcome of one check: a row per parameter (and per equation), and what produced them.
 
     steps: (smallest, largest) finite-difference step used; elapsed: wall seconds of the check;
-    bug: the injected bug the analytic side ran with, if any.
+    bug: the injected bug the analytic side ran with, if any; nonfinite_loss: where the forward pass
+    first produced NaN or inf, as (t, node), when the loss is not finite.
     """
 
     config: Config
@@ -64,10 +67,12 @@ class CheckResult:
     steps: tuple[float, float]
     elapsed: float
     bug: Bug | None = None
+    nonfinite_loss: tuple[int, str] | None = None
 
     @property
     def passed(self) -> bool:
-        return all(row.passed for row in self.params) and all(e.row.passed for e in self.equations)
+        rows_pass = all(row.passed for row in self.params) and all(e.row.passed for e in self.equations)
+        return rows_pass and self.nonfinite_loss is None
 
     @property
     def method(self) -> Method:
@@ -224,7 +229,9 @@ def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, keep: 
     bound = None if config.fixed_tolerance else num.estimates[target].bound
     if bound is not None and keep is not None:
         bound = bound[keep]
-    return compare(name, analytic, index, values, config.check.rtol, config.check.atol, bound)
+    row = compare(name, analytic, index, values, config.check.rtol, config.check.atol, bound)
+    vanished = int(np.isnan(values).sum()) if num.estimates[target].vanished else 0
+    return replace(row, vanished=vanished) if vanished else row
 
 
 def _directional(num: Numerical, name: str, gradient: rnn.Array) -> ParamResult:
@@ -271,27 +278,43 @@ def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
     """Compare the analytic gradients (clean or with a bug) against estimates already made."""
     start = time.perf_counter()
     config = num.problem.config
-    _, grads = analytic(num.problem, bug)
+    trace, grads = analytic(num.problem, bug)
     params = tuple(
         _directional(num, name, grads.params[name]) if name in num.directions else _compare(name, grads.params[name], num, name)
         for name in config.checked_params
     )
     equations = equation_rows(grads, num, params) if config.check.equations else ()
     elapsed = num.elapsed + time.perf_counter() - start
-    return CheckResult(config, num.loss, params, equations, num.steps, elapsed, bug)
+    return CheckResult(config, num.loss, params, equations, num.steps, elapsed, bug, first_nonfinite(trace))
+
+
+def first_nonfinite(trace: rnn.Trace) -> tuple[int, str] | None:
+    """Where the forward pass first produced NaN or inf: (t, node) with t counted from 1, or None if L is finite."""
+    if np.isfinite(trace.loss):
+        return None
+    for t in range(len(trace.losses)):
+        for node, values in (("a(t)", trace.a[t]), ("h(t)", trace.h[t]), ("o(t)", trace.o[t]), ("L(t)", trace.losses[t])):
+            if not np.isfinite(values).all():
+                return t + 1, node
+    return len(trace.losses), "L"
 
 
 def run_bugs(
     config: Config, bugs: tuple[Bug, ...], progress: Progress | None = None
 ) -> tuple[CheckResult, tuple[CheckResult, ...]]:
     """The clean check and one per bug, all against the same finite-difference estimates (made once)."""
-    num = numerical(config, progress)
-    return evaluate(num), tuple(evaluate(num, bug) for bug in bugs)
+    with np.errstate(all="ignore"):
+        num = numerical(config, progress)
+        return evaluate(num), tuple(evaluate(num, bug) for bug in bugs)
 
 
 def run(config: Config, bug: Bug | None = None, progress: Progress | None = None) -> CheckResult:
-    """Check every selected parameter's analytic gradient (and every equation, if asked) against finite differences."""
-    return evaluate(numerical(config, progress), bug)
+    """Check every selected parameter's analytic gradient (and every equation, if asked) against finite differences.
+
+    Overflow is not an error here: NaN and inf are carried into the rows and reported as failures.
+    """
+    with np.errstate(all="ignore"):
+        return evaluate(numerical(config, progress), bug)
 
 
 def export_arrays(config: Config) -> dict[str, np.ndarray]:
@@ -401,3 +424,79 @@ def sweep(config: Config, methods: tuple[Method, ...], progress: Progress | None
         errors[method.value] = curves
     auto = {m.value: None if m is Method.COMPLEX_STEP else float(auto_step(np.zeros(1), m)[0]) for m in methods}
     return SweepResult(config, SWEEP_STEPS, errors, auto, time.perf_counter() - start)
+
+
+PASSES_PER_ENTRY = {  # forward passes per checked entry, without and with the error bound
+    Method.CENTRAL: (2, 4),
+    Method.FORWARD: (2, 3),
+    Method.RICHARDSON: (4, 8),
+    Method.COMPLEX_STEP: (1, 1),
+}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What a check will need, estimated from the config alone (before anything is allocated).
+
+    memory: bytes at the peak (parameters and gradients, data and trace, the batched copies, directions);
+    parameters: the part of it that is parameters and gradients; passes: perturbed forward passes.
+    """
+
+    memory: int
+    parameters: int
+    passes: int
+
+
+def resources(config: Config) -> Resources:
+    """Estimate memory and forward passes of `gradcheck run` on this config, in O(1) time whatever the sizes."""
+    I, H, O, tau = config.sizes
+    check = config.check
+    shapes = {"U": H * I, "W": H * H, "V": O * H, "b": H, "c": O, "h0": H}
+    parameters = 8 * 3 * sum(shapes.values())  # values, gradients and one working copy
+    data = 8 * tau * (I + 6 * (H + O))  # x, the trace (a, h, o, ŷ, log ŷ) and BPTT's intermediate gradients
+    complex_step = check.method is Method.COMPLEX_STEP
+    row = max(rnn.row_bytes(name, I, H, O, tau, complex_step) for name in ("W", "V"))
+    working = THREADS * max(check.memory_mb * 2**20 // THREADS, row)
+    sizes = {name: shapes[name] for name in config.checked_params}
+    if check.equations:
+        sizes |= {"o": tau * O, "h": tau * H}
+    per_entry = PASSES_PER_ENTRY[check.method][0 if config.fixed_tolerance else 1]
+    if check.directions:
+        directions = 8 * check.directions * sum(shapes[name] for name in config.checked_params) * (2 if complex_step else 1)
+        passes = 2 * check.directions * per_entry * len(config.checked_params)
+        return Resources(parameters + data + working + directions, parameters, passes)
+    checked = sum(n if check.sample == "all" else min(n, int(check.sample)) for n in sizes.values())
+    results = 8 * 8 * checked  # index, estimates, steps, bounds, comparison temporaries
+    return Resources(parameters + data + working + results, parameters, per_entry * checked)
+
+
+def default_max_memory() -> int:
+    """Half of this machine's physical memory (8 GiB where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def human_bytes(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if size < 1024 or unit == "EiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def guard(config: Config, max_memory: int, source: str) -> Resources:
+    """Refuse, before allocating anything, a check that would need more than max_memory bytes."""
+    need = resources(config)
+    if need.memory > max_memory:
+        I, H, O, tau = config.sizes
+        advice = "lower model.hidden_size or model.input_size / output_size"
+        if need.parameters < max_memory // 2:
+            advice = "check fewer entries (sample = N, or directions = K for large models), or lower check.memory_mb"
+        raise GradcheckError(
+            f"{source}: this check needs about {human_bytes(need.memory)} of memory "
+            f"(parameters and gradients {human_bytes(need.parameters)}, I = {I}, H = {H}, O = {O}, τ = {tau}; "
+            f"{need.passes:,} forward passes) but --max-memory is {human_bytes(max_memory)}: {advice}"
+        )
+    return need

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, ClassVar, cast
 
 import click
 import numpy as np
@@ -80,6 +81,21 @@ class WordOrNumber(click.ParamType[str | float, str]):
             self.fail(f'must be "{self.word}" or {self.rule}, got {value!r}', param, ctx)
 
 
+class MemorySize(click.ParamType[int, str]):
+    """--max-memory: a size such as 500M, 4G or 2GiB (a bare number is MiB)."""
+
+    name = "SIZE"
+    UNITS: ClassVar[dict[str, int]] = {"": 2**20, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(?:i?B)?\s*", str(value), re.IGNORECASE)
+        if not match or float(match[1]) <= 0:
+            self.fail(f"must be a size such as 500M or 4G, got {value!r}", param, ctx)
+        return int(float(match[1]) * self.UNITS[match[2].upper()])
+
+
 class ParamList(click.ParamType[list[str], str]):
     """--params: comma-separated parameter names, e.g. W,U."""
 
@@ -113,11 +129,16 @@ OVERRIDES = {
 
 
 def _load(path: Path | None, options: dict[str, Any]) -> tuple[config.Config, str]:
-    """The config at `path` (or the built-in default) with the command-line overrides applied."""
+    """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
+    options = dict(options)
+    max_memory = options.pop("max_memory", None) or check.default_max_memory()
     cfg = config.load(path) if path is not None else config.Config()
-    given = {OVERRIDES[k]: v for k, v in options.items() if v is not None}
-    labels = {OVERRIDES[k]: f"--{k}" for k in OVERRIDES}
-    return config.with_overrides(cfg, given, labels) if given else cfg, str(path) if path else "built-in default"
+    given = {OVERRIDES[k.replace("-", "_")]: v for k, v in options.items() if v is not None}
+    labels = {OVERRIDES[k]: f"--{k.replace('_', '-')}" for k in OVERRIDES}
+    cfg = config.with_overrides(cfg, given, labels) if given else cfg
+    source = str(path) if path else "built-in default"
+    check.guard(cfg, max_memory, source)
+    return cfg, source
 
 
 @contextmanager
@@ -164,6 +185,7 @@ def check_options(command: Any) -> Any:
         click.option("--equations/--no-equations", default=None, help="also check each equation 10.18–10.28 on its own node"),
         click.option("--memory-mb", type=int, help="working memory for the batched perturbed copies (MiB)"),
         click.option("--directions", type=int, help="check K random unit directions per parameter (large models)"),
+        click.option("--max-memory", type=MemorySize(), help="refuse checks estimated to need more (default: half of RAM)"),
     ]
     for option in reversed(options):
         command = option(command)

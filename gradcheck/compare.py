@@ -32,6 +32,7 @@ class ParamResult:
     failed: int
     nonfinite: int = 0
     unit: str = "entries"  # or "directions": rows of a directional check, where worst_* is the located entry
+    vanished: int = 0  # entries whose step was too small to move θ (θ + ε == θ): no estimate, a failure
 
     @property
     def size(self) -> int:
@@ -39,7 +40,7 @@ class ParamResult:
 
     @property
     def passed(self) -> bool:
-        return self.failed == 0 and self.nonfinite == 0
+        return self.failed == 0 and self.nonfinite == 0 and self.vanished == 0
 
 
 # With a method's own error bound as the pass line, the analytic side's own round-off is allowed on top: BPTT

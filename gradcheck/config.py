@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import reprlib
 import tomllib
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -28,6 +29,7 @@ from gradcheck.numerics import Method
 PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
 ParamName = Literal["U", "W", "V", "b", "c", "h0"]
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
+MAX_CONFIG_BYTES = 1_000_000  # a config is a few hundred bytes; explicit token lists stay far below this
 
 
 class H0Mode(StrEnum):
@@ -203,6 +205,9 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
 
 def _read_text(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(path, None, f"{size:,} bytes is too large for a config (the limit is {MAX_CONFIG_BYTES:,})")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(path, None, "no such file") from None
@@ -306,14 +311,18 @@ def _suggest(loc: list[str | int]) -> str:
     return f"; valid keys: {', '.join(model.model_fields)}"
 
 
+_SHORT = reprlib.Repr()  # keyword arguments only from Python 3.12
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 3, 40, 40
+
+
 def _show(value: Any) -> str:
-    """A value as the user wrote it (TOML/JSON spelling where possible)."""
+    """A value as the user wrote it (TOML/JSON spelling for scalars), kept short whatever its size."""
     if isinstance(value, float) and value != value:
         return "nan"
-    try:
+    if isinstance(value, (bool, int, float, str)) or value is None:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    else:
+        text = _SHORT.repr(value)  # bounded: a YAML alias bomb must not be walked to print it
     return text if len(text) <= 60 else text[:57] + "..."
 
 

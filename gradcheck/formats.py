@@ -46,6 +46,7 @@ class Row(_Frozen):
     worst_limit: float | None = Field(description="the pass line |a − n| must stay under at worst_index")
     failed: int = Field(description="entries beyond their limit (NaN/inf included)")
     nonfinite: int = Field(description="entries where either side is NaN or inf")
+    vanished: int = Field(description="entries whose step could not move θ (θ + ε == θ): no estimate, failed")
     passed: bool
 
 
@@ -106,6 +107,7 @@ def _row(row: ParamResult) -> dict[str, Any]:
         "worst_limit": _num(row.worst_limit),
         "failed": row.failed,
         "nonfinite": row.nonfinite,
+        "vanished": row.vanished,
         "passed": row.passed,
     }
 

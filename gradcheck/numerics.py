@@ -49,6 +49,7 @@ class Estimate:
     values: Array
     steps: Array
     bound: Array | None = None
+    vanished: int = 0  # entries where θ + h == θ in float64: no estimate there (values are NaN)
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,14 @@ def chunked(losses: BatchLosses, rows: int, threads: int = THREADS) -> BatchLoss
 
     def evaluate(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         starts = range(0, len(index), rows)
+        floating_point = np.geterr()  # numpy's error state is per thread: hand the caller's to the workers
+
+        def chunk(k: int) -> NDArray[Any]:
+            with np.errstate(**floating_point):
+                return losses(name, index[k : k + rows], shift[k : k + rows])
+
         with ThreadPoolExecutor(max_workers=max(1, min(threads, len(starts)))) as pool:
-            parts = list(pool.map(lambda k: losses(name, index[k : k + rows], shift[k : k + rows]), starts))
+            parts = list(pool.map(chunk, starts))
         return np.concatenate(parts) if parts else np.empty((0, 0))
 
     return evaluate
@@ -179,4 +186,8 @@ def estimate(
         return Estimate(values=np.empty(0), steps=step, bound=np.empty(0) if with_bound else None)
     derivative, magnitude = RULES[method].differentiate(losses, name, index, step)
     bound = error_bound(losses, name, index, method, step, derivative, magnitude) if with_bound else None
-    return Estimate(values=derivative, steps=step, bound=bound)
+    # θ + h == θ: a perturbation float64 cannot represent. Report it, never divide by it (the complex step
+    # moves the imaginary part, which always can).
+    vanished = np.zeros(len(index), dtype=bool) if method is Method.COMPLEX_STEP else values + step == values
+    derivative = np.where(vanished, np.nan, derivative)
+    return Estimate(values=derivative, steps=step, bound=bound, vanished=int(vanished.sum()))

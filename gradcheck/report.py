@@ -140,21 +140,32 @@ def verdict_line(result: CheckResult | GradientReport) -> Text:
     nodes = [e for e in result.equations if e.equation.target in ("o", "h")]
     bad_nodes = [e.equation.number for e in nodes if not e.row.passed]
     line = verdict_text(result.passed)
+    line.append("  ")
+    nonfinite_loss = getattr(result, "nonfinite_loss", None)
+    if nonfinite_loss is not None:
+        t, node = nonfinite_loss
+        line.append(f"the loss is {result.loss}: the forward pass first goes non-finite at t = {t}, in {node}. ")
     also = f" and all {len(result.equations)} equations" if result.equations else ""
     if result.passed:
-        line.append(f"  all {len(rows)} parameter gradients{also} match the finite-difference estimates")
+        line.append(f"all {len(rows)} parameter gradients{also} match the finite-difference estimates")
         return line
     if not bad:
-        line.append(f"  the parameter gradients match, but equation {', '.join(bad_nodes)} does not")
+        what = f"equation {', '.join(bad_nodes)} does not" if bad_nodes else "the loss is not finite"
+        line.append(f"the parameter gradients match, but {what}")
         return line
     parts = []
     for row in bad:
-        if row.nonfinite:
+        if row.vanished:
+            parts.append(
+                f"{row.name} (step too small: θ + ε == θ for {row.vanished} of {row.checked} entries; "
+                'use a larger eps or eps = "auto")'
+            )
+        elif row.nonfinite:
             parts.append(f"{row.name} (NaN/inf in {row.nonfinite} of {row.checked} entries, first at {_index(row.worst_index)})")
         else:
             located = ", located by bisection" if row.unit == "directions" else ""
             parts.append(f"{row.name} ({row.failed} of {row.checked} {row.unit}; worst entry {_index(row.worst_index)}{located})")
-    line.append(f"  {len(bad)} of {len(rows)} parameter gradients disagree: " + ", ".join(parts))
+    line.append(f"{len(bad)} of {len(rows)} parameter gradients disagree: " + ", ".join(parts))
     if bad_nodes:
         line.append(f"; equations {', '.join(bad_nodes)} too")
     return line
