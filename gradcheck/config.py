@@ -162,7 +162,12 @@ def validate(raw: Any, path: Path | str | None = None) -> Config:
 
 def load(path: Path) -> Config:
     """Read and validate a TOML or YAML config file."""
-    return validate(_parse(path, _read_text(path)), path)
+    return loads(_read_bytes(path), path)
+
+
+def loads(data: bytes, path: Path) -> Config:
+    """Validate the bytes of a config file named `path` (its suffix picks TOML or YAML)."""
+    return validate(_parse(path, _decode(data, path)), path)
 
 
 def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str]) -> Config:
@@ -203,7 +208,7 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_CONFIG_BYTES:
@@ -215,6 +220,10 @@ def _read_text(path: Path) -> str:
         raise ConfigError(path, None, "is a directory, not a config file") from None
     except OSError as error:
         raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
+    return data
+
+
+def _decode(data: bytes, path: Path) -> str:
     if path.suffix.lower() not in CONFIG_SUFFIXES:
         raise ConfigError(path, None, f"unknown config format {path.suffix!r}: use .toml, .yaml or .yml")
     try:
