@@ -50,7 +50,7 @@ class GradcheckGroup(click.Group):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except GradcheckError as error:
-            _fail(str(error), ExitCode.USAGE)
+            _fail(" ".join(str(error).split()), ExitCode.USAGE)  # one line, whatever a parser put in the message
         except click.ClickException as error:
             ctx = getattr(error, "ctx", None)
             where = f"{ctx.command_path}: " if ctx is not None else ""

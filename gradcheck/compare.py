@@ -50,14 +50,19 @@ ANALYTIC_ROUNDOFF = 2.0**10 * float(np.finfo(np.float64).eps)
 ANALYTIC_RELATIVE = 2.0**20 * float(np.finfo(np.float64).eps)
 
 
-def limit(a: Array, n: Array, rtol: float, atol: float, bound: Array | None = None) -> Array:
-    """The pass line per entry: atol + rtol·max(|a|, |n|), or the method's error bound + analytic round-off."""
+def limit(a: Array, n: Array, rtol: float, atol: float, bound: Array | None = None, whole: Array | None = None) -> Array:
+    """The pass line per entry: atol + rtol·max(|a|, |n|), or the method's error bound + analytic round-off.
+
+    whole: the parameter's entire analytic gradient, whose largest entry sets the round-off scale
+    (defaults to the entries compared).
+    """
     with np.errstate(invalid="ignore", over="ignore"):
         scale = np.maximum(np.abs(a), np.abs(n))
         if bound is None:
             line: Array = atol + rtol * scale
             return line
-        finite = scale[np.isfinite(scale)]
+        everything = np.concatenate([scale.reshape(-1), np.abs(whole).reshape(-1) if whole is not None else scale])
+        finite = everything[np.isfinite(everything)]
         return bound + ANALYTIC_ROUNDOFF * (float(finite.max()) if finite.size else 0.0) + ANALYTIC_RELATIVE * scale
 
 
@@ -89,8 +94,9 @@ def compare(
     """
     a = analytic.reshape(-1)[index]
     n = numeric
-    line = limit(a, n, rtol, atol, bound)
-    fails = mismatched(a, n, rtol, atol, bound)
+    line = limit(a, n, rtol, atol, bound, analytic)
+    with np.errstate(invalid="ignore"):
+        fails = ~(np.abs(a - n) <= line)  # the rule of `mismatched`, at the same line
     finite = np.isfinite(a) & np.isfinite(n)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_err = np.abs(a - n)

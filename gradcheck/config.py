@@ -167,7 +167,11 @@ def load(path: Path) -> Config:
 
 def loads(data: bytes, path: Path) -> Config:
     """Validate the bytes of a config file named `path` (its suffix picks TOML or YAML)."""
-    return validate(_parse(path, _decode(data, path)), path)
+    text = _decode(data, path)
+    try:
+        return validate(_parse(path, text), path)
+    except RecursionError:
+        raise ConfigError(path, None, "nested too deeply to be a config") from None
 
 
 def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str]) -> Config:
@@ -264,7 +268,7 @@ def _parse(path: Path, text: str) -> Any:
     except yaml.MarkedYAMLError as error:
         raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(path, None, f"invalid YAML: {error}") from None
+        raise ConfigError(path, None, f"invalid YAML: {' '.join(str(error).split())}") from None
 
 
 def _mark(error: yaml.MarkedYAMLError) -> str:

@@ -1,0 +1,158 @@
+"""Adversarial inputs: mutated, truncated and random configs either run or fail with exit 2 and one line.
+
+Never a traceback, never a crash, nothing written to --output. Inputs the fuzzer (fuzz/fuzz_config.py)
+found crashing are kept in tests/fuzz_regressions/ and replayed here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import problems
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gradcheck.cli import cli
+from gradcheck.config import loads
+from gradcheck.errors import ConfigError
+
+REGRESSIONS = Path(__file__).parent / "fuzz_regressions"
+FAST = ["--sample", "2", "--method", "complex-step", "--max-memory", "2G"]
+
+
+def to_toml(raw: dict[str, Any]) -> str:
+    """A small TOML writer for the values configs hold (JSON spells them the same way, but for null)."""
+    lines = []
+    for section, keys in raw.items():
+        if not isinstance(keys, dict):
+            lines.append(f"{section} = {json.dumps(keys)}")
+            continue
+        lines.append(f"[{section}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in keys.items() if value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def run_text(tmp_path: Path, text: str | bytes, suffix: str) -> Any:
+    """Run the text as a config in a fresh folder (hypothesis reuses tmp_path across examples)."""
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = folder / f"c{suffix}"
+    out = folder / "report.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return CliRunner().invoke(cli, ["run", str(path), *FAST, "--format", "json", "-o", str(out)]), out
+
+
+def assert_clean_outcome(result: Any, out: Path, must_fail: bool = False) -> None:
+    """Exit 0/1 with a report, or exit 2 with one line on stderr, no traceback and no report file."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output + result.stderr
+    if must_fail or result.exit_code == 2:
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+        assert not out.exists()
+    else:
+        assert result.exit_code in (0, 1) and out.exists()
+
+
+TYPE_CHANGES = st.one_of(
+    st.text(max_size=5),
+    st.booleans(),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.just({"x": 1}),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**12), 10**12),
+)
+SETTINGS = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+
+
+@SETTINGS
+@given(raw=problems(max_size=4), data=st.data(), suffix=st.sampled_from([".toml", ".yaml"]))
+def test_a_changed_value_runs_or_fails_cleanly(tmp_path, raw, data, suffix):
+    section = data.draw(st.sampled_from(["model", "data"]))
+    key = data.draw(st.sampled_from(sorted(raw[section])))
+    raw[section][key] = data.draw(TYPE_CHANGES)
+    text = to_toml(raw) if suffix == ".toml" else yaml.safe_dump(raw)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # a lone surrogate cannot be written as UTF-8: not a file anyone can have
+    assert_clean_outcome(*run_text(tmp_path, text, suffix))
+
+
+@SETTINGS
+@given(raw=problems(max_size=4), data=st.data(), suffix=st.sampled_from([".toml", ".yaml"]))
+def test_a_misspelt_or_extra_key_is_exit_2_with_a_suggestion(tmp_path, raw, data, suffix):
+    section = data.draw(st.sampled_from(["model", "data"]))
+    key = data.draw(st.sampled_from(sorted(raw[section])))
+    cut = data.draw(st.integers(0, len(key) - 1))
+    typo = key[:cut] + key[cut + 1 :] if len(key) > 3 else key + "x"
+    raw[section][typo] = raw[section].pop(key)
+    text = to_toml(raw) if suffix == ".toml" else yaml.safe_dump(raw)
+    result, out = run_text(tmp_path, text, suffix)
+    assert_clean_outcome(result, out, must_fail=True)
+    assert f"{section}.{typo}: unknown key; did you mean '{key}'?" in result.stderr
+
+
+@SETTINGS
+@given(raw=problems(max_size=4), data=st.data())
+def test_out_of_range_values_are_exit_2_naming_the_key(tmp_path, raw, data):
+    key, value = data.draw(
+        st.sampled_from(
+            [
+                ("model.hidden_size", 0),
+                ("model.input_size", -1),
+                ("model.init_std", 0.0),
+                ("data.length", 0),
+                ("data.seed", -5),
+                ("check.eps", -1e-6),
+                ("check.sample", 0),
+                ("check.rtol", -1.0),
+                ("check.memory_mb", 0),
+            ]
+        )
+    )
+    section, name = key.split(".")
+    if section == "data" and name == "length":
+        raw["data"].pop("tokens", None)
+    raw.setdefault(section, {})[name] = value
+    result, out = run_text(tmp_path, to_toml(raw), ".toml")
+    assert_clean_outcome(result, out, must_fail=True)
+    assert key in result.stderr
+
+
+@SETTINGS
+@given(raw=problems(max_size=4), data=st.data(), suffix=st.sampled_from([".toml", ".yaml"]))
+def test_a_truncated_file_runs_or_fails_cleanly(tmp_path, raw, data, suffix):
+    text = to_toml(raw) if suffix == ".toml" else yaml.safe_dump(raw)
+    cut = data.draw(st.integers(0, len(text)))
+    assert_clean_outcome(*run_text(tmp_path, text[:cut], suffix))
+
+
+@SETTINGS
+@given(blob=st.binary(max_size=300), suffix=st.sampled_from([".toml", ".yaml", ".yml"]))
+def test_random_bytes_fail_cleanly(tmp_path, blob, suffix):
+    assert_clean_outcome(*run_text(tmp_path, blob, suffix))
+
+
+@SETTINGS
+@given(raw=problems(max_size=4), suffix=st.sampled_from([".toml", ".yaml"]))
+def test_random_valid_configs_pass(tmp_path, raw, suffix):
+    text = to_toml(raw) if suffix == ".toml" else yaml.safe_dump(raw)
+    result, out = run_text(tmp_path, text, suffix)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert json.loads(out.read_text())["passed"] is True
+
+
+@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("*")), ids=lambda p: p.name)
+def test_fuzzer_finds_stay_fixed(path):
+    data = path.read_bytes()
+    with contextlib.suppress(ConfigError):
+        loads(data[1:], Path("fuzz.toml" if data[0] % 2 == 0 else "fuzz.yaml"))
