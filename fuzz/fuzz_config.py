@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing of the config loader (atheris): any exception but ConfigError is a crash.
 
     .venv/bin/pip install atheris
-    .venv/bin/python fuzz/fuzz_config.py -atheris_runs=100000 fuzz/corpus
+    mkdir -p fuzz/corpus && .venv/bin/python fuzz/fuzz_config.py -atheris_runs=100000 fuzz/corpus fuzz/seeds
 
 The first byte picks the format (even: TOML, odd: YAML); the rest is the file. Crashes found are kept
 as regression inputs in tests/fuzz_regressions/ and replayed by tests/test_adversarial.py.

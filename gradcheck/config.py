@@ -30,6 +30,7 @@ PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
 ParamName = Literal["U", "W", "V", "b", "c", "h0"]
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
 MAX_CONFIG_BYTES = 1_000_000  # a config is a few hundred bytes; explicit token lists stay far below this
+MAX_NESTING = 64  # a config nests two levels; parsers recurse once per level and slow down long before failing
 
 
 class H0Mode(StrEnum):
@@ -168,10 +169,24 @@ def load(path: Path) -> Config:
 def loads(data: bytes, path: Path) -> Config:
     """Validate the bytes of a config file named `path` (its suffix picks TOML or YAML)."""
     text = _decode(data, path)
+    if _nesting(text) > MAX_NESTING:
+        raise ConfigError(path, None, "nested too deeply to be a config")
     try:
         return validate(_parse(path, text), path)
     except RecursionError:
         raise ConfigError(path, None, "nested too deeply to be a config") from None
+
+
+def _nesting(text: str) -> int:
+    """The deepest running count of open brackets and braces: a cheap guard before parsers that recurse."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str]) -> Config:

@@ -1,0 +1,142 @@
+"""Failure modes that are not config syntax: resources, numerical hazards, output, interruption."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from gradcheck import check, check_gradients, config
+from gradcheck.api import PrecisionWarning
+from gradcheck.cli import cli
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def one_line(result, code: int, *fragments: str) -> None:
+    assert result.exit_code == code, result.output
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+class TestResourceGuard:
+    def test_a_huge_model_is_refused_before_anything_is_allocated(self, tmp_path):
+        path = tmp_path / "huge.toml"
+        path.write_text("[model]\nhidden_size = 10000000\n")
+        for command in ("run", "bugs", "taylor", "explain", "sweep"):
+            result = invoke(command, str(path))
+            one_line(result, 2, "huge.toml: this check needs about", "PiB", "lower model.hidden_size")
+
+    def test_the_budget_and_what_to_change(self):
+        result = invoke("run", str(ROOT / "configs" / "minchar.toml"), "--max-memory", "20M")
+        one_line(result, 2, "but --max-memory is 20.0 MiB", "sample = N", "forward passes")
+        assert (
+            invoke(
+                "run", str(ROOT / "configs" / "minchar.toml"), "--max-memory", "20M", "--sample", "10", "--memory-mb", "4"
+            ).exit_code
+            == 0
+        )
+
+    @pytest.mark.parametrize("size", ["lots", "-1G", "0", "4X"])
+    def test_a_bad_size_is_a_usage_error(self, size):
+        one_line(invoke("run", "--max-memory", size), 2, "must be a size such as 500M or 4G")
+
+    def test_the_estimate_grows_with_the_model_and_shrinks_with_sampling(self):
+        small, big = (check.resources(config.validate({"model": {"hidden_size": h}})) for h in (16, 256))
+        assert big.memory > small.memory and big.parameters > 100 * small.parameters
+        sampled = check.resources(config.validate({"check": {"sample": 3}}))
+        assert sampled.passes == 4 * 3 * 5 < small.passes
+
+
+class TestNumericalHazards:
+    def test_an_overflowing_forward_pass_fails_and_says_where(self, tmp_path):
+        path = tmp_path / "overflow.toml"
+        path.write_text("[model]\ninit_std = 1e308\n")
+        result = invoke("run", str(path))
+        assert result.exit_code == 1 and result.stderr == ""
+        assert "the loss is nan: the forward pass first goes non-finite at t = 1, in a(t)" in result.stdout
+        assert "NaN/inf in" in result.stdout
+
+    def test_a_step_that_cannot_move_theta_is_reported_not_divided_by(self):
+        result = invoke("run", "--eps", "1e-20", "--params", "b", "--format", "json")
+        report = json.loads(result.stdout)
+        (b,) = report["parameters"]
+        assert result.exit_code == 1 and b["vanished"] > 0 and not b["passed"]
+        table = invoke("run", "--eps", "1e-20", "--params", "b").stdout
+        assert "step too small: θ + ε == θ" in table
+
+    def test_the_complex_step_never_vanishes(self):
+        assert invoke("run", "--method", "complex-step", "--eps", "1e-200").exit_code == 0
+
+    def test_single_precision_arrays_warn_and_widen_nothing(self):
+        params = {"w": np.ones(3, dtype=np.float32)}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = check_gradients(lambda p: float(np.sum(p["w"] ** 2)), lambda p: {"w": 2 * p["w"]}, params)
+        assert any(issubclass(w.category, PrecisionWarning) and "float32" in str(w.message) for w in caught)
+        assert result.passed and result.tolerance == "auto"
+
+
+class TestOutputAndInterruption:
+    def test_a_failed_run_leaves_no_output_file(self, tmp_path):
+        out = tmp_path / "r.json"
+        bad = tmp_path / "bad.toml"
+        bad.write_text("[model]\nhidden_size = -3\n")
+        one_line(invoke("run", str(bad), "--format", "json", "-o", str(out)), 2, "model.hidden_size: must be ≥ 1")
+        assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+    def test_output_into_a_directory_is_exit_2(self, tmp_path):
+        one_line(invoke("run", "--format", "json", "-o", str(tmp_path)), 2, "is a directory")
+
+    def test_ctrl_c_stops_with_exit_130_and_one_line(self, monkeypatch):
+        def interrupted(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(check, "run", interrupted)
+        result = invoke("run")
+        assert result.exit_code == 130 and result.stderr.strip() == "error: interrupted"
+
+    def test_the_console_script_exits_130_on_sigint(self, tmp_path):
+        import signal
+        import subprocess
+        import sys
+        import time
+
+        script = (
+            "import time, gradcheck.check as c\nc.run = lambda *a, **k: time.sleep(30)\nfrom gradcheck.cli import main\nmain()\n"
+        )
+        proc = subprocess.Popen([sys.executable, "-c", script, "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+        assert proc.returncode == 130 and err.strip() == "error: interrupted" and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("big.toml", "# " + "x" * 1_100_000 + "\n", "is too large for a config"),
+        ("deep.yaml", "model: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply to be a config"),
+        ("nul.toml", "[model]\x00\n", "binary file, not a config"),
+        ("blank.yaml", "   \n\n", "file is empty"),
+        ("ctl.yaml", "\x01", "invalid YAML: unacceptable character"),
+        ("int-key.yaml", "model:\n  1: 2\n", "keys should be strings, got 1"),
+        ("nan.toml", "[model]\ninit_std = nan\n", "model.init_std: must be a finite number, got nan"),
+        ("inf.yaml", "check:\n  atol: .inf\n", "check.atol: must be a finite number, got Infinity"),
+        ("bool.toml", "[data]\nseed = true\n", "data.seed: must be an integer, got true"),
+        ("float-size.yaml", "model:\n  hidden_size: 16.0\n", "model.hidden_size: must be an integer, got 16.0"),
+        ("text-list.toml", '[data]\ntext = ["a", "b"]\n', "data.text: must be a string"),
+        ("section-list.yaml", "check: [1, 2]\n", "check: must be a table of keys"),
+    ],
+)
+def test_more_hostile_files(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    one_line(invoke("run", str(path)), 2, message)
