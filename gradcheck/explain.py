@@ -57,7 +57,8 @@ def step_numbers(config: Config, t: int) -> StepNumbers:
     if not 1 <= t <= tau:
         raise GradcheckError(f"--t: must be between 1 and τ = {tau}, got {t}")
     p = problem.params
-    trace = rnn.forward(p, problem.x, problem.y)
+    with np.errstate(all="ignore"):
+        trace = rnn.forward(p, problem.x, problem.y)
     O, row, y = trace.o.shape[1], t - 1, int(problem.y[t - 1])
 
     def losses(name: str, index: Index, shift: Array) -> Array:
