@@ -134,6 +134,9 @@ class TestOutputAndInterruption:
         ("float-size.yaml", "model:\n  hidden_size: 16.0\n", "model.hidden_size: must be an integer, got 16.0"),
         ("text-list.toml", '[data]\ntext = ["a", "b"]\n', "data.text: must be a string"),
         ("section-list.yaml", "check: [1, 2]\n", "check: must be a table of keys"),
+        ("short-text.toml", '[data]\ntext = "a"\n', 'data.text: string should have at least 2 characters, got "a"'),
+        ("dup-table.toml", "[model]\n[model]\n", "invalid TOML: Cannot declare ('model',) twice (a key or table given twice)"),
+        ("gaussian-tokens.yaml", "data:\n  inputs: gaussian\n  tokens: [1]\n", 'data.inputs: "gaussian" cannot be combined'),
     ],
 )
 def test_more_hostile_files(tmp_path, name, content, message):
