@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -13,7 +12,6 @@ from gradcheck import rnn
 from gradcheck.bugs import Bug
 from gradcheck.compare import ParamResult, compare, limit
 from gradcheck.config import Config, H0Mode
-from gradcheck.errors import GradcheckError
 from gradcheck.numerics import THREADS, BatchLosses, Estimate, Index, Method, chunked, estimate
 from gradcheck.problem import Problem, build
 
@@ -203,9 +201,10 @@ def entry_losses(problem: Problem) -> BatchLosses:
     config, p = problem.config, problem.params
     I, H, O, tau = config.sizes
     complex_step = config.check.method is Method.COMPLEX_STEP
+    clean = rnn.forward(p, problem.x, problem.y)  # every chunk starts from it
 
     def losses(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
-        return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift)
+        return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift, clean)
 
     def batched(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
         budget = config.check.memory_mb * 2**20 // THREADS  # bytes per thread
@@ -327,181 +326,3 @@ def export_arrays(config: Config) -> dict[str, np.ndarray]:
     arrays |= {f"grad_{name}": g for name, g in grads.params if name != "h0" or learned}
     arrays |= {"h": trace.h, "y_hat": trace.y_hat, "grad_o": grads.o, "grad_h": grads.h}
     return arrays
-
-
-TAYLOR_STEPS: rnn.Array = 0.1 * 2.0 ** -np.arange(14.0)  # ε from 0.1 down to 1.2e-5, halving
-
-
-@dataclass(frozen=True)
-class TaylorRow:
-    """The Taylor remainder r(ε) = |L(θ + εu) − L(θ) − ε uᵀ∇L| of one parameter along a random unit u.
-
-    orders[k] = log(r_k / r_{k+1}) / log(ε_k / ε_{k+1}) between successive steps; order: their median over
-    the steps whose remainder stands above round-off. Right gradients give 2, wrong ones 1.
-    """
-
-    name: str
-    eps: rnn.Array
-    remainders: rnn.Array
-    orders: rnn.Array
-    order: float
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.order >= 1.8)
-
-
-@dataclass(frozen=True)
-class TaylorResult:
-    config: Config
-    loss: float
-    rows: tuple[TaylorRow, ...]
-    elapsed: float
-    bug: Bug | None = None
-
-    @property
-    def passed(self) -> bool:
-        return all(row.passed for row in self.rows)
-
-
-def taylor(config: Config, bug: Bug | None = None) -> TaylorResult:
-    """The step-free verdict of adjoint-model verification: the Taylor remainder's convergence order per parameter."""
-    with np.errstate(all="ignore"):  # overflow shows as a NaN remainder and order 0: a failure, not a warning
-        return _taylor(config, bug)
-
-
-def _taylor(config: Config, bug: Bug | None) -> TaylorResult:
-    start = time.perf_counter()
-    problem = build(config)
-    trace, grads = analytic(problem, bug)
-    rng = np.random.default_rng(problem.sample_seed)
-    rows = []
-    for name in config.checked_params:
-        u = unit_directions(rng, 1, problem.params[name].shape)
-        slope = float((u[0] * grads.params[name]).sum())  # uᵀ∇L
-        moved = rnn.directional_losses(
-            problem.params, problem.x, problem.y, name, u, np.zeros(len(TAYLOR_STEPS), dtype=np.intp), TAYLOR_STEPS
-        ).sum(axis=1)
-        remainders = np.abs(moved - trace.loss - TAYLOR_STEPS * slope)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            orders = np.log(remainders[:-1] / remainders[1:]) / np.log(2.0)
-        floor = 1e4 * np.finfo(np.float64).eps * max(abs(trace.loss), 1.0)  # below this, round-off decides
-        usable = orders[(remainders[1:] > floor) & np.isfinite(orders)]
-        rows.append(TaylorRow(name, TAYLOR_STEPS, remainders, orders, float(np.median(usable)) if usable.size else 0.0))
-    return TaylorResult(config, trace.loss, tuple(rows), time.perf_counter() - start, bug)
-
-
-SWEEP_STEPS: rnn.Array = 10.0 ** (-1 - np.arange(25) / 2)  # 1e-1 … 1e-13, two per decade
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    """Error against step size: errors[method][param] holds the norm-wise relative error at each step in eps.
-
-    auto[method] is the step eps = "auto" takes for an entry with |θ| ≤ 1 (None for the complex step's 1e-20).
-    """
-
-    config: Config
-    eps: rnn.Array
-    errors: dict[str, dict[str, rnn.Array]]
-    auto: dict[str, float | None]
-    elapsed: float
-
-
-def sweep(config: Config, methods: tuple[Method, ...], progress: Progress | None = None) -> SweepResult:
-    """Run the check at every step of SWEEP_STEPS for every method: the V where truncation meets round-off."""
-    from gradcheck.config import with_overrides
-    from gradcheck.numerics import auto_step
-
-    start = time.perf_counter()
-    errors: dict[str, dict[str, rnn.Array]] = {}
-    total, done = len(methods) * len(SWEEP_STEPS), 0
-    for method in methods:
-        curves = {name: np.empty(len(SWEEP_STEPS)) for name in config.checked_params}
-        for k, eps in enumerate(SWEEP_STEPS):
-            if progress:
-                progress(f"{method.value} ε = {eps:.0e}", done, total)
-            overrides = {"check.method": method.value, "check.eps": float(eps), "check.tolerance": "fixed"}
-            result = run(with_overrides(config, overrides | {"check.equations": False}, {}))
-            for row in result.params:
-                curves[row.name][k] = row.norm_rel_err
-            done += 1
-        errors[method.value] = curves
-    auto = {m.value: None if m is Method.COMPLEX_STEP else float(auto_step(np.zeros(1), m)[0]) for m in methods}
-    return SweepResult(config, SWEEP_STEPS, errors, auto, time.perf_counter() - start)
-
-
-PASSES_PER_ENTRY = {  # forward passes per checked entry, without and with the error bound
-    Method.CENTRAL: (2, 4),
-    Method.FORWARD: (2, 3),
-    Method.RICHARDSON: (4, 8),
-    Method.COMPLEX_STEP: (1, 1),
-}
-
-
-@dataclass(frozen=True)
-class Resources:
-    """What a check will need, estimated from the config alone (before anything is allocated).
-
-    memory: bytes at the peak (parameters and gradients, data and trace, the batched copies, directions);
-    parameters: the part of it that is parameters and gradients; passes: perturbed forward passes.
-    """
-
-    memory: int
-    parameters: int
-    passes: int
-
-
-def resources(config: Config) -> Resources:
-    """Estimate memory and forward passes of `gradcheck run` on this config, in O(1) time whatever the sizes."""
-    I, H, O, tau = config.sizes
-    check = config.check
-    shapes = {"U": H * I, "W": H * H, "V": O * H, "b": H, "c": O, "h0": H}
-    parameters = 8 * 3 * sum(shapes.values())  # values, gradients and one working copy
-    data = 8 * tau * (I + 6 * (H + O))  # x, the trace (a, h, o, ŷ, log ŷ) and BPTT's intermediate gradients
-    complex_step = check.method is Method.COMPLEX_STEP
-    row = max(rnn.row_bytes(name, I, H, O, tau, complex_step) for name in ("W", "V"))
-    working = THREADS * max(check.memory_mb * 2**20 // THREADS, row)
-    sizes = {name: shapes[name] for name in config.checked_params}
-    if check.equations:
-        sizes |= {"o": tau * O, "h": tau * H}
-    per_entry = PASSES_PER_ENTRY[check.method][0 if config.fixed_tolerance else 1]
-    if check.directions:
-        directions = 8 * check.directions * sum(shapes[name] for name in config.checked_params) * (2 if complex_step else 1)
-        passes = 2 * check.directions * per_entry * len(config.checked_params)
-        return Resources(parameters + data + working + directions, parameters, passes)
-    checked = sum(n if check.sample == "all" else min(n, int(check.sample)) for n in sizes.values())
-    results = 8 * 8 * checked  # index, estimates, steps, bounds, comparison temporaries
-    return Resources(parameters + data + working + results, parameters, per_entry * checked)
-
-
-def default_max_memory() -> int:
-    """Half of this machine's physical memory (8 GiB where it cannot be read)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (ValueError, OSError, AttributeError):
-        return 8 * 2**30
-
-
-def human_bytes(size: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
-        if size < 1024 or unit == "EiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
-
-
-def guard(config: Config, max_memory: int, source: str) -> Resources:
-    """Refuse, before allocating anything, a check that would need more than max_memory bytes."""
-    need = resources(config)
-    if need.memory > max_memory:
-        I, H, O, tau = config.sizes
-        advice = "lower model.hidden_size or model.input_size / output_size"
-        if need.parameters < max_memory // 2:
-            advice = "check fewer entries (sample = N, or directions = K for large models), or lower check.memory_mb"
-        raise GradcheckError(
-            f"{source}: this check needs about {human_bytes(need.memory)} of memory "
-            f"(parameters and gradients {human_bytes(need.parameters)}, I = {I}, H = {H}, O = {O}, τ = {tau}; "
-            f"{need.passes:,} forward passes) but --max-memory is {human_bytes(max_memory)}: {advice}"
-        )
-    return need

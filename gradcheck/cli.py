@@ -14,7 +14,7 @@ import click
 import numpy as np
 from rich.console import Console
 
-from gradcheck import check, config, formats, report
+from gradcheck import check, config, convergence, formats, report, resources
 from gradcheck.bugs import BUGS
 from gradcheck.errors import ExitCode, GradcheckError
 from gradcheck.explain import step_numbers
@@ -131,13 +131,13 @@ OVERRIDES = {
 def _load(path: Path | None, options: dict[str, Any]) -> tuple[config.Config, str]:
     """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
     options = dict(options)
-    max_memory = options.pop("max_memory", None) or check.default_max_memory()
+    max_memory = options.pop("max_memory", None) or resources.default_max_memory()
     cfg = config.load(path) if path is not None else config.Config()
     given = {OVERRIDES[k.replace("-", "_")]: v for k, v in options.items() if v is not None}
     labels = {OVERRIDES[k]: f"--{k.replace('_', '-')}" for k in OVERRIDES}
     cfg = config.with_overrides(cfg, given, labels) if given else cfg
     source = str(path) if path else "built-in default"
-    check.guard(cfg, max_memory, source)
+    resources.guard(cfg, max_memory, source)
     return cfg, source
 
 
@@ -258,7 +258,7 @@ def taylor(config_path: Path | None, bug: str | None, **options: Any) -> ExitCod
 
     Reports the observed convergence order per parameter; a wrong gradient shows order 1."""
     cfg, source = _load(config_path, options)
-    result = check.taylor(cfg, BUGS[bug] if bug else None)
+    result = convergence.taylor(cfg, BUGS[bug] if bug else None)
     _console().print(report.taylor_report(result, source))
     return ExitCode.OK if result.passed else ExitCode.MISMATCH
 
@@ -307,7 +307,7 @@ def sweep(config_path: Path | None, methods: str, plot: Path | None, **options: 
         raise GradcheckError(f"--methods: {methods!r}: choose from {', '.join(m.value for m in Method)}") from None
     cfg, source = _load(config_path, options)
     with _progress() as progress:
-        result = check.sweep(cfg, chosen, progress)
+        result = convergence.sweep(cfg, chosen, progress)
     _console().print(report.sweep_report(result, source))
     if plot is not None:
         from gradcheck.plot import plot_sweep

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gradcheck.check import SweepResult
+from gradcheck.convergence import SweepResult
 from gradcheck.errors import GradcheckError
 
 PLOT_SUFFIXES = (".png", ".svg")

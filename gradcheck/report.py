@@ -15,8 +15,9 @@ from rich.text import Text
 
 from gradcheck.api import GradientReport
 from gradcheck.bugs import Bug
-from gradcheck.check import CheckResult, EquationResult, SweepResult, TaylorResult
+from gradcheck.check import CheckResult, EquationResult
 from gradcheck.compare import ParamResult
+from gradcheck.convergence import SweepResult, TaylorResult
 from gradcheck.explain import StepNumbers
 from gradcheck.numerics import RULES, Method
 

@@ -210,7 +210,13 @@ def first_change(params: Params, x: Array, name: str, index: NDArray[np.intp]) -
 
 
 def perturbed_losses(
-    params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: NDArray[Any]
+    params: Params,
+    x: Array,
+    y: NDArray[np.int64],
+    name: str,
+    index: NDArray[np.intp],
+    delta: NDArray[Any],
+    clean: Trace | None = None,
 ) -> NDArray[Any]:
     """The per-step losses L(t) of B networks, copy k with entry index[k] of `name` moved by delta[k].
 
@@ -219,12 +225,13 @@ def perturbed_losses(
     copy starts from the unperturbed run at the first step its entry can change anything (first_change):
     before that its losses are the unperturbed ones.
     `name` may also be an intermediate node: "o" moves o(t)_i and "h" moves h(t)_i (after the tanh),
-    with `index` flat into (τ, O) or (τ, H). Returns (B, τ); complex if delta is.
+    with `index` flat into (τ, O) or (τ, H). clean: the unperturbed forward(params, x, y), if already
+    computed. Returns (B, τ); complex if delta is.
     """
+    clean = clean if clean is not None else forward(params, x, y)
     if name in ("V", "c", "o"):
-        return _perturbed_output_losses(params, x, y, name, index, delta)
+        return _perturbed_output_losses(params, clean, y, name, index, delta)
     U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
-    clean = forward(params, x, y)
     start = first_change(params, x, name, index)
     order = np.argsort(start, kind="stable")  # copies that start earlier first: the active ones are a prefix
     start, index, delta = start[order], index[order], delta[order]
@@ -311,10 +318,9 @@ def _times(h: NDArray[Any], M: Array) -> NDArray[Any]:
 
 
 def _perturbed_output_losses(
-    params: Params, x: Array, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: NDArray[Any]
+    params: Params, trace: Trace, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: NDArray[Any]
 ) -> NDArray[Any]:
-    """perturbed_losses for V, c and o(t), which leave every h(t) unchanged: one pass for h, then o per copy."""
-    trace = forward(params, x, y)
+    """perturbed_losses for V, c and o(t), which leave every h(t) of `trace` unchanged: o per copy only."""
     o = np.repeat(trace.o[np.newaxis], len(index), axis=0).astype(np.result_type(delta, np.float64))  # (B, τ, O)
     rows = np.arange(len(index))
     if name == "o":

@@ -193,7 +193,7 @@ class TestDirections:
 
 class TestTaylor:
     def test_right_gradients_converge_at_order_two(self):
-        from gradcheck.check import taylor
+        from gradcheck.convergence import taylor
 
         result = taylor(config.load(CONFIGS[0].parent / "hello.toml"))
         assert result.passed and [row.name for row in result.rows] == ["U", "W", "V", "b", "c", "h0"]
@@ -201,7 +201,7 @@ class TestTaylor:
 
     def test_a_wrong_gradient_converges_at_order_one(self):
         from gradcheck.bugs import BUGS
-        from gradcheck.check import taylor
+        from gradcheck.convergence import taylor
 
         result = taylor(config.Config(), BUGS["bias-not-summed"])
         orders = {row.name: row.order for row in result.rows}

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from gradcheck import check, check_gradients, config
+from gradcheck import check, check_gradients, config, resources
 from gradcheck.api import PrecisionWarning
 from gradcheck.cli import cli
 
@@ -49,9 +49,9 @@ class TestResourceGuard:
         one_line(invoke("run", "--max-memory", size), 2, "must be a size such as 500M or 4G")
 
     def test_the_estimate_grows_with_the_model_and_shrinks_with_sampling(self):
-        small, big = (check.resources(config.validate({"model": {"hidden_size": h}})) for h in (16, 256))
+        small, big = (resources.resources(config.validate({"model": {"hidden_size": h}})) for h in (16, 256))
         assert big.memory > small.memory and big.parameters > 100 * small.parameters
-        sampled = check.resources(config.validate({"check": {"sample": 3}}))
+        sampled = resources.resources(config.validate({"check": {"sample": 3}}))
         assert sampled.passes == 4 * 3 * 5 < small.passes
 
 
