@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from gradcheck.check import sample_index
 from gradcheck.compare import ParamResult, compare
-from gradcheck.numerics import Index, Method, estimate
+from gradcheck.numerics import BatchLosses, Index, Method, estimate
 
 Arrays = Mapping[str, NDArray[Any]]
 
@@ -59,6 +59,38 @@ class GradientReport:
         return html(gradient_report(self))
 
 
+def _warn_below_float64(params: Arrays) -> None:
+    for name, value in params.items():
+        dtype = np.asarray(value).dtype
+        if dtype.kind == "f" and dtype.itemsize < 8:
+            warnings.warn(
+                f"params[{name!r}] is {dtype}: finite differences in single precision are unreliable "
+                "(round-off swamps the step); gradcheck evaluates f at float64 copies and widens no tolerance",
+                PrecisionWarning,
+                stacklevel=3,
+            )
+
+
+def _one_by_one(f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]]) -> BatchLosses:
+    """A BatchLosses over f: each perturbed copy is one call of f on copies of the arrays (f is a black box)."""
+
+    def losses(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        out = np.empty((len(index), 1), dtype=np.result_type(shift, np.float64))
+        for row, (k, s) in enumerate(zip(index, shift, strict=True)):
+            moved = dict(point)
+            moved[name] = point[name].astype(out.dtype, copy=True)
+            moved[name].reshape(-1)[k] += s
+            try:
+                out[row, 0] = f(moved)
+            except TypeError as error:
+                if not np.iscomplexobj(shift):
+                    raise
+                raise TypeError(f'method="complex-step" needs f to accept complex arrays: {error}') from error
+        return out
+
+    return losses
+
+
 def check_gradients(
     f: Callable[[dict[str, NDArray[Any]]], Any],
     grad_f: Callable[[dict[str, NDArray[Any]]], Mapping[str, NDArray[Any]]],
@@ -90,32 +122,11 @@ def check_gradients(
     method = Method(method)
     if tolerance not in ("auto", "fixed"):
         raise ValueError(f'tolerance must be "auto" or "fixed", got {tolerance!r}')
-    for name, value in params.items():
-        if np.asarray(value).dtype.kind == "f" and np.asarray(value).dtype.itemsize < 8:
-            warnings.warn(
-                f"params[{name!r}] is {np.asarray(value).dtype}: finite differences in single precision are unreliable "
-                "(round-off swamps the step); gradcheck evaluates f at float64 copies and widens no tolerance",
-                PrecisionWarning,
-                stacklevel=2,
-            )
+    _warn_below_float64(params)
     point = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
     analytic = grad_f({name: value.copy() for name, value in point.items()})
     rng = np.random.default_rng(seed)
-
-    def losses(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        out = np.empty((len(index), 1), dtype=np.result_type(shift, np.float64))
-        for row, (k, s) in enumerate(zip(index, shift, strict=True)):
-            moved = dict(point)
-            moved[name] = point[name].astype(out.dtype, copy=True)
-            moved[name].reshape(-1)[k] += s
-            try:
-                out[row, 0] = f(moved)
-            except TypeError as error:
-                if not np.iscomplexobj(shift):
-                    raise
-                raise TypeError(f'method="complex-step" needs f to accept complex arrays: {error}') from error
-        return out
-
+    losses = _one_by_one(f, point)
     rows = []
     for name, value in point.items():
         gradient = np.asarray(analytic[name], dtype=np.float64)
