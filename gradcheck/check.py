@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -12,7 +13,7 @@ from gradcheck import rnn
 from gradcheck.bugs import Bug
 from gradcheck.compare import ParamResult, compare, limit
 from gradcheck.config import Config, H0Mode
-from gradcheck.numerics import THREADS, BatchLosses, Estimate, Index, Method, chunked, estimate
+from gradcheck.numerics import PASSES_PER_ENTRY, THREADS, BatchLosses, Estimate, Index, Method, chunked, estimate
 from gradcheck.problem import Problem, build
 
 
@@ -135,20 +136,18 @@ def numerical(config: Config, progress: Progress | None = None) -> Numerical:
     K = check.directions
     directions = {name: unit_directions(rng, K, values[name].shape) for name in config.checked_params} if K else {}
     index = {name: sample_index(values[name].size, check.sample, rng) for name in targets(config) if name not in directions}
-    batched, bounded = entry_losses(problem), not config.fixed_tolerance
-    along = direction_losses(problem, directions)
+    bounded = not config.fixed_tolerance
+    per_entry = PASSES_PER_ENTRY[check.method][1 if bounded else 0]
+    total = per_entry * (sum(len(i) for i in index.values()) + sum(len(d) for d in directions.values()))
+    counted = _Counter(progress, total)
+    batched, along = entry_losses(problem, counted), direction_losses(problem, directions, counted)
     found: dict[str, Estimate] = {}
-    names = [*index, *directions]
-    for done, name in enumerate(names):
-        if progress:
-            progress(name, done, len(names))
+    for name in [*index, *directions]:
         if name in directions:
             index[name] = np.arange(len(directions[name]))
             found[name] = estimate(along, name, np.zeros(len(index[name])), index[name], check.method, check.eps, bounded)
         else:
             found[name] = estimate(batched, name, values[name], index[name], check.method, check.eps, bounded)
-    if progress:
-        progress("done", len(names), len(names))
     return Numerical(problem, trace.loss, index, found, time.perf_counter() - start, directions)
 
 
@@ -160,11 +159,16 @@ def unit_directions(rng: np.random.Generator, K: int, shape: tuple[int, ...]) ->
     return unit
 
 
-def direction_losses(problem: Problem, directions: dict[str, rnn.Array]) -> BatchLosses:
+def direction_losses(
+    problem: Problem, directions: dict[str, rnn.Array], counter: Callable[[str, int], None] | None = None
+) -> BatchLosses:
     """BatchLosses along dense directions: index k means direction k of `name`."""
 
     def losses(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
-        return rnn.directional_losses(problem.params, problem.x, problem.y, name, directions[name], index, shift)
+        out = rnn.directional_losses(problem.params, problem.x, problem.y, name, directions[name], index, shift)
+        if counter is not None:
+            counter(name, len(index))
+        return out
 
     return losses
 
@@ -196,15 +200,35 @@ def localise(num: Numerical, name: str, gradient: rnn.Array, seed: int = 0) -> P
     return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound)
 
 
-def entry_losses(problem: Problem) -> BatchLosses:
-    """The batched perturbed forward pass of the problem, chunked to the memory budget on THREADS threads."""
+class _Counter:
+    """Counts perturbed forward passes as chunks finish (from any thread) and reports them to a Progress."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done, self.lock = progress, total, 0, threading.Lock()
+
+    def __call__(self, name: str, rows: int) -> None:
+        if self.progress is None:
+            return
+        with self.lock:
+            self.done = min(self.total, self.done + rows)
+            self.progress(name, self.done, self.total)
+
+
+def entry_losses(problem: Problem, counter: Callable[[str, int], None] | None = None) -> BatchLosses:
+    """The batched perturbed forward pass of the problem, chunked to the memory budget on THREADS threads.
+
+    counter(name, rows) is told of every chunk that finishes.
+    """
     config, p = problem.config, problem.params
     I, H, O, tau = config.sizes
     complex_step = config.check.method is Method.COMPLEX_STEP
     clean = rnn.forward(p, problem.x, problem.y)  # every chunk starts from it
 
     def losses(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
-        return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift, clean)
+        out = rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift, clean)
+        if counter is not None:
+            counter(name, len(index))
+        return out
 
     def batched(name: str, index: Index, shift: rnn.Array) -> rnn.Array:
         budget = config.check.memory_mb * 2**20 // THREADS  # bytes per thread

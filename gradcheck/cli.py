@@ -29,6 +29,11 @@ Examples:
   gradcheck run configs/hello.toml      a character-level problem
   gradcheck run cfg.yaml --method forward --eps 1e-6
   gradcheck run cfg.toml --params W,U --sample 50 --seed 3
+  gradcheck run --method complex-step --equations
+  gradcheck run --bug truncated-bptt    what a wrong derivation looks like
+  gradcheck run cfg.toml --format junit -o gradcheck.xml
+  gradcheck bugs --equations            every bug against every row
+  gradcheck explain configs/hello.toml --t 3
   gradcheck export cfg.toml -o grads.npz
 
 \b

@@ -116,6 +116,15 @@ RULES: dict[Method, Rule] = {
 }
 
 
+# Perturbed forward passes per checked entry, without and with the error bound (which repeats the rule at 2h).
+PASSES_PER_ENTRY = {
+    Method.CENTRAL: (2, 4),
+    Method.FORWARD: (2, 4),
+    Method.RICHARDSON: (4, 8),
+    Method.COMPLEX_STEP: (1, 1),
+}
+
+
 def auto_step(theta: Array, method: Method) -> Array:
     """The step that balances truncation against round-off, scaled with each entry's magnitude.
 

@@ -8,14 +8,7 @@ from dataclasses import dataclass
 from gradcheck import rnn
 from gradcheck.config import Config
 from gradcheck.errors import GradcheckError
-from gradcheck.numerics import THREADS, Method
-
-PASSES_PER_ENTRY = {  # forward passes per checked entry, without and with the error bound
-    Method.CENTRAL: (2, 4),
-    Method.FORWARD: (2, 3),
-    Method.RICHARDSON: (4, 8),
-    Method.COMPLEX_STEP: (1, 1),
-}
+from gradcheck.numerics import PASSES_PER_ENTRY, THREADS, Method
 
 
 @dataclass(frozen=True)
@@ -47,7 +40,7 @@ def resources(config: Config) -> Resources:
     per_entry = PASSES_PER_ENTRY[check.method][0 if config.fixed_tolerance else 1]
     if check.directions:
         directions = 8 * check.directions * sum(shapes[name] for name in config.checked_params) * (2 if complex_step else 1)
-        passes = 2 * check.directions * per_entry * len(config.checked_params)
+        passes = check.directions * per_entry * len(config.checked_params)
         return Resources(parameters + data + working + directions, parameters, passes)
     checked = sum(n if check.sample == "all" else min(n, int(check.sample)) for n in sizes.values())
     results = 8 * 8 * checked  # index, estimates, steps, bounds, comparison temporaries
