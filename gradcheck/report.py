@@ -466,7 +466,7 @@ class LazyProgress:
         self.bar = Progress(
             TextColumn("estimating {task.description}"),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
+            TextColumn("{task.completed:,.0f} of {task.total:,.0f} forward passes"),
             TimeElapsedColumn(),
             console=console,
             transient=True,
