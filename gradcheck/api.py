@@ -34,7 +34,8 @@ class GradientReport:
     tolerance: str
     loss: float
     elapsed: float
-    equations: tuple[()] = ()
+    equations: tuple[()] = ()  # the same shape as the RNN check's result, so one renderer serves both
+    nonfinite_loss: None = None
 
     @property
     def passed(self) -> bool:

@@ -142,9 +142,8 @@ def verdict_line(result: CheckResult | GradientReport) -> Text:
     bad_nodes = [e.equation.number for e in nodes if not e.row.passed]
     line = verdict_text(result.passed)
     line.append("  ")
-    nonfinite_loss = getattr(result, "nonfinite_loss", None)
-    if nonfinite_loss is not None:
-        t, node = nonfinite_loss
+    if result.nonfinite_loss is not None:
+        t, node = result.nonfinite_loss
         line.append(f"the loss is {result.loss}: the forward pass first goes non-finite at t = {t}, in {node}. ")
     also = f" and all {len(result.equations)} equations" if result.equations else ""
     if result.passed:
