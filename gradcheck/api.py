@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.check import sample_index
-from gradcheck.compare import ParamResult, compare
+from gradcheck.compare import ParamResult, compare, gradient_scale
 from gradcheck.numerics import BatchLosses, Index, Method, estimate
 
 Arrays = Mapping[str, NDArray[Any]]
@@ -128,12 +128,14 @@ def check_gradients(
     analytic = grad_f({name: value.copy() for name, value in point.items()})
     rng = np.random.default_rng(seed)
     losses = _one_by_one(f, point)
+    gradients = {name: np.asarray(analytic[name], dtype=np.float64) for name in point}
+    scale = gradient_scale(gradients.values())
     rows = []
     for name, value in point.items():
-        gradient = np.asarray(analytic[name], dtype=np.float64)
+        gradient = gradients[name]
         if gradient.shape != value.shape:
             raise ValueError(f"grad_f returned shape {gradient.shape} for {name!r}, whose shape is {value.shape}")
         index = sample_index(value.size, sample, rng)
         est = estimate(losses, name, value, index, method, eps, with_bound=tolerance == "auto")
-        rows.append(compare(name, gradient, index, est.values, rtol, atol, est.bound))
+        rows.append(compare(name, gradient, index, est.values, rtol, atol, est.bound, scale))
     return GradientReport(tuple(rows), method, tolerance, float(np.real(f(point))), time.perf_counter() - start)

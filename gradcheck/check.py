@@ -11,7 +11,7 @@ import numpy as np
 
 from gradcheck import rnn
 from gradcheck.bugs import Bug
-from gradcheck.compare import ParamResult, compare, limit
+from gradcheck.compare import ParamResult, compare, gradient_scale, limit
 from gradcheck.config import Config, H0Mode
 from gradcheck.numerics import PASSES_PER_ENTRY, THREADS, BatchLosses, Estimate, Index, Method, chunked, estimate
 from gradcheck.problem import Problem, build
@@ -173,7 +173,7 @@ def direction_losses(
     return losses
 
 
-def localise(num: Numerical, name: str, gradient: rnn.Array, seed: int = 0) -> ParamResult:
+def localise(num: Numerical, name: str, gradient: rnn.Array, scale: float, seed: int = 0) -> ParamResult:
     """Find the worst entry of a parameter whose directional check failed, by bisection.
 
     Split the candidate entries in two, check one random direction on each half, keep the half that
@@ -193,11 +193,11 @@ def localise(num: Numerical, name: str, gradient: rnn.Array, seed: int = 0) -> P
         along = direction_losses(num.problem, {name: u.reshape(2, *gradient.shape)})
         est = estimate(along, name, np.zeros(2), np.arange(2), check.method, check.eps, with_bound=True)
         projected = u @ flat
-        severity = np.abs(projected - est.values) / limit(projected, est.values, check.rtol, check.atol, est.bound)
+        severity = np.abs(projected - est.values) / limit(projected, est.values, check.rtol, check.atol, est.bound, scale)
         candidates = halves[int(np.nanargmax(np.where(np.isnan(severity), np.inf, severity)))]
     index = np.sort(candidates)
     entries = estimate(entry_losses(num.problem), name, num.problem.params[name], index, check.method, check.eps, True)
-    return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound)
+    return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound, scale)
 
 
 class _Counter:
@@ -244,7 +244,7 @@ def analytic(problem: Problem, bug: Bug | None = None) -> tuple[rnn.Trace, rnn.G
     return trace, (bug.backward if bug else rnn.backward)(problem.params, trace)
 
 
-def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, keep: Index | None = None) -> ParamResult:
+def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, scale: float, keep: Index | None = None) -> ParamResult:
     index, values = num.index[target], num.estimates[target].values
     if keep is not None:
         index, values = index[keep], values[keep]
@@ -252,19 +252,19 @@ def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, keep: 
     bound = None if config.fixed_tolerance else num.estimates[target].bound
     if bound is not None and keep is not None:
         bound = bound[keep]
-    row = compare(name, analytic, index, values, config.check.rtol, config.check.atol, bound)
+    row = compare(name, analytic, index, values, config.check.rtol, config.check.atol, bound, scale)
     vanished = int(np.isnan(values).sum()) if num.estimates[target].vanished else 0
     return replace(row, vanished=vanished) if vanished else row
 
 
-def _directional(num: Numerical, name: str, gradient: rnn.Array) -> ParamResult:
+def _directional(num: Numerical, name: str, gradient: rnn.Array, scale: float) -> ParamResult:
     """uᵀ∇L against the directional finite differences; a failure is localised to its worst entry."""
     u = num.directions[name]
     projected = u.reshape(len(u), -1) @ gradient.reshape(-1)
-    row = replace(_compare(name, projected, num, name), shape=gradient.shape, unit="directions")
+    row = replace(_compare(name, projected, num, name, scale), shape=gradient.shape, unit="directions")
     if row.passed:
         return row
-    located = localise(num, name, gradient)
+    located = localise(num, name, gradient, scale)
     return replace(
         row,
         worst_index=located.worst_index,
@@ -274,7 +274,7 @@ def _directional(num: Numerical, name: str, gradient: rnn.Array) -> ParamResult:
     )
 
 
-def equation_rows(grads: rnn.Grads, num: Numerical, params: tuple[ParamResult, ...]) -> tuple[EquationResult, ...]:
+def equation_rows(grads: rnn.Grads, num: Numerical, params: tuple[ParamResult, ...], scale: float) -> tuple[EquationResult, ...]:
     """One row per equation; the parameter equations reuse the parameter rows."""
     by_name = {row.name: row for row in params}
     tau = len(grads.h)
@@ -282,13 +282,13 @@ def equation_rows(grads: rnn.Grads, num: Numerical, params: tuple[ParamResult, .
     rows = []
     for eq in EQUATIONS:
         if eq.target == "o":
-            row = _compare("∇o(t)L", grads.o, num, "o")
+            row = _compare("∇o(t)L", grads.o, num, "o", scale)
         elif eq.number == "10.19":
-            row = _compare("∇h(τ)L", grads.h, num, "h", np.flatnonzero(time_of_h == tau - 1))
+            row = _compare("∇h(τ)L", grads.h, num, "h", scale, np.flatnonzero(time_of_h == tau - 1))
         elif eq.number == "10.21":
             if tau == 1:
                 continue  # no t < τ
-            row = _compare("∇h(t)L", grads.h, num, "h", np.flatnonzero(time_of_h < tau - 1))
+            row = _compare("∇h(t)L", grads.h, num, "h", scale, np.flatnonzero(time_of_h < tau - 1))
         elif eq.target in by_name:
             row = by_name[eq.target]
         else:
@@ -302,11 +302,14 @@ def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
     start = time.perf_counter()
     config = num.problem.config
     trace, grads = analytic(num.problem, bug)
+    scale = gradient_scale(g for _, g in grads.params)
     params = tuple(
-        _directional(num, name, grads.params[name]) if name in num.directions else _compare(name, grads.params[name], num, name)
+        _directional(num, name, grads.params[name], scale)
+        if name in num.directions
+        else _compare(name, grads.params[name], num, name, scale)
         for name in config.checked_params
     )
-    equations = equation_rows(grads, num, params) if config.check.equations else ()
+    equations = equation_rows(grads, num, params, scale) if config.check.equations else ()
     elapsed = num.elapsed + time.perf_counter() - start
     return CheckResult(config, num.loss, params, equations, num.steps, elapsed, bug, first_nonfinite(trace))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,33 +45,43 @@ class ParamResult:
 
 
 # With a method's own error bound as the pass line, the analytic side's own round-off is allowed on top: BPTT
-# sums terms that can cancel, so part of it scales with the whole gradient (2^10·ε of its largest entry), and
-# 1 − h(t)² cancels where tanh saturates, so part scales with the entry itself (2^20·ε ≈ 2.3e-10 relative).
+# sums terms that can cancel and 1 − h(t)² cancels where tanh saturates, so an entry can be a small difference
+# of large terms. Part of the allowance scales with the whole model's gradient (2^10·ε of its largest entry),
+# part with the entry itself (2^20·ε ≈ 2.3e-10 relative).
 ANALYTIC_ROUNDOFF = 2.0**10 * float(np.finfo(np.float64).eps)
 ANALYTIC_RELATIVE = 2.0**20 * float(np.finfo(np.float64).eps)
 
 
-def limit(a: Array, n: Array, rtol: float, atol: float, bound: Array | None = None, whole: Array | None = None) -> Array:
+def limit(a: Array, n: Array, rtol: float, atol: float, bound: Array | None = None, scale: float = 0.0) -> Array:
     """The pass line per entry: atol + rtol·max(|a|, |n|), or the method's error bound + analytic round-off.
 
-    whole: the parameter's entire analytic gradient, whose largest entry sets the round-off scale
-    (defaults to the entries compared).
+    scale: the largest gradient entry of the whole model, which sets the round-off allowance (at least
+    the largest of the entries compared).
     """
     with np.errstate(invalid="ignore", over="ignore"):
-        scale = np.maximum(np.abs(a), np.abs(n))
+        size = np.maximum(np.abs(a), np.abs(n))
         if bound is None:
-            line: Array = atol + rtol * scale
+            line: Array = atol + rtol * size
             return line
-        everything = np.concatenate([scale.reshape(-1), np.abs(whole).reshape(-1) if whole is not None else scale])
-        finite = everything[np.isfinite(everything)]
-        return bound + ANALYTIC_ROUNDOFF * (float(finite.max()) if finite.size else 0.0) + ANALYTIC_RELATIVE * scale
+        finite = size[np.isfinite(size)]
+        largest = max(scale, float(finite.max()) if finite.size else 0.0)
+        return bound + ANALYTIC_ROUNDOFF * largest + ANALYTIC_RELATIVE * size
 
 
-def mismatched(a: Array, n: Array, rtol: float, atol: float, bound: Array | None = None) -> NDArray[np.bool_]:
+def mismatched(a: Array, n: Array, rtol: float, atol: float, bound: Array | None = None, scale: float = 0.0) -> NDArray[np.bool_]:
     """The one pass/fail rule: |a − n| > the pass line (see `limit`); NaN or inf always fails."""
     with np.errstate(invalid="ignore"):
-        ok = np.abs(a - n) <= limit(a, n, rtol, atol, bound)
+        ok = np.abs(a - n) <= limit(a, n, rtol, atol, bound, scale)
     return ~ok
+
+
+def gradient_scale(gradients: Iterable[Array]) -> float:
+    """The largest finite |entry| over gradients: the scale of the analytic side's round-off."""
+    largest = 0.0
+    for g in gradients:
+        finite = np.abs(g[np.isfinite(g)])
+        largest = max(largest, float(finite.max()) if finite.size else 0.0)
+    return largest
 
 
 def relative_error(a: Array, n: Array) -> Array:
@@ -87,16 +98,18 @@ def compare(
     rtol: float,
     atol: float,
     bound: Array | None = None,
+    scale: float | None = None,
 ) -> ParamResult:
     """Compare analytic[index] (flat entries) with their numerical estimates.
 
     With `bound` (the method's own error bound per entry) that is the pass line; otherwise rtol/atol.
+    scale: the model's largest gradient entry (default: this gradient's), for the round-off allowance.
     """
     a = analytic.reshape(-1)[index]
     n = numeric
-    line = limit(a, n, rtol, atol, bound, analytic)
-    with np.errstate(invalid="ignore"):
-        fails = ~(np.abs(a - n) <= line)  # the rule of `mismatched`, at the same line
+    scale = gradient_scale([analytic]) if scale is None else scale
+    line = limit(a, n, rtol, atol, bound, scale)
+    fails = mismatched(a, n, rtol, atol, bound, scale)
     finite = np.isfinite(a) & np.isfinite(n)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_err = np.abs(a - n)

@@ -38,7 +38,7 @@ def autograd_oracle(arrays: dict[str, np.ndarray]) -> dict[str, object]:
     return {"loss": loss(theta), **grad(loss)(theta)}
 
 
-def assert_rel_close(actual: np.ndarray, expected: np.ndarray, rtol: float = 1e-10, atol: float = 1e-14) -> None:
+def assert_rel_close(actual: np.ndarray, expected: np.ndarray, rtol: float = 1e-10, atol: float = 1e-12) -> None:
     """Norm-wise relative closeness; atol absorbs round-off where the exact gradient is 0 (e.g. O = 1)."""
     assert float(np.linalg.norm(np.asarray(actual) - expected)) <= rtol * float(np.linalg.norm(expected)) + atol
 

@@ -110,10 +110,16 @@ class TestOutputAndInterruption:
         import time
 
         script = (
-            "import time, gradcheck.check as c\nc.run = lambda *a, **k: time.sleep(30)\nfrom gradcheck.cli import main\nmain()\n"
+            "import time, gradcheck.check as c\n"
+            "def slow(*a, **k):\n"
+            "    print('started', flush=True)\n"
+            "    time.sleep(30)\n"
+            "c.run = slow\n"
+            "from gradcheck.cli import main\nmain()\n"
         )
         proc = subprocess.Popen([sys.executable, "-c", script, "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
+        assert proc.stdout is not None and proc.stdout.readline() == "started\n"  # the check is running now
+        time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
         assert proc.returncode == 130 and err.strip() == "error: interrupted" and "Traceback" not in err
