@@ -270,13 +270,17 @@ def taylor(config_path: Path | None, bug: str | None, **options: Any) -> ExitCod
 
 @cli.command()
 @CONFIG_ARG
-@click.option("--t", "t", type=int, default=1, show_default=True, help="the time step whose numbers are shown (1..τ)")
-def explain(config_path: Path | None, t: int) -> ExitCode:
-    """Derive equation 10.18 step by step (and the chain to 10.28); with CONFIG, show the numbers at step t.
+@click.option("--t", "t", type=int, help="show the numbers at this time step (1..τ; default 1 with a CONFIG)")
+def explain(config_path: Path | None, t: int | None) -> ExitCode:
+    """Derive equation 10.18 step by step (and the chain to 10.28); with CONFIG or --t, show the numbers at step t.
 
-    Also shows, with numbers, the two classic misreadings: softmax as o/Σo, and ŷ as a one-hot prediction."""
-    numbers = step_numbers(_load(config_path, {})[0], t) if config_path else None
-    _console().print(report.explain_report(numbers, str(config_path)))
+    Also shows, with numbers, the two classic misreadings: softmax as o/Σo, and ŷ as a one-hot prediction.
+    --t without CONFIG uses the built-in default problem."""
+    numbers = None
+    if config_path is not None or t is not None:
+        cfg, source = _load(config_path, {})
+        numbers = step_numbers(cfg, 1 if t is None else t)
+    _console().print(report.explain_report(numbers, source if numbers else ""))
     return ExitCode.OK
 
 

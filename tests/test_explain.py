@@ -78,3 +78,8 @@ def test_the_ratio_loss_gradient_is_shown_when_defined():
 def test_a_step_outside_1_to_tau_is_a_usage_error(t):
     result = CliRunner().invoke(cli, ["explain", str(ROOT / "configs" / "default.toml"), "--t", t])
     assert result.exit_code == 2 and result.stderr == f"error: --t: must be between 1 and τ = 10, got {t}\n"
+
+
+def test_t_without_a_config_uses_the_built_in_default():
+    out = invoke("explain", "--t", "2").stdout
+    assert "8. The numbers (built-in default)" in out and "∇o(t)L at t = 2 of τ = 10" in out
