@@ -71,3 +71,14 @@ def test_the_result_renders_as_text_rich_and_html():
     assert "<table" in result._repr_html_() or "<pre" in result._repr_html_()
     assert result.__rich__() is not None
     assert result["b1"].checked == 2
+
+
+def test_the_readme_example_runs_as_written():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    code = readme.split("## Library API")[1].split("```python\n")[1].split("```")[0]
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["result"].passed
+    namespace["test_mlp_gradient"]()
