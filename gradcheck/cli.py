@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, ClassVar, cast
+from typing import IO, Any, ClassVar, TypeVar, cast
 
 import click
 import numpy as np
 from rich.console import Console
 
 from gradcheck import check, config, convergence, formats, report, resources
-from gradcheck.bugs import BUGS
+from gradcheck.bugs import BUGS, Bug
 from gradcheck.errors import ExitCode, GradcheckError
 from gradcheck.explain import step_numbers
 from gradcheck.files import write_atomically, write_text
@@ -55,18 +55,18 @@ class GradcheckGroup(click.Group):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except GradcheckError as error:
-            _fail(" ".join(str(error).split()), ExitCode.USAGE)  # one line, whatever a parser put in the message
+            _fail(str(error), ExitCode.USAGE)
         except click.ClickException as error:
             ctx = getattr(error, "ctx", None)
             where = f"{ctx.command_path}: " if ctx is not None else ""
-            _fail(f"{where}{error.format_message()}".replace("\n", " "), ExitCode.USAGE)
+            _fail(f"{where}{error.format_message()}", ExitCode.USAGE)
         except click.Abort:
             _fail("interrupted", ExitCode.INTERRUPTED)
         sys.exit(int(code or 0))
 
 
 def _fail(message: str, code: ExitCode) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {' '.join(message.split())}", err=True)  # one line, whatever a parser put in the message
     sys.exit(code)
 
 
@@ -133,12 +133,12 @@ OVERRIDES = {
 }
 
 
-def _load(path: Path | None, options: dict[str, Any]) -> tuple[config.Config, str]:
+def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, str]:
     """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
-    options = dict(options)
-    max_memory = options.pop("max_memory", None) or resources.default_max_memory()
+    overrides = dict(overrides)
+    max_memory = overrides.pop("max_memory", None) or resources.default_max_memory()
     cfg = config.load(path) if path is not None else config.Config()
-    given = {OVERRIDES[k.replace("-", "_")]: v for k, v in options.items() if v is not None}
+    given = {OVERRIDES[k]: v for k, v in overrides.items() if v is not None}
     labels = {OVERRIDES[k]: f"--{k.replace('_', '-')}" for k in OVERRIDES}
     cfg = config.with_overrides(cfg, given, labels) if given else cfg
     source = str(path) if path else "built-in default"
@@ -176,31 +176,51 @@ def cli() -> None:
     (Goodfellow et al., Deep Learning, eq. 10.8–10.28) are right, or show where they are wrong."""
 
 
-def check_options(command: Any) -> Any:
-    """The options that override [check] (and data.seed), shared by run and bugs."""
-    options = [
-        click.option("--method", type=click.Choice([m.value for m in Method]), help="finite-difference rule"),
-        click.option("--eps", type=WordOrNumber("auto", float, "a number > 0"), help='step: "auto" (per entry) or a number'),
-        click.option("--sample", type=WordOrNumber("all", int, "an integer ≥ 1"), help='"all" or N random entries per parameter'),
-        click.option("--seed", type=int, help="seed of parameters, data and sampled entries (data.seed)"),
-        click.option("--params", type=ParamList(), help="parameters to check, e.g. W,U"),
-        click.option("--tolerance", type=click.Choice(["auto", "fixed"]), help="auto: the method's own error bound"),
-        click.option("--rtol", type=float, help="relative tolerance (implies --tolerance fixed)"),
-        click.option("--atol", type=float, help="absolute tolerance (implies --tolerance fixed)"),
-        click.option("--equations/--no-equations", default=None, help="also check each equation 10.18–10.28 on its own node"),
-        click.option("--memory-mb", type=int, help="working memory for the batched perturbed copies (MiB)"),
-        click.option("--directions", type=int, help="check K random unit directions per parameter (large models)"),
-        click.option("--max-memory", type=MemorySize(), help="refuse checks estimated to need more (default: half of RAM)"),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+OPTIONS = {  # every option that overrides a config key (or guards the run), defined once
+    "method": click.option("--method", type=click.Choice([m.value for m in Method]), help="finite-difference rule"),
+    "eps": click.option("--eps", type=WordOrNumber("auto", float, "a number > 0"), help='step: "auto" (per entry) or a number'),
+    "sample": click.option(
+        "--sample", type=WordOrNumber("all", int, "an integer ≥ 1"), help='"all" or N random entries per parameter'
+    ),
+    "seed": click.option("--seed", type=int, help="seed of parameters, data, sampled entries and directions (data.seed)"),
+    "params": click.option("--params", type=ParamList(), help="parameters to check, e.g. W,U"),
+    "tolerance": click.option("--tolerance", type=click.Choice(["auto", "fixed"]), help="auto: the method's own error bound"),
+    "rtol": click.option("--rtol", type=float, help="relative tolerance (implies --tolerance fixed)"),
+    "atol": click.option("--atol", type=float, help="absolute tolerance (implies --tolerance fixed)"),
+    "equations": click.option(
+        "--equations/--no-equations", default=None, help="also check each equation 10.18–10.28 on its own node"
+    ),
+    "memory_mb": click.option("--memory-mb", type=int, help="working memory for the batched perturbed copies (MiB)"),
+    "directions": click.option("--directions", type=int, help="check K random unit directions per parameter (large models)"),
+    "max_memory": click.option(
+        "--max-memory", type=MemorySize(), help="refuse checks estimated to need more (default: half of RAM)"
+    ),
+}
+BUG_OPTION = click.option(
+    "--bug",
+    type=click.Choice(list(BUGS)),
+    callback=lambda ctx, param, value: BUGS[value] if value else None,
+    help="run with a named wrong backward pass (see gradcheck bugs --list)",
+)
+
+
+def options(*names: str) -> Callable[[Command], Command]:
+    """Apply the named OPTIONS to a command, in order (all of them if none are named)."""
+
+    def apply(command: Command) -> Command:
+        for name in reversed(names or tuple(OPTIONS)):
+            command = OPTIONS[name](command)
+        return command
+
+    return apply
 
 
 @cli.command(epilog=EXAMPLES)
 @click.argument("config_paths", metavar="[CONFIG]...", nargs=-1, type=click.Path(path_type=Path))
-@check_options
-@click.option("--bug", type=click.Choice(list(BUGS)), help="run with a named wrong backward pass (see gradcheck bugs --list)")
+@options()
+@BUG_OPTION
 @click.option("--format", "fmt", type=click.Choice([f.value for f in Format]), default="table", help="report format")
 @click.option(
     "-o",
@@ -208,21 +228,21 @@ def check_options(command: Any) -> Any:
     type=click.Path(path_type=Path, dir_okay=False),
     help="write the report here (the table stays on the terminal)",
 )
-def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path | None, **options: Any) -> ExitCode:
+def run(config_paths: tuple[Path, ...], bug: Bug | None, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
     """Check every parameter's analytic gradient against finite differences; print the table.
 
     CONFIG is a .toml or .yaml file; without it the built-in default runs. Several CONFIGs run one
     after the other (as a pre-commit hook passes them); the exit code is the worst of them."""
     if len(config_paths) > 1 and (output is not None or Format(fmt) is not Format.TABLE):
         raise click.UsageError("--format and --output take one CONFIG at a time")
-    loaded = [_load(path, options) for path in config_paths or (None,)]  # every config is validated before any runs
+    loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
     codes = [_run_one(cfg, source, bug, Format(fmt), output) for cfg, source in loaded]
     return max(codes)
 
 
-def _run_one(cfg: config.Config, source: str, bug: str | None, fmt: Format, output: Path | None) -> ExitCode:
+def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, output: Path | None) -> ExitCode:
     with _progress() as progress:
-        result = check.run(cfg, BUGS[bug] if bug else None, progress)
+        result = check.run(cfg, bug, progress)
     table = report.run_report(result, source)
     if output is not None or fmt is Format.TABLE:
         _console().print(table)
@@ -237,16 +257,16 @@ def _run_one(cfg: config.Config, source: str, bug: str | None, fmt: Format, outp
 
 @cli.command()
 @CONFIG_ARG
-@check_options
+@options()
 @click.option("--list", "list_only", is_flag=True, help="list the bugs with their explanations and exit")
-def bugs(config_path: Path | None, list_only: bool, **options: Any) -> ExitCode:
+def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCode:
     """Run every injected bug and print one matrix: bugs × parameters (× equations with --equations).
 
     Exit 0 only if the clean gradients pass and every bug is caught: a gate for the checker itself."""
     if list_only:
         _console().print(report.bug_list(tuple(BUGS.values())))
         return ExitCode.OK
-    cfg, source = _load(config_path, options)
+    cfg, source = _load(config_path, overrides)
     with _progress() as progress:
         clean, results = check.run_bugs(cfg, tuple(BUGS.values()), progress)
     _console().print(report.bugs_report(clean, results, source))
@@ -255,15 +275,14 @@ def bugs(config_path: Path | None, list_only: bool, **options: Any) -> ExitCode:
 
 @cli.command()
 @CONFIG_ARG
-@click.option("--seed", type=int, help="seed of parameters, data and the direction (data.seed)")
-@click.option("--params", type=ParamList(), help="parameters to test, e.g. W,U")
-@click.option("--bug", type=click.Choice(list(BUGS)), help="run with a named wrong backward pass")
-def taylor(config_path: Path | None, bug: str | None, **options: Any) -> ExitCode:
+@options("seed", "params", "max_memory")
+@BUG_OPTION
+def taylor(config_path: Path | None, bug: Bug | None, **overrides: Any) -> ExitCode:
     """Step-free check: the Taylor remainder must shrink as ε² (order 2) when the gradient is right.
 
     Reports the observed convergence order per parameter; a wrong gradient shows order 1."""
-    cfg, source = _load(config_path, options)
-    result = convergence.taylor(cfg, BUGS[bug] if bug else None)
+    cfg, source = _load(config_path, overrides)
+    result = convergence.taylor(cfg, bug)
     _console().print(report.taylor_report(result, source))
     return ExitCode.OK if result.passed else ExitCode.MISMATCH
 
@@ -303,10 +322,9 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 @cli.command()
 @CONFIG_ARG
 @click.option("--methods", default="central,forward,richardson,complex-step", show_default=True, help="comma-separated")
-@click.option("--sample", type=WordOrNumber("all", int, "an integer ≥ 1"), help='"all" or N random entries per parameter')
-@click.option("--params", type=ParamList(), help="parameters to sweep, e.g. W,U")
+@options("sample", "seed", "params", "max_memory")
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="also draw it: FILE.png or FILE.svg")
-def sweep(config_path: Path | None, methods: str, plot: Path | None, **options: Any) -> ExitCode:
+def sweep(config_path: Path | None, methods: str, plot: Path | None, **overrides: Any) -> ExitCode:
     """Relative error against step size, ε from 1e-1 to 1e-13 (two per decade), per parameter and method.
 
     The V-shaped curve where truncation error meets round-off; the step eps = "auto" would take is marked."""
@@ -314,7 +332,7 @@ def sweep(config_path: Path | None, methods: str, plot: Path | None, **options: 
         chosen = tuple(Method(m.strip()) for m in methods.split(",") if m.strip())
     except ValueError:
         raise GradcheckError(f"--methods: {methods!r}: choose from {', '.join(m.value for m in Method)}") from None
-    cfg, source = _load(config_path, options)
+    cfg, source = _load(config_path, overrides)
     with _progress() as progress:
         result = convergence.sweep(cfg, chosen, progress)
     _console().print(report.sweep_report(result, source))
