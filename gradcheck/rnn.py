@@ -50,10 +50,17 @@ def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, h0
     return Params(U=U, W=W, V=V, b=b, c=c, h0=np.zeros(H) if h0 == "zeros" else h_init)
 
 
-def log_softmax(o: NDArray[Any]) -> NDArray[Any]:
-    """log softmax over the last axis (10.11), shifted by the real max so exp never overflows."""
+def _shifted_logsumexp(o: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """(o − max o, log Σ_j exp(o_j − max o)) over the last axis: shifted by the real max so exp never
+    overflows (and the complex step stays analytic), and the large common part cancels exactly first."""
     shifted: NDArray[Any] = o - o.real.max(axis=-1, keepdims=True)
-    result: NDArray[Any] = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted, np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def log_softmax(o: NDArray[Any]) -> NDArray[Any]:
+    """log softmax over the last axis (10.11)."""
+    shifted, lse = _shifted_logsumexp(o)
+    result: NDArray[Any] = shifted - lse
     return result
 
 
@@ -183,9 +190,9 @@ def nll(o: NDArray[Any], y: NDArray[np.int64] | int) -> NDArray[Any]:
 
     o: (..., O); y: the target, broadcast against o's leading axes. Complex-safe for the complex step.
     """
-    shifted = o - o.real.max(axis=-1, keepdims=True)  # o_j − max: the large common part cancels exactly first
+    shifted, lse = _shifted_logsumexp(o)
     target = np.take_along_axis(shifted, np.broadcast_to(np.asarray(y), o.shape[:-1])[..., np.newaxis], axis=-1)
-    loss: NDArray[Any] = (np.log(np.exp(shifted).sum(axis=-1, keepdims=True)) - target)[..., 0]
+    loss: NDArray[Any] = (lse - target)[..., 0]
     return loss
 
 
