@@ -137,5 +137,5 @@ def check_gradients(
             raise ValueError(f"grad_f returned shape {gradient.shape} for {name!r}, whose shape is {value.shape}")
         index = sample_index(value.size, sample, rng)
         est = estimate(losses, name, value, index, method, eps, with_bound=tolerance == "auto")
-        rows.append(compare(name, gradient, index, est.values, rtol, atol, est.bound, scale))
+        rows.append(compare(name, gradient, index, est.values, rtol, atol, est.bound, scale, est.vanished))
     return GradientReport(tuple(rows), method, tolerance, float(np.real(f(point))), time.perf_counter() - start)

@@ -197,7 +197,7 @@ def localise(num: Numerical, name: str, gradient: rnn.Array, scale: float, seed:
         candidates = halves[int(np.nanargmax(np.where(np.isnan(severity), np.inf, severity)))]
     index = np.sort(candidates)
     entries = estimate(entry_losses(num.problem), name, num.problem.params[name], index, check.method, check.eps, True)
-    return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound, scale)
+    return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound, scale, entries.vanished)
 
 
 class _Counter:
@@ -245,16 +245,21 @@ def analytic(problem: Problem, bug: Bug | None = None) -> tuple[rnn.Trace, rnn.G
 
 
 def _compare(name: str, analytic: rnn.Array, num: Numerical, target: str, scale: float, keep: Index | None = None) -> ParamResult:
-    index, values = num.index[target], num.estimates[target].values
-    if keep is not None:
-        index, values = index[keep], values[keep]
+    est, index = num.estimates[target], num.index[target]
     config = num.problem.config
-    bound = None if config.fixed_tolerance else num.estimates[target].bound
-    if bound is not None and keep is not None:
-        bound = bound[keep]
-    row = compare(name, analytic, index, values, config.check.rtol, config.check.atol, bound, scale)
-    vanished = int(np.isnan(values).sum()) if num.estimates[target].vanished else 0
-    return replace(row, vanished=vanished) if vanished else row
+    bound = None if config.fixed_tolerance else est.bound
+    picked = slice(None) if keep is None else keep
+    return compare(
+        name,
+        analytic,
+        index[picked],
+        est.values[picked],
+        config.check.rtol,
+        config.check.atol,
+        None if bound is None else bound[picked],
+        scale,
+        None if est.vanished is None else est.vanished[picked],
+    )
 
 
 def _directional(num: Numerical, name: str, gradient: rnn.Array, scale: float) -> ParamResult:

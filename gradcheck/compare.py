@@ -99,11 +99,13 @@ def compare(
     atol: float,
     bound: Array | None = None,
     scale: float | None = None,
+    vanished: NDArray[np.bool_] | None = None,
 ) -> ParamResult:
     """Compare analytic[index] (flat entries) with their numerical estimates.
 
     With `bound` (the method's own error bound per entry) that is the pass line; otherwise rtol/atol.
     scale: the model's largest gradient entry (default: this gradient's), for the round-off allowance.
+    vanished: entries whose step could not move θ (their estimates are NaN), counted apart.
     """
     a = analytic.reshape(-1)[index]
     n = numeric
@@ -129,6 +131,7 @@ def compare(
         worst_limit=float(line[worst]) if len(index) else 0.0,
         failed=int(fails.sum()),
         nonfinite=int((~finite).sum()),
+        vanished=int(vanished.sum()) if vanished is not None else 0,
     )
 
 

@@ -49,7 +49,7 @@ class Estimate:
     values: Array
     steps: Array
     bound: Array | None = None
-    vanished: int = 0  # entries where θ + h == θ in float64: no estimate there (values are NaN)
+    vanished: NDArray[np.bool_] | None = None  # (n,) θ + h == θ in float64: no estimate there (values are NaN)
 
 
 @dataclass(frozen=True)
@@ -192,11 +192,11 @@ def estimate(
     values = theta.reshape(-1)[index]
     step = auto_step(values, method) if eps == "auto" else np.full(len(index), float(eps))
     if len(index) == 0:
-        return Estimate(values=np.empty(0), steps=step, bound=np.empty(0) if with_bound else None)
+        return Estimate(np.empty(0), step, np.empty(0) if with_bound else None, np.zeros(0, dtype=bool))
     derivative, magnitude = RULES[method].differentiate(losses, name, index, step)
     bound = error_bound(losses, name, index, method, step, derivative, magnitude) if with_bound else None
     # θ + h == θ: a perturbation float64 cannot represent. Report it, never divide by it (the complex step
     # moves the imaginary part, which always can).
     vanished = np.zeros(len(index), dtype=bool) if method is Method.COMPLEX_STEP else values + step == values
     derivative = np.where(vanished, np.nan, derivative)
-    return Estimate(values=derivative, steps=step, bound=bound, vanished=int(vanished.sum()))
+    return Estimate(values=derivative, steps=step, bound=bound, vanished=vanished)
