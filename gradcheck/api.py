@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.check import sample_index
-from gradcheck.compare import ParamResult, compare, gradient_scale
-from gradcheck.numerics import BatchLosses, Index, Method, estimate
+from gradcheck.engine.batching import sample_index
+from gradcheck.engine.compare import ParamResult, compare, gradient_scale
+from gradcheck.engine.methods import Method, estimate
+from gradcheck.engine.model import BatchLosses, Index
 
 Arrays = Mapping[str, NDArray[Any]]
 
@@ -34,8 +35,6 @@ class GradientReport:
     tolerance: str
     loss: float
     elapsed: float
-    equations: tuple[()] = ()  # the same shape as the RNN check's result, so one renderer serves both
-    nonfinite_loss: None = None
 
     @property
     def passed(self) -> bool:
@@ -44,18 +43,21 @@ class GradientReport:
     def __getitem__(self, name: str) -> ParamResult:
         return next(row for row in self.params if row.name == name)
 
+    # Rendering is imported on first display only: `import gradcheck` stays free of rich.
     def __rich__(self) -> Any:
-        from gradcheck.report import gradient_report
+        from gradcheck.render.tables import gradient_report
 
         return gradient_report(self)
 
     def __str__(self) -> str:
-        from gradcheck.report import gradient_report, plain_text
+        from gradcheck.render.console import plain_text
+        from gradcheck.render.tables import gradient_report
 
         return plain_text(gradient_report(self))
 
     def _repr_html_(self) -> str:
-        from gradcheck.report import gradient_report, html
+        from gradcheck.render.console import html
+        from gradcheck.render.tables import gradient_report
 
         return html(gradient_report(self))
 

@@ -59,7 +59,7 @@ def problems(draw: st.DrawFn, max_size: int = 6, max_std: float = 1.5) -> dict[s
 @pytest.fixture
 def corrupt(monkeypatch: pytest.MonkeyPatch) -> Any:
     """corrupt(name, index, shift): make BPTT return ∇name L with one entry moved by shift (or set to NaN/inf)."""
-    from gradcheck import rnn
+    from gradcheck.book import rnn
 
     def apply(name: str, index: tuple[int, ...] | None, shift: float) -> None:
         clean = rnn.param_grads

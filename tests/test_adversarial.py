@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradcheck.cli import cli
-from gradcheck.config import loads
+from gradcheck.check.config import loads
 from gradcheck.errors import ConfigError
 
 REGRESSIONS = Path(__file__).parent / "fuzz_regressions"

@@ -12,7 +12,7 @@ from conftest import CONFIGS, ROOT
 from test_rnn import assert_rel_close, autograd_oracle
 
 from gradcheck.cli import cli
-from gradcheck.config import load
+from gradcheck.check.config import load
 
 
 def invoke(*args: str, **kwargs):
@@ -133,14 +133,15 @@ class TestUsageErrors:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["--eps", "tiny"], "--eps': must be \"auto\" or a number > 0, got 'tiny'"),
-            (["--eps", "-1"], '--eps (check.eps): must be "auto" or a number > 0, got -1.0'),
+            (["--eps", "tiny"], '--eps (check.eps): must be "auto" or a number > 0, got "tiny"'),
+            (["--eps", "-1"], '--eps (check.eps): must be "auto" or a number > 0, got -1'),
             (["--sample", "0"], '--sample (check.sample): must be "all" or an integer ≥ 1, got 0'),
-            (["--rtol", "-1"], "--rtol (check.rtol): must be ≥ 0.0, got -1.0"),
+            (["--rtol", "-1"], "--rtol (check.rtol): must be ≥ 0.0, got -1"),
             (["--seed", "-4"], "--seed (data.seed): must be ≥ 0, got -4"),
-            (["--params", "W,Q"], "'Q' is not a parameter; choose from U, W, V, b, c, h0"),
+            (["--seed", "x"], '--seed (data.seed): must be an integer, got "x"'),
+            (["--params", "W,Q"], "--params (check.params[1]): must be one of 'U', 'W', 'V', 'b', 'c' or 'h0', got \"Q\""),
             (["--params", "h0"], '--params (check.params): h0 can be checked only when model.h0 = "learned"'),
-            (["--method", "backward"], "'backward' is not one of 'central', 'forward'"),
+            (["--method", "backward"], "--method (check.method): must be one of 'central', 'forward', 'richardson' or 'complex-step'"),
             (["--methd", "forward"], "No such option '--methd'"),
         ],
     )
@@ -227,7 +228,7 @@ class TestTaylorAndProgress:
 
         from rich.console import Console
 
-        from gradcheck.report import LazyProgress
+        from gradcheck.render.console import LazyProgress
 
         out = io.StringIO()
         bar = LazyProgress(Console(file=out, force_terminal=True, width=80), delay=0.0)
@@ -292,7 +293,7 @@ class TestInitSchemaSweep:
         assert result.stdout.count("●") >= 4
 
     def test_sweep_errors(self, tmp_path):
-        assert_usage_error(invoke("sweep", "--methods", "backward"), "--methods: 'backward'")
+        assert_usage_error(invoke("sweep", "--methods", "backward"), "'--methods': 'backward' is not one of central, forward")
         assert_usage_error(invoke("sweep", "--methods", "central", "--plot", str(tmp_path / "x.pdf")), "use a .png or .svg")
 
     def test_sweep_without_matplotlib_says_how_to_get_it(self, monkeypatch, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcheck.compare import compare, mismatched, relative_error
+from gradcheck.engine.compare import compare, mismatched, relative_error
 
 
 def test_the_rule_is_atol_plus_rtol_times_the_larger_magnitude():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT
 
-from gradcheck import config
+from gradcheck.check import config
 from gradcheck.errors import ConfigError
 
 

@@ -7,11 +7,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from gradcheck import config
+from gradcheck.check import config
 from gradcheck.cli import cli
-from gradcheck.explain import step_numbers
-from gradcheck.problem import build
-from gradcheck.rnn import forward
+from gradcheck.check.steps import step_numbers
+from gradcheck.check.problem import build
+from gradcheck.book.rnn import forward
 
 KEY_LINES = [
     "log p_model(y(t) | x(1..t)) = log ŷ_{y(t)}(t) = o_{y(t)}(t) − log Σ_j exp o_j(t)",

@@ -11,7 +11,7 @@ from conftest import CONFIGS, ROOT
 from junitparser import JUnitXml
 
 from gradcheck.cli import cli
-from gradcheck.formats import report_schema
+from gradcheck.render.formats import report_schema
 
 SCHEMA_FILE = ROOT / "docs" / "report-v1.schema.json"
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 
-from gradcheck.numerics import EPS_MACH, Method, auto_step, chunked, estimate
+from gradcheck.engine.batching import chunked
+from gradcheck.engine.methods import EPS_MACH, Method, auto_step, estimate
 
 
 def quadratic(A: np.ndarray, g: np.ndarray, theta: np.ndarray):

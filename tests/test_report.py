@@ -9,11 +9,13 @@ import numpy as np
 from click.testing import CliRunner
 from rich.console import Console
 
-from gradcheck import config
-from gradcheck.check import CheckResult, run
+from gradcheck.check import config
+from gradcheck.check.run import CheckResult, run
 from gradcheck.cli import cli
-from gradcheck.compare import ParamResult
-from gradcheck.report import build_table, run_report, sci
+from gradcheck.engine.compare import ParamResult
+from gradcheck.render.cells import sci
+from gradcheck.render.reports import run_report
+from gradcheck.render.tables import build_table
 
 
 def render(renderable: object, width: int = 160) -> str:

@@ -13,9 +13,10 @@ from conftest import CONFIGS, problems, raw_config
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradcheck import config, rnn
-from gradcheck.check import export_arrays
-from gradcheck.problem import build
+from gradcheck.book import rnn
+from gradcheck.check import config
+from gradcheck.check.run import export_arrays
+from gradcheck.check.problem import build
 
 
 def autograd_oracle(arrays: dict[str, np.ndarray]) -> dict[str, object]:
@@ -144,7 +145,7 @@ def test_perturbed_losses_equal_a_plain_forward_of_the_perturbed_network(I, H, O
     p = problem.params
     index = np.array(data.draw(st.lists(st.integers(0, p[name].size - 1), min_size=1, max_size=6)))
     delta = np.array(data.draw(st.lists(st.floats(-0.5, 0.5), min_size=len(index), max_size=len(index))))
-    batch = rnn.perturbed_losses(p, problem.x, problem.y, name, index, delta)
+    batch = problem.model().perturbed_losses(name, index, delta)
     for k, (i, d) in enumerate(zip(index, delta, strict=True)):
         moved = p[name].copy()
         moved.reshape(-1)[i] += d
@@ -154,7 +155,7 @@ def test_perturbed_losses_equal_a_plain_forward_of_the_perturbed_network(I, H, O
 
 def test_the_model_imports_no_rendering_or_cli():
     code = (
-        "import sys, gradcheck.rnn, gradcheck.numerics, gradcheck.compare; print('rich' in sys.modules, 'click' in sys.modules)"
+        "import sys, gradcheck.book.rnn, gradcheck.engine.methods, gradcheck.engine.compare; print('rich' in sys.modules, 'click' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

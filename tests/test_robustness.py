@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from gradcheck import check, check_gradients, config, resources
+from gradcheck import check_gradients
+from gradcheck.check import config, resources
+from gradcheck.check import run as check
 from gradcheck.api import PrecisionWarning
 from gradcheck.cli import cli
 
@@ -110,7 +112,7 @@ class TestOutputAndInterruption:
         import time
 
         script = (
-            "import time, gradcheck.check as c\n"
+            "import time, gradcheck.check.run as c\n"
             "def slow(*a, **k):\n"
             "    print('started', flush=True)\n"
             "    time.sleep(30)\n"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from gradcheck import rnn
-from gradcheck.config import Config
+from gradcheck.check.config import Config
+from gradcheck.engine.batching import THREADS
+from gradcheck.engine.methods import RULES, Method
+from gradcheck.engine.rnn import row_bytes
 from gradcheck.errors import GradcheckError
-from gradcheck.numerics import PASSES_PER_ENTRY, THREADS, Method
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,12 @@ def resources(config: Config) -> Resources:
     parameters = 8 * 3 * sum(shapes.values())  # values, gradients and one working copy
     data = 8 * tau * (I + 6 * (H + O))  # x, the trace (a, h, o, ŷ, log ŷ) and BPTT's intermediate gradients
     complex_step = check.method is Method.COMPLEX_STEP
-    row = max(rnn.row_bytes(name, I, H, O, tau, complex_step) for name in ("W", "V"))
+    row = max(row_bytes(name, I, H, O, tau, complex_step) for name in ("W", "V"))
     working = THREADS * max(check.memory_mb * 2**20 // THREADS, row)
     sizes = {name: shapes[name] for name in config.checked_params}
     if check.equations:
         sizes |= {"o": tau * O, "h": tau * H}
-    per_entry = PASSES_PER_ENTRY[check.method][0 if config.fixed_tolerance else 1]
+    per_entry = RULES[check.method].passes_per_entry(with_bound=not config.fixed_tolerance)
     if check.directions:
         directions = 8 * check.directions * sum(shapes[name] for name in config.checked_params) * (2 if complex_step else 1)
         passes = check.directions * per_entry * len(config.checked_params)

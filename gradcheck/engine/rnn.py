@@ -1,179 +1,101 @@
-"""The tanh RNN of Goodfellow et al., Deep Learning, Fig. 10.3: forward (10.8–10.14) and BPTT (10.17–10.28).
+"""The tanh RNN of Fig. 10.3 as a Model: the book's forward and backward, and its perturbed forward passes batched.
 
-Pure numpy, no I/O. Arrays are time-major: row t-1 holds time step t = 1..τ.
+A one-entry change of a weight matrix is a rank-1 change, so a batch of B perturbed networks costs one
+(B×H)·(H×H) product per step plus a correction at the entry; each copy starts from the unperturbed run at
+the first step its entry can change anything. Forward passes only (10.8–10.14): the numerical side never
+calls the backward pass it checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+from gradcheck.book import rnn as book
+from gradcheck.book.rnn import Array, Grads, Params, Trace, forward, nll
+from gradcheck.engine.model import Equation, Index
+
+EQUATIONS = (
+    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation("10.21", "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L, t < τ", "h", "∇h(t)L", times="earlier"),
+    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
+    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+    Equation("h(0)", "∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L", "h0", "h0"),
+)
 
 
 @dataclass(frozen=True)
-class Params:
-    """The parameters, iterated in the fixed order U, W, V, b, c, h0.
+class TanhRNN:
+    """The network of Fig. 10.3 at parameters `point` on data x: (τ, I), y: (τ,).
 
-    U: (H, I), W: (H, H), V: (O, H), b: (H,), c: (O,), h0: (H,) the initial state h(0).
+    backward: the backward pass under test (the book's BPTT, or a wrong one from the bug catalogue);
+    learned_h0: whether h(0) is a parameter (checked and exported with its gradient).
     """
 
-    U: Array
-    W: Array
-    V: Array
-    b: Array
-    c: Array
-    h0: Array
-
-    def __iter__(self) -> Iterator[tuple[str, Array]]:
-        return ((f.name, getattr(self, f.name)) for f in fields(self))
-
-    def __getitem__(self, name: str) -> Array:
-        return dict(self)[name]
-
-    def with_value(self, name: str, value: Array) -> Params:
-        """A copy with one parameter replaced."""
-        return replace(self, **{name: value})
-
-
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, h0: str = "zeros") -> Params:
-    """Parameters ~ N(0, std²), drawn in a fixed order so each draw is reproducible.
-
-    h0 is drawn in every mode, then zeroed for "zeros", so the mode never shifts the other draws.
-    """
-    U, W, V = (std * rng.standard_normal(shape) for shape in ((H, I), (H, H), (O, H)))
-    b, c, h_init = (std * rng.standard_normal(n) for n in (H, O, H))
-    return Params(U=U, W=W, V=V, b=b, c=c, h0=np.zeros(H) if h0 == "zeros" else h_init)
-
-
-def _shifted_logsumexp(o: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-    """(o − max o, log Σ_j exp(o_j − max o)) over the last axis: shifted by the real max so exp never
-    overflows (and the complex step stays analytic), and the large common part cancels exactly first."""
-    shifted: NDArray[Any] = o - o.real.max(axis=-1, keepdims=True)
-    return shifted, np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def log_softmax(o: NDArray[Any]) -> NDArray[Any]:
-    """log softmax over the last axis (10.11)."""
-    shifted, lse = _shifted_logsumexp(o)
-    result: NDArray[Any] = shifted - lse
-    return result
-
-
-@dataclass(frozen=True)
-class Trace:
-    """Everything the forward pass computed. Row t-1 is time t = 1..τ, so h[t-1] is h(t).
-
-    x: (τ, I), y: (τ,) int, h0: (H,) is h(0), a: (τ, H), h: (τ, H), o: (τ, O), y_hat: (τ, O),
-    losses: (τ,) the L(t), loss: L = Σ_t L(t).
-    """
-
+    point: Params
     x: Array
     y: NDArray[np.int64]
-    h0: Array
-    a: Array
-    h: Array
-    o: Array
-    y_hat: Array
-    losses: Array
-    loss: float
+    backward: Callable[[Params, Trace], Grads] = book.backward
+    learned_h0: bool = False
+    equations: tuple[Equation, ...] = EQUATIONS
+
+    trace: Trace = field(init=False, repr=False)  # the unperturbed forward pass: every perturbed copy starts from it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "trace", forward(self.point, self.x, self.y))  # (10.8–10.14)
 
     @property
-    def h_prev(self) -> Array:
-        """h(t-1) for t = 1..τ: (τ, H)."""
-        return np.vstack([self.h0, self.h[:-1]])
+    def params(self) -> dict[str, Array]:
+        return {name: value for name, value in self.point if name != "h0" or self.learned_h0}
 
+    @property
+    def nodes(self) -> dict[str, Array]:
+        return {"o": self.trace.o, "h": self.trace.h}
 
-def forward(params: Params, x: Array, y: NDArray[np.int64]) -> Trace:
-    """Run the network over x(1..τ) and score it against y(1..τ).
+    @property
+    def loss(self) -> float:
+        return self.trace.loss
 
-    Implements 10.8 a(t), 10.9 h(t), 10.10 o(t), 10.11 ŷ(t), 10.12–10.14 L.
-    """
-    U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
-    tau, H = len(x), len(b)
-    dtype = np.result_type(*(value for _, value in params))  # complex when the complex step perturbs a parameter
-    a, h = np.empty((tau, H), dtype=dtype), np.empty((tau, H), dtype=dtype)
-    h_prev = params.h0
-    for t in range(tau):
-        a[t] = b + W @ h_prev + U @ x[t]  # (10.8)
-        h[t] = h_prev = np.tanh(a[t])  # (10.9)
-    o = c + h @ V.T  # (10.10)
-    log_y_hat = log_softmax(o)  # (10.11), in log form
-    losses = -log_y_hat[np.arange(tau), y]  # (10.12–10.14): L(t) = −log ŷ(t)_{y(t)}
-    return Trace(x, y, params.h0, a, h, o, np.exp(log_y_hat), losses, float(np.real(losses.sum())))
+    def gradients(self) -> dict[str, Array]:
+        grads = self.backward(self.point, self.trace)
+        return {name: grads.params[name] for name in self.params} | {"o": grads.o, "h": grads.h}
 
+    def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        return perturbed_losses(self.point, self.x, self.y, name, index, shift, self.trace)
 
-@dataclass(frozen=True)
-class Grads:
-    """The analytic gradients: ∇θ L per parameter, and the intermediate ∇o(t)L, ∇h(t)L.
+    def directional_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        return directional_losses(self.point, self.x, self.y, name, directions, k, shift)
 
-    params: the same shapes as Params; o: (τ, O) rows ∇o(t)L; h: (τ, H) rows ∇h(t)L.
-    """
+    def row_bytes(self, name: str, complex_step: bool) -> int:
+        (tau, I), H, O = self.x.shape, len(self.point.b), len(self.point.c)
+        return row_bytes(name, I, H, O, tau, complex_step)
 
-    params: Params
-    o: Array
-    h: Array
+    def first_nonfinite(self) -> tuple[int, str] | None:
+        trace = self.trace
+        if np.isfinite(trace.loss):
+            return None
+        for t in range(len(trace.losses)):
+            for node, values in (("a(t)", trace.a[t]), ("h(t)", trace.h[t]), ("o(t)", trace.o[t]), ("L(t)", trace.losses[t])):
+                if not np.isfinite(values).all():
+                    return t + 1, node
+        return len(trace.losses), "L"
 
-
-def grad_o(y_hat: Array, y: NDArray[np.int64]) -> Array:
-    """∇o(t)L for every t: ŷ(t) − e_{y(t)}, with ∂L/∂L(t) = 1.
-
-    Implements 10.17 and 10.18: (∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)].
-    """
-    g = y_hat.copy()
-    g[np.arange(len(y)), y] -= 1.0  # (10.18)
-    return g
-
-
-def tanh_derivative(trace: Trace) -> Array:
-    """Rows 1 − h(t)², the diagonal of ∂h(t)/∂a(t): tanh′(a) = 1 − tanh(a)² (10.9)."""
-    return 1 - trace.h**2
-
-
-def grad_h(params: Params, trace: Trace, g_o: Array, dtanh: Array) -> Array:
-    """∇h(t)L for t = τ down to 1, back-propagated through time.
-
-    Implements 10.19 ∇h(τ)L = Vᵀ ∇o(τ)L and 10.20–10.21
-    ∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L. dtanh: (τ, H) rows 1 − h(t)².
-    """
-    from_output = g_o @ params.V  # rows Vᵀ ∇o(t)L
-    g_h = np.empty_like(trace.h)
-    g_h[-1] = from_output[-1]  # (10.19)
-    for t in range(len(g_h) - 2, -1, -1):
-        g_h[t] = params.W.T @ (dtanh[t + 1] * g_h[t + 1]) + from_output[t]  # (10.21)
-    return g_h
-
-
-def param_grads(params: Params, trace: Trace, g_o: Array, g_h: Array, dtanh: Array) -> Params:
-    """∇θ L for every parameter from the intermediate gradients.
-
-    Implements 10.22 ∇c, 10.23 ∇b, 10.24 ∇V, 10.25–10.26 ∇W, 10.27–10.28 ∇U, and
-    ∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L for a learned h0. dtanh: (τ, H) rows 1 − h(t)².
-    """
-    delta = dtanh * g_h  # rows diag(1 − h(t)²) ∇h(t)L = ∇a(t)L
-    return Params(
-        U=delta.T @ trace.x,  # (10.28): Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ
-        W=delta.T @ trace.h_prev,  # (10.26): Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ
-        V=g_o.T @ trace.h,  # (10.24): Σ_t ∇o(t)L h(t)ᵀ
-        b=delta.sum(axis=0),  # (10.23): Σ_t diag(1 − h(t)²) ∇h(t)L
-        c=g_o.sum(axis=0),  # (10.22): Σ_t ∇o(t)L
-        h0=params.W.T @ delta[0],  # ∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L
-    )
-
-
-def backward(params: Params, trace: Trace) -> Grads:
-    """Back-propagation through time: every gradient of L, equations 10.17–10.28."""
-    return backward_from(params, trace, grad_o(trace.y_hat, trace.y), tanh_derivative(trace))
-
-
-def backward_from(params: Params, trace: Trace, g_o: Array, dtanh: Array) -> Grads:
-    """BPTT from a given ∇o(t)L (10.18) and tanh derivative: 10.19–10.28."""
-    g_h = grad_h(params, trace, g_o, dtanh)
-    return Grads(params=param_grads(params, trace, g_o, g_h, dtanh), o=g_o, h=g_h)
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """The export (DESIGN.md §5): parameters, data, loss, gradients and the intermediate nodes."""
+        trace, grads = self.trace, self.backward(self.point, self.trace)
+        arrays: dict[str, NDArray[Any]] = dict(self.point)
+        arrays |= {"x": self.x, "y": self.y.astype(np.int64), "loss": np.asarray(trace.loss)}
+        arrays |= {f"grad_{name}": g for name, g in grads.params if name in self.params}
+        arrays |= {"h": trace.h, "y_hat": trace.y_hat, "grad_o": grads.o, "grad_h": grads.h}
+        return arrays
 
 
 def row_bytes(name: str, I: int, H: int, O: int, tau: int, complex_step: bool = False) -> int:
@@ -183,17 +105,6 @@ def row_bytes(name: str, I: int, H: int, O: int, tau: int, complex_step: bool = 
     """
     floats = 4 * tau * O if name in ("V", "c", "o") else 4 * H + 4 * O + 2 * tau
     return 8 * floats * (2 if complex_step else 1)
-
-
-def nll(o: NDArray[Any], y: NDArray[np.int64] | int) -> NDArray[Any]:
-    """L = −log ŷ_y = log Σ_j exp o_j − o_y over the last axis (10.11–10.14), shifted by the real max.
-
-    o: (..., O); y: the target, broadcast against o's leading axes. Complex-safe for the complex step.
-    """
-    shifted, lse = _shifted_logsumexp(o)
-    target = np.take_along_axis(shifted, np.broadcast_to(np.asarray(y), o.shape[:-1])[..., np.newaxis], axis=-1)
-    loss: NDArray[Any] = (lse - target)[..., 0]
-    return loss
 
 
 def first_change(params: Params, x: Array, name: str, index: NDArray[np.intp]) -> NDArray[np.intp]:
@@ -257,7 +168,8 @@ def perturbed_losses(
         h[active:n] = h_prev[t]  # copies that start now pick up the unperturbed h(t−1)
         if name == "h0" and t == 0:
             h[np.arange(n), i[:n]] += delta[:n]
-        active, r, ii, jj, dd = n, np.arange(n), i[:n], j[:n], delta[:n]
+        active = n  # copies 0..n−1 have started; r, ii, jj, dd: their rows, entries and shifts
+        r, ii, jj, dd = np.arange(n), i[:n], j[:n], delta[:n]
         a = base[t] + _times(h[:n], W.T)  # (10.8), h is h(t−1) here
         if name == "W":
             a[r, ii] += dd * h[r, jj]  # (W + δ e_i e_jᵀ) h(t−1)

@@ -10,9 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gradcheck.check import CheckResult
-from gradcheck.compare import ParamResult
-from gradcheck.numerics import RULES
+from gradcheck.check.run import CheckResult
+from gradcheck.engine.compare import ParamResult
+from gradcheck.engine.methods import RULES
+from gradcheck.render.cells import ERROR_COLUMNS, index_text
 
 REPORT_VERSION = 1
 
@@ -92,24 +93,17 @@ def _num(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _json(value: Any) -> Any:
+    """A ParamResult field as JSON: tuples as lists, non-finite numbers as null."""
+    if isinstance(value, tuple):
+        return list(value)
+    return _num(value) if isinstance(value, float) else value
+
+
 def _row(row: ParamResult) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "shape": list(row.shape),
-        "checked": row.checked,
-        "unit": row.unit,
-        "max_abs_err": _num(row.max_abs_err),
-        "max_rel_err": _num(row.max_rel_err),
-        "norm_rel_err": _num(row.norm_rel_err),
-        "worst_index": list(row.worst_index),
-        "worst_analytic": _num(row.worst_analytic),
-        "worst_numeric": _num(row.worst_numeric),
-        "worst_limit": _num(row.worst_limit),
-        "failed": row.failed,
-        "nonfinite": row.nonfinite,
-        "vanished": row.vanished,
-        "passed": row.passed,
-    }
+    errors = {column.key: _json(getattr(row, column.key)) for column in ERROR_COLUMNS}
+    counts = {"nonfinite": row.nonfinite, "vanished": row.vanished, "passed": row.passed}
+    return {"name": row.name, "shape": list(row.shape), "checked": row.checked, "unit": row.unit} | errors | counts
 
 
 def build_report(result: CheckResult, source: str) -> Report:
@@ -149,9 +143,8 @@ def report_schema() -> dict[str, Any]:
 
 
 def _failure_text(row: ParamResult) -> str:
-    where = "[" + ", ".join(map(str, row.worst_index)) + "]"
     return (
-        f"{row.name}: {row.failed} of {row.checked} {row.unit} beyond the limit; worst {where}: "
+        f"{row.name}: {row.failed} of {row.checked} {row.unit} beyond the limit; worst {index_text(row.worst_index)}: "
         f"analytic {row.worst_analytic!r}, numeric {row.worst_numeric!r}, limit {row.worst_limit!r}"
     )
 
@@ -198,42 +191,13 @@ def to_markdown(result: CheckResult, source: str) -> str:
         "",
         f"`{source}` · I = {I}, H = {H}, O = {O}, τ = {tau} · {result.method.value} · L = {result.loss:.10g}",
         "",
-        _md_row(
-            [
-                "row",
-                "checked",
-                "max abs err",
-                "max rel err",
-                "norm rel err",
-                "worst at",
-                "analytic",
-                "numeric",
-                "limit",
-                "failed",
-                "verdict",
-            ]
-        ),
-        _md_row(["---"] + ["---:"] * 9 + ["---"]),
+        _md_row(["row", "checked", *(column.header for column in ERROR_COLUMNS), "verdict"]),
+        _md_row(["---"] + ["---:"] * (1 + len(ERROR_COLUMNS)) + ["---"]),
     ]
     rows = [(row.name, row) for row in result.params] + [(f"{e.equation.number} {e.row.name}", e.row) for e in result.equations]
     for label, row in rows:
-        lines.append(
-            _md_row(
-                [
-                    label,
-                    f"{row.checked} {row.unit}",
-                    f"{row.max_abs_err:.2e}",
-                    f"{row.max_rel_err:.2e}",
-                    f"{row.norm_rel_err:.2e}",
-                    "[" + ", ".join(map(str, row.worst_index)) + "]",
-                    f"{row.worst_analytic:.6e}",
-                    f"{row.worst_numeric:.6e}",
-                    f"{row.worst_limit:.2e}",
-                    str(row.failed),
-                    "PASS" if row.passed else "**FAIL**",
-                ]
-            )
-        )
+        cells = [column.cell(row) for column in ERROR_COLUMNS]
+        lines.append(_md_row([label, f"{row.checked} {row.unit}", *cells, "PASS" if row.passed else "**FAIL**"]))
     return "\n".join(lines) + "\n"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gradcheck.convergence import SweepResult
+from gradcheck.check.convergence import SweepResult
 from gradcheck.errors import GradcheckError
 
 PLOT_SUFFIXES = (".png", ".svg")

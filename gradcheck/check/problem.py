@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.config import Config, Inputs
-from gradcheck.rnn import Array, Params, init_params
+from gradcheck.book import rnn
+from gradcheck.book.bugs import Bug
+from gradcheck.book.rnn import Array, Params, init_params
+from gradcheck.check.config import Config, H0Mode, Inputs
+from gradcheck.engine.rnn import TanhRNN
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class Problem:
     y: NDArray[np.int64]
     tokens: NDArray[np.int64] | None
     sample_seed: np.random.SeedSequence
+
+    def model(self, bug: Bug | None = None) -> TanhRNN:
+        """The network at these parameters and data, its backward pass the book's BPTT or the bug's."""
+        learned = self.config.model.h0 is H0Mode.LEARNED
+        return TanhRNN(self.params, self.x, self.y, bug.backward if bug else rnn.backward, learned_h0=learned)
 
 
 def build(config: Config) -> Problem:

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck import rnn
-from gradcheck.bugs import Bug
-from gradcheck.check import Progress, analytic, run, unit_directions
-from gradcheck.config import Config, with_overrides
-from gradcheck.numerics import Method, auto_step
-from gradcheck.problem import build
+from gradcheck.book.bugs import Bug
+from gradcheck.check.config import Config
+from gradcheck.check.problem import build
+from gradcheck.check.run import Progress
+from gradcheck.engine.batching import entry_losses, sample_index, unit_directions
+from gradcheck.engine.compare import compare
+from gradcheck.engine.methods import Method, auto_step, estimate
+from gradcheck.engine.model import Array
 
-TAYLOR_STEPS: rnn.Array = 0.1 * 2.0 ** -np.arange(14.0)  # ε from 0.1 down to 1.2e-5, halving
+TAYLOR_STEPS: Array = 0.1 * 2.0 ** -np.arange(14.0)  # ε from 0.1 down to 1.2e-5, halving
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,9 @@ class TaylorRow:
     """
 
     name: str
-    eps: rnn.Array
-    remainders: rnn.Array
-    orders: rnn.Array
+    eps: Array
+    remainders: Array
+    orders: Array
     order: float
 
     @property
@@ -58,25 +60,24 @@ def taylor(config: Config, bug: Bug | None = None) -> TaylorResult:
 def _taylor(config: Config, bug: Bug | None) -> TaylorResult:
     start = time.perf_counter()
     problem = build(config)
-    trace, grads = analytic(problem, bug)
+    model = problem.model(bug)
+    gradients = model.gradients()
     rng = np.random.default_rng(problem.sample_seed)
     rows = []
     for name in config.checked_params:
-        u = unit_directions(rng, 1, problem.params[name].shape)
-        slope = float((u[0] * grads.params[name]).sum())  # uᵀ∇L
-        moved = rnn.directional_losses(
-            problem.params, problem.x, problem.y, name, u, np.zeros(len(TAYLOR_STEPS), dtype=np.intp), TAYLOR_STEPS
-        ).sum(axis=1)
-        remainders = np.abs(moved - trace.loss - TAYLOR_STEPS * slope)
+        u = unit_directions(rng, 1, model.params[name].shape)
+        slope = float((u[0] * gradients[name]).sum())  # uᵀ∇L
+        moved = model.directional_losses(name, u, np.zeros(len(TAYLOR_STEPS), dtype=np.intp), TAYLOR_STEPS).sum(axis=1)
+        remainders = np.abs(moved - model.loss - TAYLOR_STEPS * slope)
         with np.errstate(divide="ignore", invalid="ignore"):
             orders = np.log(remainders[:-1] / remainders[1:]) / np.log(2.0)
-        floor = 1e4 * np.finfo(np.float64).eps * max(abs(trace.loss), 1.0)  # below this, round-off decides
+        floor = 1e4 * np.finfo(np.float64).eps * max(abs(model.loss), 1.0)  # below this, round-off decides
         usable = orders[(remainders[1:] > floor) & np.isfinite(orders)]
         rows.append(TaylorRow(name, TAYLOR_STEPS, remainders, orders, float(np.median(usable)) if usable.size else 0.0))
-    return TaylorResult(config, trace.loss, tuple(rows), time.perf_counter() - start, bug)
+    return TaylorResult(config, model.loss, tuple(rows), time.perf_counter() - start, bug)
 
 
-SWEEP_STEPS: rnn.Array = 10.0 ** (-1 - np.arange(25) / 2)  # 1e-1 … 1e-13, two per decade
+SWEEP_STEPS: Array = 10.0 ** (-1 - np.arange(25) / 2)  # 1e-1 … 1e-13, two per decade
 
 
 @dataclass(frozen=True)
@@ -87,26 +88,41 @@ class SweepResult:
     """
 
     config: Config
-    eps: rnn.Array
-    errors: dict[str, dict[str, rnn.Array]]
+    eps: Array
+    errors: dict[str, dict[str, Array]]
     auto: dict[str, float | None]
     elapsed: float
 
 
 def sweep(config: Config, methods: tuple[Method, ...], progress: Progress | None = None) -> SweepResult:
-    """Run the check at every step of SWEEP_STEPS for every method: the V where truncation meets round-off."""
+    """Estimate every checked entry at every step of SWEEP_STEPS for every method: the V where truncation meets round-off.
+
+    One problem, one set of sampled entries and one analytic gradient; only the step varies.
+    """
+    with np.errstate(all="ignore"):  # overflow shows as NaN and inf errors in the curves
+        return _sweep(config, methods, progress)
+
+
+def _sweep(config: Config, methods: tuple[Method, ...], progress: Progress | None) -> SweepResult:
     start = time.perf_counter()
-    errors: dict[str, dict[str, rnn.Array]] = {}
+    problem = build(config)
+    model = problem.model()
+    gradients = model.gradients()
+    rng = np.random.default_rng(problem.sample_seed)
+    index = {name: sample_index(gradients[name].size, config.check.sample, rng) for name in config.checked_params}
+    check = config.check
+    errors: dict[str, dict[str, Array]] = {}
     total, done = len(methods) * len(SWEEP_STEPS), 0
     for method in methods:
+        losses = entry_losses(model, check.memory_mb * 2**20, method is Method.COMPLEX_STEP)
         curves = {name: np.empty(len(SWEEP_STEPS)) for name in config.checked_params}
         for k, eps in enumerate(SWEEP_STEPS):
             if progress:
                 progress(f"{method.value} ε = {eps:.0e}", done, total)
-            overrides = {"check.method": method.value, "check.eps": float(eps), "check.tolerance": "fixed"}
-            result = run(with_overrides(config, overrides | {"check.equations": False}, {}))
-            for row in result.params:
-                curves[row.name][k] = row.norm_rel_err
+            for name, entries in index.items():
+                found = estimate(losses, name, model.params[name], entries, method, float(eps))
+                row = compare(name, gradients[name], entries, found.values, check.rtol, check.atol, vanished=found.vanished)
+                curves[name][k] = row.norm_rel_err
             done += 1
         errors[method.value] = curves
     auto = {m.value: None if m is Method.COMPLEX_STEP else float(auto_step(np.zeros(1), m)[0]) for m in methods}

@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from gradcheck.engine.methods import Method
 from gradcheck.errors import ConfigError
-from gradcheck.numerics import Method
 
 PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
 ParamName = Literal["U", "W", "V", "b", "c", "h0"]
@@ -198,8 +198,16 @@ def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, 
     try:
         return validate(raw)
     except ConfigError as error:
-        label = labels.get(error.key or "", error.key)
-        raise ConfigError(None, f"{label} ({error.key})" if label != error.key else label, error.reason) from None
+        key = error.key or ""
+        label = labels.get(key.partition("[")[0])
+        raise ConfigError(None, f"{label} ({key})" if label else key, error.reason) from None
+
+
+def describe(key: str) -> str:
+    """What a dotted config key means, as the config schema words it (also the help of its command-line option)."""
+    section, name = key.split(".")
+    field = type(getattr(Config(), section)).model_fields[name]
+    return field.description or ""
 
 
 def _check_consistency(config: Config, path: Path | str | None) -> None:

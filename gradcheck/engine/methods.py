@@ -6,9 +6,7 @@ summing: the terms are smaller than their sum, so less is lost to cancellation.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,17 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
-Index = NDArray[np.intp]
-
-# (name, flat entry index (B,), shift (B,)) -> per-term losses (B, T) whose row sums are L(θ + shift·e_index).
-# A complex shift must give complex losses (the forward pass is complex-safe).
-BatchLosses = Callable[[str, Index, NDArray[Any]], NDArray[Any]]
+from gradcheck.engine.model import Array, BatchLosses, Index
 
 EPS_MACH = float(np.finfo(np.float64).eps)
 COMPLEX_STEP = 1e-20
 SAFETY = 4.0  # the expected-error bound is the error model times this
-THREADS = min(2, os.cpu_count() or 1)
 
 
 class Method(StrEnum):
@@ -54,18 +46,28 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Rule:
-    """How one method turns loss terms into a derivative and an error bound.
+    """Everything about one method: how it turns loss terms into a derivative, its error bound and its cost.
 
-    step_power: auto step = ε_mach^step_power·max(1, |θ|) (None: the fixed COMPLEX_STEP);
-    order: truncation error O(h^order), 0 where it is negligible; roundoff: c in the round-off model c·ε_mach·S/h.
+    title, formula, bound_formula, step_rule: how reports name it; step_power: auto step = ε_mach^step_power·max(1, |θ|)
+    (None: the fixed COMPLEX_STEP); order: truncation error O(h^order), 0 where it is negligible; roundoff: c in the
+    round-off model c·ε_mach·S/h; passes: perturbed forward passes per entry, passes_with_bound: with the error bound
+    (which repeats the rule at 2h).
     """
 
+    title: str
+    formula: str
+    bound_formula: str
+    step_rule: str
     step_power: float | None
     order: int
     roundoff: float
+    passes: int
+    passes_with_bound: int
     differentiate: Callable[[BatchLosses, str, Index, Array], tuple[Array, Array]]  # -> (values, S)
-    formula: str
-    bound_formula: str
+
+    def passes_per_entry(self, with_bound: bool) -> int:
+        """Perturbed forward passes per checked entry."""
+        return self.passes_with_bound if with_bound else self.passes
 
 
 def _paired(losses: BatchLosses, name: str, index: Index, shifts: list[NDArray[Any]]) -> list[NDArray[Any]]:
@@ -109,27 +111,61 @@ def _complex_step(losses: BatchLosses, name: str, index: Index, h: Array) -> tup
 
 
 RULES: dict[Method, Rule] = {
-    Method.CENTRAL: Rule(1 / 3, 2, 1.0, _central, "(f(θ+h) − f(θ−h)) / 2h", "4·(|D(h) − D(2h)|/3 + ε·S/h)"),
-    Method.FORWARD: Rule(1 / 2, 1, 2.0, _forward, "(f(θ+h) − f(θ)) / h", "4·(|D(h) − D(2h)| + 2ε·S/h)"),
-    Method.RICHARDSON: Rule(1 / 5, 4, 3.0, _richardson, "(4·D(h/2) − D(h)) / 3, D central", "4·(|R(h) − R(2h)|/15 + 3ε·S/h)"),
-    Method.COMPLEX_STEP: Rule(None, 0, 16.0, _complex_step, "Im f(θ + ih) / h", "4·16·ε·S, S = Σ_t |∂L(t)/∂θ|"),
-}
-
-
-# Perturbed forward passes per checked entry, without and with the error bound (which repeats the rule at 2h).
-PASSES_PER_ENTRY = {
-    Method.CENTRAL: (2, 4),
-    Method.FORWARD: (2, 4),
-    Method.RICHARDSON: (4, 8),
-    Method.COMPLEX_STEP: (1, 1),
+    Method.CENTRAL: Rule(
+        title="central differences",
+        formula="(f(θ+h) − f(θ−h)) / 2h",
+        bound_formula="4·(|D(h) − D(2h)|/3 + ε·S/h)",
+        step_rule="ε_mach^(1/3)·max(1, |θ|)",
+        step_power=1 / 3,
+        order=2,
+        roundoff=1.0,
+        passes=2,
+        passes_with_bound=4,
+        differentiate=_central,
+    ),
+    Method.FORWARD: Rule(
+        title="forward differences",
+        formula="(f(θ+h) − f(θ)) / h",
+        bound_formula="4·(|D(h) − D(2h)| + 2ε·S/h)",
+        step_rule="ε_mach^(1/2)·max(1, |θ|)",
+        step_power=1 / 2,
+        order=1,
+        roundoff=2.0,
+        passes=2,
+        passes_with_bound=4,
+        differentiate=_forward,
+    ),
+    Method.RICHARDSON: Rule(
+        title="Richardson-extrapolated central differences",
+        formula="(4·D(h/2) − D(h)) / 3, D central",
+        bound_formula="4·(|R(h) − R(2h)|/15 + 3ε·S/h)",
+        step_rule="ε_mach^(1/5)·max(1, |θ|)",
+        step_power=1 / 5,
+        order=4,
+        roundoff=3.0,
+        passes=4,
+        passes_with_bound=8,
+        differentiate=_richardson,
+    ),
+    Method.COMPLEX_STEP: Rule(
+        title="complex step",
+        formula="Im f(θ + ih) / h",
+        bound_formula="4·16·ε·S, S = Σ_t |∂L(t)/∂θ|",
+        step_rule=f"{COMPLEX_STEP:g} (imaginary)",
+        step_power=None,
+        order=0,
+        roundoff=16.0,
+        passes=1,
+        passes_with_bound=1,
+        differentiate=_complex_step,
+    ),
 }
 
 
 def auto_step(theta: Array, method: Method) -> Array:
-    """The step that balances truncation against round-off, scaled with each entry's magnitude.
+    """The step that balances truncation O(h^order) against round-off O(ε/h): the rule's step_rule, per entry.
 
-    Central: ε_mach^(1/3)·max(1, |θ|) (error O(h²) + O(ε/h)); forward: ε_mach^(1/2)·…; Richardson:
-    ε_mach^(1/5)·… (O(h⁴) + O(ε/h)); complex step: 1e-20, since nothing cancels.
+    The complex step subtracts nothing, so its step can be tiny: COMPLEX_STEP.
     """
     power = RULES[method].step_power
     if power is None:
@@ -152,28 +188,6 @@ def error_bound(losses: BatchLosses, name: str, index: Index, method: Method, h:
     truncation = np.abs(values - coarse) / (2**rule.order - 1)
     bound: Array = SAFETY * (truncation + rule.roundoff * EPS_MACH * magnitude / h)
     return bound
-
-
-def chunked(losses: BatchLosses, rows: int, threads: int = THREADS) -> BatchLosses:
-    """The same BatchLosses, evaluated at most `rows` perturbed copies at a time to bound memory.
-
-    Chunks are independent, so `threads` of them run at once: numpy's tanh, exp and log run on one core
-    each but release the GIL, so a second thread keeps the second core busy.
-    """
-
-    def evaluate(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        starts = range(0, len(index), rows)
-        floating_point = np.geterr()  # numpy's error state is per thread: hand the caller's to the workers
-
-        def chunk(k: int) -> NDArray[Any]:
-            with np.errstate(**floating_point):
-                return losses(name, index[k : k + rows], shift[k : k + rows])
-
-        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(starts)))) as pool:
-            parts = list(pool.map(chunk, starts))
-        return np.concatenate(parts) if parts else np.empty((0, 0))
-
-    return evaluate
 
 
 def estimate(

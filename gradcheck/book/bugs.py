@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck import rnn
-from gradcheck.rnn import Array, Grads, Params, Trace
+from gradcheck.book import rnn
+from gradcheck.book.rnn import Array, Grads, Params, Trace
 
 # The intermediate equations a bug can break, as named in the equation table.
 NODE_EQUATIONS = ("10.18", "10.19", "10.21")

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck import rnn
-from gradcheck.config import Config
+from gradcheck.book import rnn
+from gradcheck.check.config import Config
+from gradcheck.check.problem import build
+from gradcheck.engine.compare import mismatched
+from gradcheck.engine.methods import Method, estimate
+from gradcheck.engine.model import Array, BatchLosses, Index
 from gradcheck.errors import GradcheckError
-from gradcheck.numerics import Array, BatchLosses, Index, Method, estimate
-from gradcheck.problem import build
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class StepNumbers:
     """Everything about ∇o(t)L at one step t (1-based), each vector of length O.
 
     grad: ŷ − e_y (10.18); numeric: central differences of L w.r.t. o(t) through the forward pass;
+    matches: whether grad and numeric agree within the central rule's own error bound (the check's pass line);
     ratio: o / Σo (misreading a) and ratio_grad = ratio − e_y; ratio_numeric: central differences of
     −log(o_y / Σo), NaN where that log is undefined; one_hot_grad: e_{argmax ŷ} − e_y (misreading b).
     """
@@ -31,10 +34,35 @@ class StepNumbers:
     e_y: Array
     grad: Array
     numeric: Array
+    matches: bool
     ratio: Array
     ratio_grad: Array
     ratio_numeric: Array
     one_hot_grad: Array
+
+    @property
+    def error(self) -> float:
+        """max |(10.18) − finite differences|."""
+        return _max_diff(self.grad, self.numeric)
+
+    @property
+    def ratio_error(self) -> float:
+        """max |(a) ratio − e_y − finite differences of L|."""
+        return _max_diff(self.ratio_grad, self.numeric)
+
+    @property
+    def ratio_own_error(self) -> float | None:
+        """max |(a) ratio − e_y − finite differences of its own loss −log(o_y/Σo)|; None where that loss is undefined."""
+        return _max_diff(self.ratio_grad, self.ratio_numeric) if np.isfinite(self.ratio_numeric).all() else None
+
+    @property
+    def one_hot_error(self) -> float:
+        """max |(b) onehot − e_y − finite differences of L|."""
+        return _max_diff(self.one_hot_grad, self.numeric)
+
+
+def _max_diff(a: Array, b: Array) -> float:
+    return float(np.max(np.abs(a - b)))
 
 
 def _ratio_loss(o: Array, y: int) -> BatchLosses:
@@ -56,15 +84,12 @@ def step_numbers(config: Config, t: int) -> StepNumbers:
     tau = len(problem.y)
     if not 1 <= t <= tau:
         raise GradcheckError(f"--t: must be between 1 and τ = {tau}, got {t}")
-    p = problem.params
     with np.errstate(all="ignore"):
-        trace = rnn.forward(p, problem.x, problem.y)
+        model = problem.model()
+    trace = model.trace
     O, row, y = trace.o.shape[1], t - 1, int(problem.y[t - 1])
-
-    def losses(name: str, index: Index, shift: Array) -> Array:
-        return rnn.perturbed_losses(p, problem.x, problem.y, name, index, shift)
-
-    numeric = estimate(losses, "o", trace.o, row * O + np.arange(O), Method.CENTRAL).values
+    found = estimate(model.perturbed_losses, "o", trace.o, row * O + np.arange(O), Method.CENTRAL, with_bound=True)
+    grad = rnn.grad_o(trace.y_hat[row : row + 1], problem.y[row : row + 1])[0]  # (10.18)
     e_y = np.eye(O)[y]
     o = trace.o[row]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -79,8 +104,9 @@ def step_numbers(config: Config, t: int) -> StepNumbers:
         o=o,
         y_hat=trace.y_hat[row],
         e_y=e_y,
-        grad=rnn.grad_o(trace.y_hat[row : row + 1], problem.y[row : row + 1])[0],  # (10.18)
-        numeric=numeric,
+        grad=grad,
+        numeric=found.values,
+        matches=not mismatched(grad, found.values, 0.0, 0.0, found.bound).any(),
         ratio=ratio,
         ratio_grad=ratio - e_y,
         ratio_numeric=ratio_numeric,

@@ -1,0 +1,303 @@
+"""The gradient check: analytic gradients of a Model against finite differences of its forward pass."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from gradcheck.book.bugs import Bug
+from gradcheck.check.config import Config
+from gradcheck.check.problem import Problem, build
+from gradcheck.engine.batching import direction_losses, entry_losses, sample_index, unit_directions
+from gradcheck.engine.compare import ParamResult, compare, gradient_scale, limit
+from gradcheck.engine.methods import RULES, Estimate, Method, estimate
+from gradcheck.engine.model import Array, Equation, Index, Model
+
+
+@dataclass(frozen=True)
+class EquationResult:
+    """An equation and how its gradient compares with finite differences of L w.r.t. that node.
+
+    For the nodes o and h, row.worst_index is (t − 1, i): time-major, as in the export.
+    """
+
+    equation: Equation
+    row: ParamResult
+    node: bool = False  # the equation defines an intermediate node's gradient, not a parameter's
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: a row per parameter (and per equation), and what produced them.
+
+    steps: (smallest, largest) finite-difference step used; elapsed: wall seconds of the check;
+    bug: the injected bug the analytic side ran with, if any; nonfinite_loss: where the forward pass
+    first produced NaN or inf, as (t, node), when the loss is not finite.
+    """
+
+    config: Config
+    loss: float
+    params: tuple[ParamResult, ...]
+    equations: tuple[EquationResult, ...]
+    steps: tuple[float, float]
+    elapsed: float
+    bug: Bug | None = None
+    nonfinite_loss: tuple[int, str] | None = None
+
+    @property
+    def passed(self) -> bool:
+        rows_pass = all(row.passed for row in self.params) and all(e.row.passed for e in self.equations)
+        return rows_pass and self.nonfinite_loss is None
+
+    @property
+    def method(self) -> Method:
+        return self.config.check.method
+
+    @property
+    def rows(self) -> dict[str, ParamResult]:
+        """Every row by key: parameter names, then the node equations 10.18, 10.19, 10.21."""
+        nodes = {e.equation.number: e.row for e in self.equations if e.node}
+        return {row.name: row for row in self.params} | nodes
+
+    @property
+    def failing(self) -> frozenset[str]:
+        return frozenset(key for key, row in self.rows.items() if not row.passed)
+
+    @property
+    def expected(self) -> frozenset[str]:
+        """The rows the injected bug should fail (none without a bug)."""
+        return self.bug.predicted(tuple(self.rows)) if self.bug else frozenset()
+
+    @property
+    def as_predicted(self) -> bool:
+        """Whether exactly the rows the bug predicts fail (with no bug: none)."""
+        return self.failing == self.expected
+
+
+@dataclass(frozen=True)
+class BugsResult:
+    """`gradcheck bugs`: the clean check and one per bug, against the same estimates.
+
+    passed: the clean gradients pass and every bug is caught; margin: the smallest failing max rel err
+    over the largest clean one (None when either is missing).
+    """
+
+    clean: CheckResult
+    bugs: tuple[CheckResult, ...]
+
+    @property
+    def missed(self) -> tuple[str, ...]:
+        return tuple(r.bug.name for r in self.bugs if r.bug and not r.failing)
+
+    @property
+    def passed(self) -> bool:
+        return self.clean.passed and not self.missed
+
+    @property
+    def smallest_failing(self) -> float | None:
+        failing = [row.max_rel_err for r in self.bugs for row in r.rows.values() if not row.passed]
+        return min(failing) if failing else None
+
+    @property
+    def largest_clean(self) -> float:
+        return max((row.max_rel_err for row in self.clean.rows.values()), default=0.0)
+
+
+@dataclass(frozen=True)
+class Numerical:
+    """Finite-difference estimates for one problem: per parameter or node, the entries checked and their estimates.
+
+    With check.directions = K, parameters are estimated along K random unit directions instead:
+    directions[name] is (K, *shape) and estimates[name] holds the K directional derivatives.
+    """
+
+    problem: Problem
+    model: Model
+    index: dict[str, Index]
+    estimates: dict[str, Estimate]
+    elapsed: float
+    directions: dict[str, Array] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> tuple[float, float]:
+        all_steps = np.concatenate([e.steps for e in self.estimates.values()] or [np.zeros(1)])
+        return float(all_steps.min()), float(all_steps.max())
+
+
+def targets(config: Config, model: Model) -> tuple[str, ...]:
+    """What gets estimated: the checked parameters, then the nodes if equations are on."""
+    return config.checked_params + (tuple(model.nodes) if config.check.equations else ())
+
+
+Progress = Callable[[str, int, int], None]  # (what is being estimated, done, total)
+
+
+def numerical(config: Config, progress: Progress | None = None) -> Numerical:
+    """Estimate ∂L/∂θ for every target entry by finite differences of the forward pass alone."""
+    start = time.perf_counter()
+    problem = build(config)
+    model = problem.model()
+    check = config.check
+    values = model.params | model.nodes
+    rng = np.random.default_rng(problem.sample_seed)
+    K = check.directions
+    directions = {name: unit_directions(rng, K, values[name].shape) for name in config.checked_params} if K else {}
+    index = {
+        name: sample_index(values[name].size, check.sample, rng) for name in targets(config, model) if name not in directions
+    }
+    bounded = not config.fixed_tolerance
+    per_entry = RULES[check.method].passes_per_entry(with_bound=bounded)
+    total = per_entry * (sum(len(i) for i in index.values()) + sum(len(d) for d in directions.values()))
+    counted = _Counter(progress, total)
+    complex_step = check.method is Method.COMPLEX_STEP
+    batched = entry_losses(model, check.memory_mb * 2**20, complex_step, counted)
+    along = direction_losses(model, directions, counted)
+    found: dict[str, Estimate] = {}
+    for name in [*index, *directions]:
+        if name in directions:
+            index[name] = np.arange(len(directions[name]))
+            found[name] = estimate(along, name, np.zeros(len(index[name])), index[name], check.method, check.eps, bounded)
+        else:
+            found[name] = estimate(batched, name, values[name], index[name], check.method, check.eps, bounded)
+    return Numerical(problem, model, index, found, time.perf_counter() - start, directions)
+
+
+def localise(num: Numerical, name: str, gradient: Array, scale: float, seed: int = 0) -> ParamResult:
+    """Find the worst entry of a parameter whose directional check failed, by bisection.
+
+    Split the candidate entries in two, check one random direction on each half, keep the half that
+    disagrees more, repeat down to 64 entries and check those one by one: about 2·log₂(size) directional
+    estimates instead of one per entry.
+    """
+    check = num.problem.config.check
+    rng = np.random.default_rng(seed)
+    flat = gradient.reshape(-1)
+    candidates = np.arange(flat.size)
+    while len(candidates) > 64:
+        halves = np.array_split(rng.permutation(candidates), 2)
+        u = np.zeros((2, flat.size))
+        for k, half in enumerate(halves):
+            u[k, half] = rng.standard_normal(len(half))
+            u[k] /= np.linalg.norm(u[k])
+        along = direction_losses(num.model, {name: u.reshape(2, *gradient.shape)})
+        est = estimate(along, name, np.zeros(2), np.arange(2), check.method, check.eps, with_bound=True)
+        projected = u @ flat
+        severity = np.abs(projected - est.values) / limit(projected, est.values, check.rtol, check.atol, est.bound, scale)
+        candidates = halves[int(np.nanargmax(np.where(np.isnan(severity), np.inf, severity)))]
+    index = np.sort(candidates)
+    complex_step = check.method is Method.COMPLEX_STEP
+    losses = entry_losses(num.model, check.memory_mb * 2**20, complex_step)
+    entries = estimate(losses, name, num.model.params[name], index, check.method, check.eps, True)
+    return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound, scale, entries.vanished)
+
+
+class _Counter:
+    """Counts perturbed forward passes as chunks finish (from any thread) and reports them to a Progress."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done, self.lock = progress, total, 0, threading.Lock()
+
+    def __call__(self, name: str, rows: int) -> None:
+        if self.progress is None:
+            return
+        with self.lock:
+            self.done = min(self.total, self.done + rows)
+            self.progress(name, self.done, self.total)
+
+
+def _compare(name: str, analytic: Array, num: Numerical, target: str, scale: float, keep: Index | None = None) -> ParamResult:
+    est, index = num.estimates[target], num.index[target]
+    config = num.problem.config
+    bound = None if config.fixed_tolerance else est.bound
+    picked = slice(None) if keep is None else keep
+    return compare(
+        name,
+        analytic,
+        index[picked],
+        est.values[picked],
+        config.check.rtol,
+        config.check.atol,
+        None if bound is None else bound[picked],
+        scale,
+        None if est.vanished is None else est.vanished[picked],
+    )
+
+
+def _directional(num: Numerical, name: str, gradient: Array, scale: float) -> ParamResult:
+    """uᵀ∇L against the directional finite differences; a failure is localised to its worst entry."""
+    u = num.directions[name]
+    projected = u.reshape(len(u), -1) @ gradient.reshape(-1)
+    row = replace(_compare(name, projected, num, name, scale), shape=gradient.shape, unit="directions")
+    if row.passed:
+        return row
+    located = localise(num, name, gradient, scale)
+    return replace(
+        row,
+        worst_index=located.worst_index,
+        worst_analytic=located.worst_analytic,
+        worst_numeric=located.worst_numeric,
+        worst_limit=located.worst_limit,
+    )
+
+
+def equation_rows(
+    gradients: dict[str, Array], num: Numerical, params: tuple[ParamResult, ...], scale: float
+) -> tuple[EquationResult, ...]:
+    """One row per equation: a node equation compares the node's rows at its time steps; a parameter's reuses its row."""
+    by_name = {row.name: row for row in params}
+    rows = []
+    for eq in num.model.equations:
+        if eq.target in by_name:
+            rows.append(EquationResult(eq, by_name[eq.target]))
+        elif eq.target in num.index:
+            node = gradients[eq.target]
+            tau, time_of = len(node), num.index[eq.target] // node.shape[1]
+            keep = {"all": time_of >= 0, "last": time_of == tau - 1, "earlier": time_of < tau - 1}[eq.times]
+            if eq.times == "earlier" and tau == 1:
+                continue  # no t < τ
+            row = _compare(eq.gradient, node, num, eq.target, scale, np.flatnonzero(keep))
+            rows.append(EquationResult(eq, row, node=True))
+    return tuple(rows)
+
+
+def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
+    """Compare the analytic gradients (clean or with a bug) against estimates already made."""
+    start = time.perf_counter()
+    config = num.problem.config
+    model = num.model if bug is None else num.problem.model(bug)
+    gradients = model.gradients()
+    scale = gradient_scale(gradients[name] for name in model.params)
+    params = tuple(
+        _directional(num, name, gradients[name], scale)
+        if name in num.directions
+        else _compare(name, gradients[name], num, name, scale)
+        for name in config.checked_params
+    )
+    equations = equation_rows(gradients, num, params, scale) if config.check.equations else ()
+    elapsed = num.elapsed + time.perf_counter() - start
+    return CheckResult(config, model.loss, params, equations, num.steps, elapsed, bug, model.first_nonfinite())
+
+
+def run_bugs(config: Config, bugs: tuple[Bug, ...], progress: Progress | None = None) -> BugsResult:
+    """The clean check and one per bug, all against the same finite-difference estimates (made once)."""
+    with np.errstate(all="ignore"):
+        num = numerical(config, progress)
+        return BugsResult(evaluate(num), tuple(evaluate(num, bug) for bug in bugs))
+
+
+def run(config: Config, bug: Bug | None = None, progress: Progress | None = None) -> CheckResult:
+    """Check every selected parameter's analytic gradient (and every equation, if asked) against finite differences.
+
+    Overflow is not an error here: NaN and inf are carried into the rows and reported as failures.
+    """
+    with np.errstate(all="ignore"):
+        return evaluate(numerical(config, progress), bug)
+
+
+def export_arrays(config: Config) -> dict[str, np.ndarray]:
+    """The problem and its analytic results under the names of DESIGN.md §5."""
+    return build(config).model().arrays()

@@ -1,0 +1,90 @@
+"""The Model interface: what a network gives the engine, so that a new network is a new file.
+
+The engine never names a network. It asks a Model for the point it is checked at (parameters and
+intermediate nodes), the analytic gradients its backward pass computes, and batches of perturbed forward
+passes, returned as per-term losses (the L(t), which sum to L): differencing term by term loses less to
+cancellation than differencing the sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+Index = NDArray[np.intp]
+
+# (name, flat entry index (B,), shift (B,)) -> per-term losses (B, T) whose row sums are L(θ + shift·e_index).
+# A complex shift must give complex losses (the forward pass is complex-safe).
+BatchLosses = Callable[[str, Index, NDArray[Any]], NDArray[Any]]
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One row of the equation table: a book equation and the gradient it defines.
+
+    target: the parameter or node whose gradient the equation gives; gradient: how the row is named;
+    times: for a node (τ, n), the time steps the equation covers: every t, t = τ only, or t < τ only.
+    """
+
+    number: str
+    formula: str
+    target: str
+    gradient: str
+    times: Literal["all", "last", "earlier"] = "all"
+
+
+class Model(Protocol):
+    """A network at one point: its values, its analytic gradients and its perturbed forward passes.
+
+    Parameters are what the check compares row by row; nodes are intermediate values (τ, n) whose own
+    gradients the equations define (∇o(t)L, ∇h(t)L for Fig. 10.3).
+    """
+
+    @property
+    def params(self) -> dict[str, Array]:
+        """Every parameter's value, in the order tables list them."""
+        ...
+
+    @property
+    def nodes(self) -> dict[str, Array]:
+        """Every intermediate node's value: (τ, n) each, row t − 1 for time t."""
+        ...
+
+    @property
+    def equations(self) -> tuple[Equation, ...]:
+        """The book's equations for this network, each with the parameter or node it defines."""
+        ...
+
+    @property
+    def loss(self) -> float:
+        """L at the point (the unperturbed forward pass)."""
+        ...
+
+    def gradients(self) -> dict[str, Array]:
+        """The backward pass under test: ∇L for every parameter and node, by name."""
+        ...
+
+    def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        """Per-term losses (B, T) of B copies, copy k with entry index[k] of `name` moved by shift[k]."""
+        ...
+
+    def directional_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        """Per-term losses (R, T) of R copies, copy r with parameter `name` moved by shift[r]·directions[k[r]]."""
+        ...
+
+    def row_bytes(self, name: str, complex_step: bool) -> int:
+        """Working memory of one perturbed copy of `name`, temporaries included (an estimate)."""
+        ...
+
+    def first_nonfinite(self) -> tuple[int, str] | None:
+        """Where the forward pass first produced NaN or inf, as (t from 1, node), or None if L is finite."""
+        ...
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """The export (DESIGN.md §5): parameters, data, loss, gradients and intermediate nodes, by documented name."""
+        ...

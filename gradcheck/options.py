@@ -1,0 +1,139 @@
+"""Command-line options. Each option that sets a config key is defined once here, with the key's own rule and words.
+
+An override is parsed as plain text and validated exactly like the config key it sets, so `--eps tiny`
+and `--eps -1` fail the same way (`--eps (check.eps): must be "auto" or a number > 0, got ...`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, TypeVar
+
+import click
+
+from gradcheck.book.bugs import BUGS
+from gradcheck.check.config import describe
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def scalar(text: str) -> int | float | str:
+    """A command-line word as the value a config file would hold: an integer, a number, or the text itself."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+class ConfigText(click.ParamType[Any, str]):
+    """An option's text, turned into the scalar (or comma-separated list) a config key is validated from."""
+
+    def __init__(self, metavar: str, is_list: bool = False) -> None:
+        self.name, self.is_list = metavar, is_list
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        if self.is_list:
+            return [part.strip() for part in value.split(",") if part.strip()] or [value]
+        return scalar(value)
+
+
+class CommaList(click.ParamType[tuple[str, ...], str]):
+    """Comma-separated words from a fixed list, e.g. --methods central,complex-step."""
+
+    name = "LIST"
+
+    def __init__(self, choices: tuple[str, ...]) -> None:
+        self.choices = choices
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, ...]:
+        words = tuple(part.strip() for part in str(value).split(",") if part.strip())
+        unknown = [word for word in words if word not in self.choices] or ([] if words else [str(value)])
+        if unknown:
+            self.fail(f"{unknown[0]!r} is not one of {', '.join(self.choices)}", param, ctx)
+        return words
+
+
+class MemorySize(click.ParamType[int, str]):
+    """--max-memory: a size such as 500M, 4G or 2GiB (a bare number is MiB)."""
+
+    name = "SIZE"
+    UNITS: ClassVar[dict[str, int]] = {"": 2**20, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(?:i?B)?\s*", str(value), re.IGNORECASE)
+        if not match or float(match[1]) <= 0:
+            self.fail(f"must be a size such as 500M or 4G, got {value!r}", param, ctx)
+        return int(float(match[1]) * self.UNITS[match[2].upper()])
+
+
+@dataclass(frozen=True)
+class Override:
+    """An option that sets one config key: `--memory-mb` sets check.memory_mb. kind: a value, a list, or an on/off switch."""
+
+    key: str
+    metavar: str = "VALUE"
+    kind: Literal["value", "list", "switch"] = "value"
+
+
+OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the config key it sets
+    "method": Override("check.method", "central|forward|richardson|complex-step"),
+    "eps": Override("check.eps", "auto|NUMBER"),
+    "sample": Override("check.sample", "all|N"),
+    "seed": Override("data.seed", "N"),
+    "params": Override("check.params", "U,W,...", kind="list"),
+    "tolerance": Override("check.tolerance", "auto|fixed"),
+    "rtol": Override("check.rtol", "NUMBER"),
+    "atol": Override("check.atol", "NUMBER"),
+    "equations": Override("check.equations", kind="switch"),
+    "memory_mb": Override("check.memory_mb", "MIB"),
+    "directions": Override("check.directions", "K"),
+}
+
+
+def flag(name: str) -> str:
+    """The option's spelling on the command line: memory_mb → --memory-mb."""
+    return "--" + name.replace("_", "-")
+
+
+def _override_option(name: str) -> Callable[[Command], Command]:
+    override = OVERRIDES[name]
+    words = f"{describe(override.key)} ({override.key})"
+    if override.kind == "switch":
+        return click.option(f"{flag(name)}/--no-{flag(name)[2:]}", name, default=None, help=words)
+    return click.option(
+        flag(name), name, type=ConfigText(override.metavar, override.kind == "list"), metavar=override.metavar, help=words
+    )
+
+
+MAX_MEMORY = click.option("--max-memory", type=MemorySize(), help="refuse checks estimated to need more (default: half of RAM)")
+BUG = click.option(
+    "--bug",
+    type=click.Choice(list(BUGS)),
+    callback=lambda ctx, param, value: BUGS[value] if value else None,
+    help="run with a named wrong backward pass (see gradcheck bugs --list)",
+)
+
+
+def options(*names: str) -> Callable[[Command], Command]:
+    """Apply the named overrides (and max_memory) to a command, in order; all of them if none are named."""
+
+    def apply(command: Command) -> Command:
+        for name in reversed(names or (*OVERRIDES, "max_memory")):
+            command = MAX_MEMORY(command) if name == "max_memory" else _override_option(name)(command)
+        return command
+
+    return apply
+
+
+def config_overrides(given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The options a user gave as {config key: value}, and {config key: option flag} to name them in errors."""
+    values = {OVERRIDES[name].key: value for name, value in given.items() if value is not None}
+    return values, {override.key: flag(name) for name, override in OVERRIDES.items()}

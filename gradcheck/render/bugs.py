@@ -1,0 +1,87 @@
+"""The bug catalogue on screen: what a bug does, whether it failed as predicted, and the bugs × rows matrix."""
+
+from __future__ import annotations
+
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from gradcheck.book.bugs import Bug
+from gradcheck.check.run import BugsResult, CheckResult
+from gradcheck.engine.compare import ParamResult
+from gradcheck.render.cells import sci, verdict_text
+
+
+def bug_panel(bug: Bug) -> Panel:
+    """What an injected bug does and what it should break."""
+    body = Text(bug.explanation)
+    body.append("\nshould fail: " + ", ".join(sorted(bug.params | bug.nodes)), style="bold")
+    return Panel(body, title=f"injected bug: {bug.name} — {bug.summary}", title_align="left", border_style="yellow")
+
+
+def prediction_line(result: CheckResult) -> Text:
+    """Whether a bug run failed exactly the rows its explanation predicts."""
+    assert result.bug is not None
+    if result.as_predicted:
+        return Text(f"as predicted: {result.bug.name} fails exactly {', '.join(sorted(result.expected)) or 'nothing'}")
+    missed, extra = sorted(result.expected - result.failing), sorted(result.failing - result.expected)
+    return Text(f"NOT as predicted: passed {', '.join(missed) or '—'}; failed also {', '.join(extra) or '—'}", style="yellow")
+
+
+def _cell(row: ParamResult) -> Text:
+    """A matrix cell: the max relative error, marked ✗ (and red) when the row fails."""
+    if row.passed:
+        return Text(sci(row.max_rel_err), style="green")
+    return Text(f"{sci(row.max_rel_err)} ✗", style="bold red")
+
+
+def bug_matrix(result: BugsResult) -> Table:
+    """Rows: no bug, then each bug; columns: parameters (and node equations); cells: max relative error."""
+    clean = result.clean
+    keys = tuple(clean.rows)
+    table = Table(title="max relative error per row (✗ = fails)", title_justify="left", header_style="bold")
+    table.add_column("bug")
+    for key in keys:
+        table.add_column(key, justify="right")
+    table.add_column("caught")
+    table.add_column("as predicted")
+    table.add_row(Text("none (clean)"), *(_cell(clean.rows[k]) for k in keys), verdict_text(clean.passed), Text())
+    for run in result.bugs:
+        assert run.bug is not None
+        caught = Text("yes", style="green") if run.failing else Text("NO", style="bold red")
+        predicted = Text("yes") if run.as_predicted else Text("no", style="yellow")
+        table.add_row(Text(run.bug.name), *(_cell(run.rows[k]) for k in keys), caught, predicted)
+    return table
+
+
+def bugs_verdict(result: BugsResult) -> Text:
+    """PASS when the clean gradients pass and every bug is caught; with the margin between them."""
+    line = verdict_text(result.passed)
+    caught = len(result.bugs) - len(result.missed)
+    line.append(f"  {caught} of {len(result.bugs)} bugs caught; clean gradients {'pass' if result.clean.passed else 'FAIL'}")
+    if result.missed:
+        line.append(f"; not caught: {', '.join(result.missed)}")
+    smallest, largest = result.smallest_failing, result.largest_clean
+    if smallest is not None and largest > 0:
+        line.append(f". Smallest failing max rel err {sci(smallest)}, largest clean {sci(largest)}: {smallest / largest:.1e}×")
+    return line
+
+
+def bug_list(bugs: tuple[Bug, ...]) -> Table:
+    """`gradcheck bugs --list`: every bug, what it does, why it is wrong and what it breaks."""
+    table = Table(
+        title="injected bugs (gradcheck run --bug NAME)",
+        caption="h0 fails only where h(0) is learned; the predictions assume τ > 1 and H > 1",
+        title_justify="left",
+        caption_justify="left",
+        header_style="bold",
+        show_lines=True,
+    )
+    table.add_column("name", no_wrap=True)
+    table.add_column("what and why", ratio=1)
+    table.add_column("should fail", no_wrap=True)
+    for bug in bugs:
+        body = Text(bug.summary, style="bold")
+        body.append("\n" + bug.explanation, style="")
+        table.add_row(Text(bug.name), body, Text(", ".join(sorted(bug.params | bug.nodes))))
+    return table

@@ -1,0 +1,27 @@
+"""Whole reports, one per command: the pieces of tables, bugs, convergence and teaching put together."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from gradcheck.check.run import BugsResult, CheckResult
+from gradcheck.render.bugs import bug_matrix, bug_panel, bugs_verdict, prediction_line
+from gradcheck.render.tables import build_table, equation_table, header, verdict_line
+
+
+def run_report(result: CheckResult, source: str) -> Group:
+    """Header, parameter table (and equation table) and verdict of `gradcheck run`."""
+    parts: list[RenderableType] = [bug_panel(result.bug)] if result.bug else []
+    parts += [header(result, source), Text(), build_table(result.params)]
+    if result.equations:
+        parts += [Text(), equation_table(result.equations)]
+    parts.append(verdict_line(result.params, result.passed, result.equations, result.nonfinite_loss, result.loss))
+    if result.bug:
+        parts.append(prediction_line(result))
+    return Group(*parts)
+
+
+def bugs_report(result: BugsResult, source: str) -> Group:
+    """`gradcheck bugs`: the header, the matrix and the verdict."""
+    return Group(header(result.clean, source), Text(), bug_matrix(result), bugs_verdict(result))

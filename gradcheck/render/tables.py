@@ -1,0 +1,152 @@
+"""The check's tables: the header, one row per parameter and per equation, and the verdict line."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from gradcheck.check.run import CheckResult, EquationResult
+from gradcheck.engine.compare import ParamResult
+from gradcheck.engine.methods import RULES, Method
+from gradcheck.render.cells import ERROR_COLUMNS, checked_text, index_text, sci, shape_text, verdict_text
+
+
+def _table(title: str, leading: tuple[str, ...]) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for k, name in enumerate(leading):
+        table.add_column(name, justify="left" if k == 0 else "right", overflow="fold")
+    for column in ERROR_COLUMNS:
+        table.add_column(column.header, justify="right", overflow="fold")  # a narrow terminal wraps numbers, never cuts them
+    table.add_column("verdict")
+    return table
+
+
+def _error_cells(row: ParamResult, worst_at: str | None = None) -> list[Text]:
+    """The error columns of DESIGN.md §4 and the verdict; worst_at replaces the index text where given."""
+    cells = [Text(worst_at if worst_at is not None and c.key == "worst_index" else c.cell(row)) for c in ERROR_COLUMNS]
+    return [*cells, verdict_text(row.passed)]
+
+
+def build_table(rows: tuple[ParamResult, ...], title: str = "parameters") -> Table:
+    """One row per parameter: shape, entries checked, the error columns and the verdict."""
+    table = _table(title, ("param", "shape", "checked"))
+    for row in rows:
+        table.add_row(*map(Text, (row.name, shape_text(row.shape), checked_text(row))), *_error_cells(row))
+    return table
+
+
+def equation_table(rows: tuple[EquationResult, ...]) -> Table:
+    """One row per equation, each checked against finite differences of L w.r.t. its own node."""
+    table = _table("equations (each node perturbed itself; t counts from 1)", ("eq", "gradient"))
+    table.columns[1].justify = "left"
+    table.columns[1].overflow = "fold"
+    for result in rows:
+        row, eq = result.row, result.equation
+        node = result.node and len(row.worst_index) == 2  # a node (τ, n): its index is (t − 1, i)
+        worst = f"t={row.worst_index[0] + 1}, i={row.worst_index[1]}" if node else None
+        table.add_row(Text(eq.number), Text(eq.formula), *_error_cells(row, worst))
+    return table
+
+
+def header(result: CheckResult, source: str) -> Table:
+    """What was checked and how: config, sizes, method, step, tolerance, loss, run time."""
+    check = result.config.check
+    rule = RULES[check.method]
+    I, H, O, tau = result.config.sizes
+    if check.eps == "auto":
+        low, high = result.steps
+        span = sci(low) if low == high else f"{sci(low)} … {sci(high)}"
+        step = f"auto = {rule.step_rule}: {span}"
+    else:
+        step = sci(float(check.eps))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for key, value in (
+        ("config", source),
+        ("sizes", f"I = {I}, H = {H}, O = {O}, τ = {tau}"),
+        ("method", f"{rule.title} {rule.formula}, float64"),
+        ("step", step),
+        ("tolerance", tolerance_text(result)),
+        ("loss", f"L = {result.loss:.10g}"),
+        ("run time", f"{result.elapsed * 1000:.1f} ms"),
+    ):
+        grid.add_row(key, Text(value))
+    return grid
+
+
+def tolerance_text(result: CheckResult) -> str:
+    """The pass line in words: fixed rtol/atol, or the method's own error bound."""
+    check = result.config.check
+    if result.config.fixed_tolerance:
+        return f"fixed: |a − n| ≤ atol + rtol·max(|a|, |n|), rtol = {check.rtol:g}, atol = {check.atol:g}"
+    return f"auto: |a − n| ≤ the method's error bound {RULES[check.method].bound_formula} (column limit)"
+
+
+def _row_failure(row: ParamResult) -> str:
+    """Why one row failed, in words."""
+    if row.vanished:
+        advice = 'use a larger eps or eps = "auto"'
+        return f"{row.name} (step too small: θ + ε == θ for {row.vanished} of {row.checked} entries; {advice})"
+    if row.nonfinite:
+        return f"{row.name} (NaN/inf in {row.nonfinite} of {row.checked} entries, first at {index_text(row.worst_index)})"
+    located = ", located by bisection" if row.unit == "directions" else ""
+    return f"{row.name} ({row.failed} of {row.checked} {row.unit}; worst entry {index_text(row.worst_index)}{located})"
+
+
+def verdict_line(
+    params: tuple[ParamResult, ...],
+    passed: bool,
+    equations: tuple[EquationResult, ...] = (),
+    nonfinite_loss: tuple[int, str] | None = None,
+    loss: float = 0.0,
+) -> Text:
+    """The final line: the verdict and, on failure, which rows and how to read them."""
+    bad = [row for row in params if not row.passed]
+    bad_nodes = [e.equation.number for e in equations if e.node and not e.row.passed]
+    line = verdict_text(passed)
+    line.append("  ")
+    if nonfinite_loss is not None:
+        t, node = nonfinite_loss
+        line.append(f"the loss is {loss}: the forward pass first goes non-finite at t = {t}, in {node}. ")
+    if passed:
+        also = f" and all {len(equations)} equations" if equations else ""
+        line.append(f"all {len(params)} parameter gradients{also} match the finite-difference estimates")
+        return line
+    if not bad:
+        what = f"equation {', '.join(bad_nodes)} does not" if bad_nodes else "the loss is not finite"
+        line.append(f"the parameter gradients match, but {what}")
+        return line
+    line.append(f"{len(bad)} of {len(params)} parameter gradients disagree: " + ", ".join(map(_row_failure, bad)))
+    if bad_nodes:
+        line.append(f"; equations {', '.join(bad_nodes)} too")
+    return line
+
+
+class Rows(Protocol):
+    """What the library API's result gives the renderer: its rows, verdict, method and pass rule."""
+
+    @property
+    def params(self) -> tuple[ParamResult, ...]: ...
+
+    @property
+    def passed(self) -> bool: ...
+
+    @property
+    def method(self) -> Method: ...
+
+    @property
+    def tolerance(self) -> str: ...
+
+    @property
+    def loss(self) -> float: ...
+
+
+def gradient_report(result: Rows) -> Group:
+    """The table and verdict of a check_gradients result."""
+    rule = "the method's error bound" if result.tolerance == "auto" else "fixed rtol/atol"
+    title = f"gradients ({RULES[result.method].title}, pass line: {rule}; f = {result.loss:.10g})"
+    return Group(build_table(result.params, title=title), verdict_line(result.params, result.passed))
