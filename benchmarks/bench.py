@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck import __version__, config, rnn
-from gradcheck.check import run
-from gradcheck.problem import Problem, build
+from gradcheck import __version__
+from gradcheck.book import rnn
+from gradcheck.check import config
+from gradcheck.check.problem import Problem, build
+from gradcheck.check.run import run
 
 SIZES = {"tiny": (4, 8, 4, 5), "small": (10, 20, 10, 10), "medium": (30, 50, 30, 20), "minchar": (65, 100, 65, 25)}
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
