@@ -48,26 +48,31 @@ class Estimate:
 class Rule:
     """Everything about one method: how it turns loss terms into a derivative, its error bound and its cost.
 
-    title, formula, bound_formula, step_rule: how reports name it; step_power: auto step = ε_mach^step_power·max(1, |θ|)
-    (None: the fixed COMPLEX_STEP); order: truncation error O(h^order), 0 where it is negligible; roundoff: c in the
-    round-off model c·ε_mach·S/h; passes: perturbed forward passes per entry, passes_with_bound: with the error bound
-    (which repeats the rule at 2h).
+    title, formula, bound_formula: how reports name it; step_power: auto step = ε_mach^step_power·max(1, |θ|)
+    (None: the fixed COMPLEX_STEP); order: truncation error O(h^order), 0 where it is negligible (then no second
+    step is needed for the bound); roundoff: c in the round-off model c·ε_mach·S/h; passes: perturbed forward
+    passes per entry.
     """
 
     title: str
     formula: str
     bound_formula: str
-    step_rule: str
     step_power: float | None
     order: int
     roundoff: float
     passes: int
-    passes_with_bound: int
     differentiate: Callable[[BatchLosses, str, Index, Array], tuple[Array, Array]]  # -> (values, S)
 
+    @property
+    def step_rule(self) -> str:
+        """The auto step in words."""
+        if self.step_power is None:
+            return f"{COMPLEX_STEP:g} (imaginary)"
+        return f"ε_mach^(1/{round(1 / self.step_power)})·max(1, |θ|)"
+
     def passes_per_entry(self, with_bound: bool) -> int:
-        """Perturbed forward passes per checked entry."""
-        return self.passes_with_bound if with_bound else self.passes
+        """Perturbed forward passes per checked entry: the bound repeats the rule at 2h where truncation counts."""
+        return 2 * self.passes if with_bound and self.order > 0 else self.passes
 
 
 def _paired(losses: BatchLosses, name: str, index: Index, shifts: list[NDArray[Any]]) -> list[NDArray[Any]]:
@@ -110,56 +115,27 @@ def _complex_step(losses: BatchLosses, name: str, index: Index, h: Array) -> tup
     return values, np.abs(terms.imag).sum(axis=1) / h  # round-off scales with the derivative's own terms
 
 
+# fmt: off
 RULES: dict[Method, Rule] = {
     Method.CENTRAL: Rule(
-        title="central differences",
-        formula="(f(θ+h) − f(θ−h)) / 2h",
-        bound_formula="4·(|D(h) − D(2h)|/3 + ε·S/h)",
-        step_rule="ε_mach^(1/3)·max(1, |θ|)",
-        step_power=1 / 3,
-        order=2,
-        roundoff=1.0,
-        passes=2,
-        passes_with_bound=4,
-        differentiate=_central,
+        title="central differences", formula="(f(θ+h) − f(θ−h)) / 2h", bound_formula="4·(|D(h) − D(2h)|/3 + ε·S/h)",
+        step_power=1 / 3, order=2, roundoff=1.0, passes=2, differentiate=_central,
     ),
     Method.FORWARD: Rule(
-        title="forward differences",
-        formula="(f(θ+h) − f(θ)) / h",
-        bound_formula="4·(|D(h) − D(2h)| + 2ε·S/h)",
-        step_rule="ε_mach^(1/2)·max(1, |θ|)",
-        step_power=1 / 2,
-        order=1,
-        roundoff=2.0,
-        passes=2,
-        passes_with_bound=4,
-        differentiate=_forward,
+        title="forward differences", formula="(f(θ+h) − f(θ)) / h", bound_formula="4·(|D(h) − D(2h)| + 2ε·S/h)",
+        step_power=1 / 2, order=1, roundoff=2.0, passes=2, differentiate=_forward,
     ),
     Method.RICHARDSON: Rule(
-        title="Richardson-extrapolated central differences",
-        formula="(4·D(h/2) − D(h)) / 3, D central",
-        bound_formula="4·(|R(h) − R(2h)|/15 + 3ε·S/h)",
-        step_rule="ε_mach^(1/5)·max(1, |θ|)",
-        step_power=1 / 5,
-        order=4,
-        roundoff=3.0,
-        passes=4,
-        passes_with_bound=8,
+        title="Richardson-extrapolated central differences", formula="(4·D(h/2) − D(h)) / 3, D central",
+        bound_formula="4·(|R(h) − R(2h)|/15 + 3ε·S/h)", step_power=1 / 5, order=4, roundoff=3.0, passes=4,
         differentiate=_richardson,
     ),
     Method.COMPLEX_STEP: Rule(
-        title="complex step",
-        formula="Im f(θ + ih) / h",
-        bound_formula="4·16·ε·S, S = Σ_t |∂L(t)/∂θ|",
-        step_rule=f"{COMPLEX_STEP:g} (imaginary)",
-        step_power=None,
-        order=0,
-        roundoff=16.0,
-        passes=1,
-        passes_with_bound=1,
-        differentiate=_complex_step,
+        title="complex step", formula="Im f(θ + ih) / h", bound_formula="4·16·ε·S, S = Σ_t |∂L(t)/∂θ|",
+        step_power=None, order=0, roundoff=16.0, passes=1, differentiate=_complex_step,
     ),
 }
+# fmt: on
 
 
 def auto_step(theta: Array, method: Method) -> Array:
