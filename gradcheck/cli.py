@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
 
 import click
 import numpy as np
-from rich.console import Console
 
 from gradcheck import options as opts
 from gradcheck.book.bugs import BUGS, Bug
@@ -23,7 +20,7 @@ from gradcheck.files import write_atomically, write_text
 from gradcheck.render import bugs as bug_render
 from gradcheck.render import convergence as convergence_render
 from gradcheck.render import formats, reports, teaching
-from gradcheck.render.console import LazyProgress, plain_text, stdout_console
+from gradcheck.render.console import plain_text, progress_bar, stdout_console
 from gradcheck.render.formats import Format
 
 EXAMPLES = """
@@ -86,20 +83,6 @@ def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, 
     return cfg, source
 
 
-@contextmanager
-def _progress() -> Iterator[LazyProgress | None]:
-    """A progress bar on stderr for checks longer than about a second; only when stderr is a terminal."""
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    bar = LazyProgress(console)
-    try:
-        yield bar
-    finally:
-        bar.close()
-
-
 CONFIG_ARG = click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
 
 
@@ -134,7 +117,7 @@ def run(config_paths: tuple[Path, ...], bug: Bug | None, fmt: str, output: Path 
 
 
 def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, output: Path | None) -> ExitCode:
-    with _progress() as progress:
+    with progress_bar() as progress:
         result = check.run(cfg, bug, progress)
     table = reports.run_report(result, source)
     if output is not None or fmt is Format.TABLE:
@@ -160,7 +143,7 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
         stdout_console().print(bug_render.bug_list(tuple(BUGS.values())))
         return ExitCode.OK
     cfg, source = _load(config_path, overrides)
-    with _progress() as progress:
+    with progress_bar() as progress:
         result = check.run_bugs(cfg, tuple(BUGS.values()), progress)
     stdout_console().print(reports.bugs_report(result, source))
     return ExitCode.OK if result.passed else ExitCode.MISMATCH
@@ -229,7 +212,7 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
     The V-shaped curve where truncation error meets round-off; the step eps = "auto" would take is marked."""
     chosen = tuple(Method(m) for m in methods)
     cfg, source = _load(config_path, overrides)
-    with _progress() as progress:
+    with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
     stdout_console().print(convergence_render.sweep_report(result, source))
     if plot is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console, RenderableType
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -58,3 +60,17 @@ class LazyProgress:
     def close(self) -> None:
         if self.task is not None:
             self.bar.stop()
+
+
+@contextmanager
+def progress_bar() -> Iterator[LazyProgress | None]:
+    """A progress bar on stderr for checks longer than about a second; only when stderr is a terminal."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    bar = LazyProgress(console)
+    try:
+        yield bar
+    finally:
+        bar.close()
