@@ -14,6 +14,7 @@ from gradcheck.book.bugs import BUGS, Bug
 from gradcheck.check import config, convergence, resources
 from gradcheck.check import run as check
 from gradcheck.check.steps import step_numbers
+from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ExitCode, GradcheckError
 from gradcheck.files import write_atomically, write_text
@@ -38,7 +39,8 @@ Examples:
   gradcheck export cfg.toml -o grads.npz
 
 \b
-Exit codes: 0 every gradient within tolerance, 1 a mismatch (or NaN/inf), 2 bad input.
+Exit codes: 0 every gradient within its limit, 1 a confirmed mismatch (or NaN/inf),
+2 bad input, 3 nothing failed but something could not be decided.
 """
 
 
@@ -64,6 +66,9 @@ class GradcheckGroup(click.Group):
         except click.Abort:
             _fail("interrupted", ExitCode.INTERRUPTED)
         sys.exit(int(code or 0))
+
+
+EXIT = {Verdict.PASS: ExitCode.OK, Verdict.FAIL: ExitCode.MISMATCH, Verdict.UNDECIDED: ExitCode.UNDECIDED}
 
 
 def _fail(message: str, code: ExitCode) -> None:
@@ -113,7 +118,7 @@ def run(config_paths: tuple[Path, ...], bug: Bug | None, fmt: str, output: Path 
         raise click.UsageError("--format and --output take one CONFIG at a time")
     loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
     codes = [_run_one(cfg, source, bug, Format(fmt), output) for cfg, source in loaded]
-    return max(codes)
+    return max(codes, key=(ExitCode.OK, ExitCode.UNDECIDED, ExitCode.MISMATCH).index)  # a failure outweighs a doubt
 
 
 def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, output: Path | None) -> ExitCode:
@@ -128,7 +133,7 @@ def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, outp
             click.echo(text, nl=False)
         else:
             write_text(output, text)
-    return ExitCode.OK if result.passed else ExitCode.MISMATCH
+    return EXIT[result.verdict]
 
 
 @cli.command()
@@ -146,7 +151,7 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
     with progress_bar() as progress:
         result = check.run_bugs(cfg, tuple(BUGS.values()), progress)
     stdout_console().print(reports.bugs_report(result, source))
-    return ExitCode.OK if result.passed else ExitCode.MISMATCH
+    return EXIT[result.verdict]
 
 
 @cli.command()
@@ -160,7 +165,7 @@ def taylor(config_path: Path | None, bug: Bug | None, **overrides: Any) -> ExitC
     cfg, source = _load(config_path, overrides)
     result = convergence.taylor(cfg, bug)
     stdout_console().print(convergence_render.taylor_report(result, source))
-    return ExitCode.OK if result.passed else ExitCode.MISMATCH
+    return EXIT[result.verdict]
 
 
 @cli.command()

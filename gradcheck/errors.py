@@ -12,6 +12,7 @@ class ExitCode(IntEnum):
     OK = 0
     MISMATCH = 1
     USAGE = 2
+    UNDECIDED = 3
     INTERRUPTED = 130
 
 

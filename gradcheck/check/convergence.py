@@ -12,7 +12,7 @@ from gradcheck.check.config import Config
 from gradcheck.check.problem import build
 from gradcheck.check.run import Progress
 from gradcheck.engine.batching import entry_losses, sample_index, unit_directions
-from gradcheck.engine.compare import compare
+from gradcheck.engine.compare import Verdict, compare
 from gradcheck.engine.methods import Method, auto_step, estimate
 from gradcheck.engine.model import Array
 
@@ -24,7 +24,8 @@ class TaylorRow:
     """The Taylor remainder r(ε) = |L(θ + εu) − L(θ) − ε uᵀ∇L| of one parameter along a random unit u.
 
     orders[k] = log(r_k / r_{k+1}) / log(ε_k / ε_{k+1}) between successive steps; order: their median over
-    the steps whose remainder stands above round-off. Right gradients give 2, wrong ones 1.
+    the `usable` steps whose remainder stands above round-off and is finite. Right gradients give 2 (PASS), wrong
+    ones 1 (FAIL); fewer than three usable steps, or any other order, cannot be judged (UNDECIDED, `reason`).
     """
 
     name: str
@@ -32,10 +33,29 @@ class TaylorRow:
     remainders: Array
     orders: Array
     order: float
+    usable: int = TAYLOR_STEPS.size - 1
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.usable < 3:
+            return Verdict.UNDECIDED
+        if self.order >= 1.8:
+            return Verdict.PASS
+        return Verdict.FAIL if 0.7 <= self.order < 1.3 else Verdict.UNDECIDED
 
     @property
     def passed(self) -> bool:
-        return bool(self.order >= 1.8)
+        return self.verdict is Verdict.PASS
+
+    @property
+    def reason(self) -> str:
+        if self.verdict is not Verdict.UNDECIDED:
+            return ""
+        if not np.isfinite(self.remainders).all():
+            return f"{self.name}: the remainder is not finite (the loss overflows along u): lower init_std"
+        if self.usable < 3:
+            return f"{self.name}: the remainders sit at round-off (only {self.usable} steps above it): nothing to measure"
+        return f"{self.name}: the remainder shrinks at order {self.order:.2f}, neither 2 nor 1: the loss is not smooth here"
 
 
 @dataclass(frozen=True)
@@ -47,8 +67,12 @@ class TaylorResult:
     bug: Bug | None = None
 
     @property
+    def verdict(self) -> Verdict:
+        return Verdict.of(row.verdict for row in self.rows)
+
+    @property
     def passed(self) -> bool:
-        return all(row.passed for row in self.rows)
+        return self.verdict is Verdict.PASS
 
 
 def taylor(config: Config, bug: Bug | None = None) -> TaylorResult:
@@ -73,7 +97,8 @@ def _taylor(config: Config, bug: Bug | None) -> TaylorResult:
             orders = np.log(remainders[:-1] / remainders[1:]) / np.log(2.0)
         floor = 1e4 * np.finfo(np.float64).eps * max(abs(model.loss), 1.0)  # below this, round-off decides
         usable = orders[(remainders[1:] > floor) & np.isfinite(orders)]
-        rows.append(TaylorRow(name, TAYLOR_STEPS, remainders, orders, float(np.median(usable)) if usable.size else 0.0))
+        order = float(np.median(usable)) if usable.size else 0.0
+        rows.append(TaylorRow(name, TAYLOR_STEPS, remainders, orders, order, int(usable.size)))
     return TaylorResult(config, model.loss, tuple(rows), time.perf_counter() - start, bug)
 
 

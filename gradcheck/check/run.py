@@ -11,11 +11,14 @@ import numpy as np
 
 from gradcheck.book.bugs import Bug
 from gradcheck.check.config import Config
+from gradcheck.check.confirmation import SecondOpinion
 from gradcheck.check.problem import Problem, build
 from gradcheck.engine.batching import direction_losses, entry_losses, sample_index, unit_directions
-from gradcheck.engine.compare import ParamResult, compare, gradient_scale, limit
+from gradcheck.engine.compare import ParamResult, Verdict, compare, gradient_scale, limit
+from gradcheck.engine.confirm import Tolerance, judge
 from gradcheck.engine.methods import RULES, Estimate, Method, estimate
 from gradcheck.engine.model import Array, Equation, Index, Model
+from gradcheck.engine.noise import noise_level
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,15 @@ class CheckResult:
     nonfinite_loss: tuple[int, str] | None = None
 
     @property
+    def verdict(self) -> Verdict:
+        """FAIL if a row failed (confirmed) or the loss is not finite; UNDECIDED if a row could not be decided."""
+        if self.nonfinite_loss is not None:
+            return Verdict.FAIL
+        return Verdict.of(row.verdict for row in self.rows.values())
+
+    @property
     def passed(self) -> bool:
-        rows_pass = all(row.passed for row in self.params) and all(e.row.passed for e in self.equations)
-        return rows_pass and self.nonfinite_loss is None
+        return self.verdict is Verdict.PASS
 
     @property
     def method(self) -> Method:
@@ -65,7 +74,12 @@ class CheckResult:
 
     @property
     def failing(self) -> frozenset[str]:
-        return frozenset(key for key, row in self.rows.items() if not row.passed)
+        """The rows confirmed wrong."""
+        return frozenset(key for key, row in self.rows.items() if row.verdict is Verdict.FAIL)
+
+    @property
+    def undecided(self) -> frozenset[str]:
+        return frozenset(key for key, row in self.rows.items() if row.verdict is Verdict.UNDECIDED)
 
     @property
     def expected(self) -> frozenset[str]:
@@ -82,8 +96,8 @@ class CheckResult:
 class BugsResult:
     """`gradcheck bugs`: the clean check and one per bug, against the same estimates.
 
-    passed: the clean gradients pass and every bug is caught; margin: the smallest failing max rel err
-    over the largest clean one (None when either is missing).
+    The verdict: PASS when the clean gradients pass and every bug is caught; UNDECIDED when nothing went
+    wrong but the clean check or a bug could not be decided; FAIL otherwise.
     """
 
     clean: CheckResult
@@ -91,15 +105,23 @@ class BugsResult:
 
     @property
     def missed(self) -> tuple[str, ...]:
-        return tuple(r.bug.name for r in self.bugs if r.bug and not r.failing)
+        """Bugs that failed no row and left none undecided: the check would have let them through."""
+        return tuple(r.bug.name for r in self.bugs if r.bug and r.verdict is Verdict.PASS)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.clean.verdict is Verdict.FAIL or self.missed:
+            return Verdict.FAIL
+        undecided = self.clean.verdict is Verdict.UNDECIDED or any(r.verdict is Verdict.UNDECIDED for r in self.bugs)
+        return Verdict.UNDECIDED if undecided else Verdict.PASS
 
     @property
     def passed(self) -> bool:
-        return self.clean.passed and not self.missed
+        return self.verdict is Verdict.PASS
 
     @property
     def smallest_failing(self) -> float | None:
-        failing = [row.max_rel_err for r in self.bugs for row in r.rows.values() if not row.passed]
+        failing = [row.max_rel_err for r in self.bugs for row in r.rows.values() if row.verdict is Verdict.FAIL]
         return min(failing) if failing else None
 
     @property
@@ -121,6 +143,8 @@ class Numerical:
     estimates: dict[str, Estimate]
     elapsed: float
     directions: dict[str, Array] = field(default_factory=dict)
+    noise: dict[str, float] = field(default_factory=dict)  # the loss's measured rounding noise, moving each target
+    second: SecondOpinion | None = None
 
     @property
     def steps(self) -> tuple[float, float]:
@@ -156,14 +180,37 @@ def numerical(config: Config, progress: Progress | None = None) -> Numerical:
     complex_step = check.method is Method.COMPLEX_STEP
     batched = entry_losses(model, check.memory_mb * 2**20, complex_step, counted)
     along = direction_losses(model, directions, counted)
+    noise = {name: measured_noise(model, name, rng) for name in [*index, *directions]} if bounded else {}
     found: dict[str, Estimate] = {}
     for name in [*index, *directions]:
         if name in directions:
             index[name] = np.arange(len(directions[name]))
-            found[name] = estimate(along, name, np.zeros(len(index[name])), index[name], check.method, check.eps, bounded)
+            theta, losses = np.zeros(len(index[name])), along
         else:
-            found[name] = estimate(batched, name, values[name], index[name], check.method, check.eps, bounded)
-    return Numerical(problem, model, index, found, time.perf_counter() - start, directions)
+            theta, losses = values[name], batched
+        found[name] = estimate(losses, name, theta, index[name], check.method, check.eps, bounded, noise.get(name, 0.0))
+    second = SecondOpinion(model, check, directions, noise)
+    return Numerical(problem, model, index, found, time.perf_counter() - start, directions, noise, second)
+
+
+def measured_noise(model: Model, name: str, rng: np.random.Generator) -> float:
+    """The loss's rounding noise at the point, measured moving `name` along one random direction (Moré & Wild).
+
+    A parameter moves along a dense unit direction; a node (τ, n) moves at its last entry, which feeds L(τ).
+    """
+    value = (model.params | model.nodes)[name]
+    u = unit_directions(rng, 1, value.shape)
+    scale = float(np.abs(value).max(initial=1.0))
+
+    def along(shifts: Array) -> Array:
+        if name in model.params:
+            terms = model.directional_losses(name, u, np.zeros(len(shifts), dtype=np.intp), shifts)
+        else:
+            terms = model.perturbed_losses(name, np.full(len(shifts), value.size - 1, dtype=np.intp), shifts)
+        total: Array = terms.sum(axis=1)
+        return total
+
+    return noise_level(along, scale).sigma
 
 
 def localise(num: Numerical, name: str, gradient: Array, scale: float, seed: int = 0) -> ParamResult:
@@ -209,30 +256,25 @@ class _Counter:
             self.progress(name, self.done, self.total)
 
 
-def _compare(name: str, analytic: Array, num: Numerical, target: str, scale: float, keep: Index | None = None) -> ParamResult:
+def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float, keep: Index | None = None) -> ParamResult:
+    """The row of `target` (its entries in `keep`), every first-round failure confirmed by the second estimate."""
     est, index = num.estimates[target], num.index[target]
     config = num.problem.config
-    bound = None if config.fixed_tolerance else est.bound
-    picked = slice(None) if keep is None else keep
-    return compare(
-        name,
-        analytic,
-        index[picked],
-        est.values[picked],
-        config.check.rtol,
-        config.check.atol,
-        None if bound is None else bound[picked],
-        scale,
-        None if est.vanished is None else est.vanished[picked],
-    )
+    if keep is not None:
+        bound = None if est.bound is None else est.bound[keep]
+        vanished = None if est.vanished is None else est.vanished[keep]
+        est, index = Estimate(est.values[keep], est.steps[keep], bound, vanished), index[keep]
+    assert num.second is not None
+    tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale)
+    return judge(name, analytic, index, est, tol, num.second, num.second.title, target)
 
 
 def _directional(num: Numerical, name: str, gradient: Array, scale: float) -> ParamResult:
-    """uᵀ∇L against the directional finite differences; a failure is localised to its worst entry."""
+    """uᵀ∇L against the directional finite differences; a confirmed failure is localised to its worst entry."""
     u = num.directions[name]
     projected = u.reshape(len(u), -1) @ gradient.reshape(-1)
-    row = replace(_compare(name, projected, num, name, scale), shape=gradient.shape, unit="directions")
-    if row.passed:
+    row = replace(_judge(name, projected, num, name, scale), shape=gradient.shape, unit="directions")
+    if row.verdict is not Verdict.FAIL:
         return row
     located = localise(num, name, gradient, scale)
     return replace(
@@ -259,7 +301,7 @@ def equation_rows(
             keep = {"all": time_of >= 0, "last": time_of == tau - 1, "earlier": time_of < tau - 1}[eq.times]
             if eq.times == "earlier" and tau == 1:
                 continue  # no t < τ
-            row = _compare(eq.gradient, node, num, eq.target, scale, np.flatnonzero(keep))
+            row = _judge(eq.gradient, node, num, eq.target, scale, np.flatnonzero(keep))
             rows.append(EquationResult(eq, row, node=True))
     return tuple(rows)
 
@@ -274,7 +316,7 @@ def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
     params = tuple(
         _directional(num, name, gradients[name], scale)
         if name in num.directions
-        else _compare(name, gradients[name], num, name, scale)
+        else _judge(name, gradients[name], num, name, scale)
         for name in config.checked_params
     )
     equations = equation_rows(gradients, num, params, scale) if config.check.equations else ()

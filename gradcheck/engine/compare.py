@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,12 +13,31 @@ Array = NDArray[np.float64]
 TINY = float(np.finfo(np.float64).tiny)
 
 
+class Verdict(IntEnum):
+    """What an entry, a row or a run ends as: right to the stated bound, confirmed wrong, or beyond judging."""
+
+    PASS = 0
+    FAIL = 1
+    UNDECIDED = 2
+
+    @staticmethod
+    def of(statuses: Iterable[Verdict]) -> Verdict:
+        """FAIL if anything failed, else UNDECIDED if anything could not be decided, else PASS."""
+        found = set(statuses)
+        return Verdict.FAIL if Verdict.FAIL in found else Verdict.UNDECIDED if Verdict.UNDECIDED in found else Verdict.PASS
+
+
+Statuses = NDArray[np.int8]  # one Verdict per checked entry
+
+
 @dataclass(frozen=True)
 class ParamResult:
     """How one parameter's (or node's) analytic gradient compares with the numerical one.
 
-    worst_index is the entry furthest outside (or closest to) the tolerance, with both values there;
-    the first NaN or inf entry, if any. nonfinite counts entries where either side is NaN or inf.
+    worst_index is the entry furthest outside (or closest to) its limit, a failed entry first, then an undecided
+    one, with both values there. failed: entries confirmed wrong (or NaN/inf on the analytic side); undecided:
+    entries finite differences could not judge, `reason` says why; overturned: first-round failures that the
+    independent estimate `confirmed_by` showed to be right. nonfinite counts entries where either side is NaN or inf.
     """
 
     name: str
@@ -33,15 +53,23 @@ class ParamResult:
     failed: int
     nonfinite: int = 0
     unit: str = "entries"  # or "directions": rows of a directional check, where worst_* is the located entry
-    vanished: int = 0  # entries whose step was too small to move θ (θ + ε == θ): no estimate, a failure
+    vanished: int = 0  # entries whose step was too small to move θ (θ + ε == θ): no estimate there
+    undecided: int = 0
+    overturned: int = 0
+    confirmed_by: str = ""
+    reason: str = ""
 
     @property
     def size(self) -> int:
         return int(np.prod(self.shape))
 
     @property
+    def verdict(self) -> Verdict:
+        return Verdict.FAIL if self.failed else Verdict.UNDECIDED if self.undecided else Verdict.PASS
+
+    @property
     def passed(self) -> bool:
-        return self.failed == 0 and self.nonfinite == 0 and self.vanished == 0
+        return self.verdict is Verdict.PASS
 
 
 # With a method's own error bound as the pass line, the analytic side's own round-off is allowed on top: BPTT
@@ -90,6 +118,16 @@ def relative_error(a: Array, n: Array) -> Array:
         return np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), TINY)
 
 
+def first_round(a: Array, n: Array, line: Array, vanished: NDArray[np.bool_] | None = None) -> Statuses:
+    """Verdicts before any confirmation: NaN/inf analytic fails; no numeric estimate is undecided; then the limit."""
+    with np.errstate(invalid="ignore"):
+        outside = ~(np.abs(a - n) <= line)
+    no_estimate = ~np.isfinite(n) | (vanished if vanished is not None else False)
+    status = np.where(outside, Verdict.FAIL, Verdict.PASS)
+    status = np.where(no_estimate, Verdict.UNDECIDED, status)
+    return np.where(~np.isfinite(a), Verdict.FAIL, status).astype(np.int8)
+
+
 def compare(
     name: str,
     analytic: Array,
@@ -100,24 +138,31 @@ def compare(
     bound: Array | None = None,
     scale: float | None = None,
     vanished: NDArray[np.bool_] | None = None,
+    status: Statuses | None = None,
+    overturned: int = 0,
+    confirmed_by: str = "",
+    reason: str = "",
 ) -> ParamResult:
     """Compare analytic[index] (flat entries) with their numerical estimates.
 
     With `bound` (the method's own error bound per entry) that is the pass line; otherwise rtol/atol.
     scale: the model's largest gradient entry (default: this gradient's), for the round-off allowance.
-    vanished: entries whose step could not move θ (their estimates are NaN), counted apart.
+    vanished: entries whose step could not move θ (their estimates are NaN). status: each entry's verdict after
+    confirmation (default: the first round's), with how many were overturned, by what, and why any is undecided.
     """
     a = analytic.reshape(-1)[index]
     n = numeric
     scale = gradient_scale([analytic]) if scale is None else scale
     line = limit(a, n, rtol, atol, bound, scale)
-    fails = mismatched(a, n, rtol, atol, bound, scale)
+    status = first_round(a, n, line, vanished) if status is None else status
     finite = np.isfinite(a) & np.isfinite(n)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_err = np.abs(a - n)
         severity = np.where(finite, abs_err / (line + TINY), np.inf)
         norm = float(np.linalg.norm(a - n) / max(float(np.linalg.norm(a) + np.linalg.norm(n)), TINY))
-    worst = int(np.argmax(severity)) if len(index) else 0
+    rank = np.where(status == Verdict.FAIL, 2, np.where(status == Verdict.UNDECIDED, 1, 0))
+    order = np.lexsort((-np.arange(len(index)), np.nan_to_num(severity, nan=np.inf), rank))  # ties: the first entry
+    worst = int(order[-1]) if len(index) else 0
     return ParamResult(
         name=name,
         shape=tuple(analytic.shape),
@@ -129,9 +174,13 @@ def compare(
         worst_analytic=float(a[worst]) if len(index) else 0.0,
         worst_numeric=float(n[worst]) if len(index) else 0.0,
         worst_limit=float(line[worst]) if len(index) else 0.0,
-        failed=int(fails.sum()),
+        failed=int((status == Verdict.FAIL).sum()),
         nonfinite=int((~finite).sum()),
         vanished=int(vanished.sum()) if vanished is not None else 0,
+        undecided=int((status == Verdict.UNDECIDED).sum()),
+        overturned=overturned,
+        confirmed_by=confirmed_by,
+        reason=reason,
     )
 
 

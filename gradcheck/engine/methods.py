@@ -150,20 +150,47 @@ def auto_step(theta: Array, method: Method) -> Array:
     return step
 
 
-def error_bound(losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array) -> Array:
+def error_bound(
+    losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array, noise: float = 0.0
+) -> Array:
     """SAFETY × (truncation + round-off) of the estimate `values` made with step h.
 
     Truncation is measured, not assumed: the same rule at 2h differs by (2^order − 1)·C·h^order, so
-    |D(h) − D(2h)| / (2^order − 1) estimates C·h^order. Round-off is c·ε_mach·S/h with S = Σ_t max(|L(t)|, 1);
-    for the complex step nothing cancels, its truncation is O(1e-40), and round-off is c·ε_mach·Σ_t |∂L(t)/∂θ|.
+    |D(h) − D(2h)| / (2^order − 1) estimates C·h^order. Round-off is c·max(ε_mach·S, noise)/h with
+    S = Σ_t max(|L(t)|, 1) and `noise` the loss's measured rounding noise at the point, so a truncation estimate of
+    exactly 0 never takes the bound below the noise. For the complex step nothing cancels, its truncation is
+    O(1e-40), and round-off is c·ε_mach·Σ_t |∂L(t)/∂θ|.
     """
     rule = RULES[method]
     if rule.order == 0:
         return SAFETY * rule.roundoff * EPS_MACH * magnitude
     coarse, _ = rule.differentiate(losses, name, index, 2 * h)
     truncation = np.abs(values - coarse) / (2**rule.order - 1)
-    bound: Array = SAFETY * (truncation + rule.roundoff * EPS_MACH * magnitude / h)
+    bound: Array = SAFETY * (truncation + rule.roundoff * np.maximum(EPS_MACH * magnitude, noise) / h)
     return bound
+
+
+SWEEP_LEVELS = 5  # central differences at h0, h0/2, … h0/16 for the Richardson table of step_sweep
+
+
+def step_sweep(losses: BatchLosses, name: str, theta: Array, index: Index, noise: float = 0.0) -> Estimate:
+    """An independent second estimate for a few entries: Richardson extrapolation over a sweep of central steps.
+
+    D_k is the central difference at h_k = h0·2^−k (h0 four times Richardson's auto step); R_k = (4·D_{k+1} − D_k)/3
+    cancels the h² term. The accepted R_k is the one closest to the next (where the table has converged) and its
+    bound is SAFETY·(|R_k − R_{k+1}| + 3·max(ε_mach·S, noise)/h_{k+1}).
+    """
+    values = theta.reshape(-1)[index]
+    h0 = 4 * auto_step(values, Method.RICHARDSON)
+    levels = [_central(losses, name, index, h0 * 0.5**k) for k in range(SWEEP_LEVELS)]
+    D = np.array([d for d, _ in levels])  # (levels, n)
+    R = (4 * D[1:] - D[:-1]) / 3
+    change = np.abs(np.diff(R, axis=0))  # (levels − 2, n)
+    k = np.argmin(np.where(np.isfinite(change), change, np.inf), axis=0)
+    n = np.arange(len(index))
+    step = h0 * 0.5 ** (k + 1)
+    roundoff = 3 * np.maximum(EPS_MACH * levels[0][1], noise) / step
+    return Estimate(values=R[k, n], steps=step, bound=SAFETY * (change[k, n] + roundoff), vanished=values + step == values)
 
 
 def estimate(
@@ -174,17 +201,19 @@ def estimate(
     method: Method,
     eps: float | str = "auto",
     with_bound: bool = False,
+    noise: float = 0.0,
 ) -> Estimate:
     """Estimate ∂L/∂θ at the flat entries `index` of parameter `name` (current value `theta`).
 
-    with_bound: also bound the estimate's own error (costs one more set of passes, except for the complex step).
+    with_bound: also bound the estimate's own error (costs one more set of passes, except for the complex step);
+    noise: the loss's measured rounding noise, the floor of the bound's round-off term.
     """
     values = theta.reshape(-1)[index]
     step = auto_step(values, method) if eps == "auto" else np.full(len(index), float(eps))
     if len(index) == 0:
         return Estimate(np.empty(0), step, np.empty(0) if with_bound else None, np.zeros(0, dtype=bool))
     derivative, magnitude = RULES[method].differentiate(losses, name, index, step)
-    bound = error_bound(losses, name, index, method, step, derivative, magnitude) if with_bound else None
+    bound = error_bound(losses, name, index, method, step, derivative, magnitude, noise) if with_bound else None
     # θ + h == θ: a perturbation float64 cannot represent. Report it, never divide by it (the complex step
     # moves the imaginary part, which always can).
     vanished = np.zeros(len(index), dtype=bool) if method is Method.COMPLEX_STEP else values + step == values

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from gradcheck.book.bugs import Bug
 from gradcheck.check.run import BugsResult, CheckResult
-from gradcheck.engine.compare import ParamResult
+from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.render.cells import sci, verdict_text
 
 
@@ -29,26 +29,29 @@ def prediction_line(result: CheckResult) -> Text:
 
 
 def _cell(row: ParamResult) -> Text:
-    """A matrix cell: the max relative error, marked ✗ (and red) when the row fails."""
-    if row.passed:
-        return Text(sci(row.max_rel_err), style="green")
-    return Text(f"{sci(row.max_rel_err)} ✗", style="bold red")
+    """A matrix cell: the max relative error, marked ✗ (and red) when the row fails, ? when it is undecided."""
+    if row.verdict is Verdict.FAIL:
+        return Text(f"{sci(row.max_rel_err)} ✗", style="bold red")
+    if row.verdict is Verdict.UNDECIDED:
+        return Text(f"{sci(row.max_rel_err)} ?", style="bold yellow")
+    return Text(sci(row.max_rel_err), style="green")
 
 
 def bug_matrix(result: BugsResult) -> Table:
     """Rows: no bug, then each bug; columns: parameters (and node equations); cells: max relative error."""
     clean = result.clean
     keys = tuple(clean.rows)
-    table = Table(title="max relative error per row (✗ = fails)", title_justify="left", header_style="bold")
+    table = Table(title="max relative error per row (✗ = fails, ? = undecided)", title_justify="left", header_style="bold")
     table.add_column("bug")
     for key in keys:
         table.add_column(key, justify="right")
     table.add_column("caught")
     table.add_column("as predicted")
-    table.add_row(Text("none (clean)"), *(_cell(clean.rows[k]) for k in keys), verdict_text(clean.passed), Text())
+    table.add_row(Text("none (clean)"), *(_cell(clean.rows[k]) for k in keys), verdict_text(clean.verdict), Text())
     for run in result.bugs:
         assert run.bug is not None
         caught = Text("yes", style="green") if run.failing else Text("NO", style="bold red")
+        caught = Text("?", style="bold yellow") if run.verdict is Verdict.UNDECIDED else caught
         predicted = Text("yes") if run.as_predicted else Text("no", style="yellow")
         table.add_row(Text(run.bug.name), *(_cell(run.rows[k]) for k in keys), caught, predicted)
     return table
@@ -56,9 +59,10 @@ def bug_matrix(result: BugsResult) -> Table:
 
 def bugs_verdict(result: BugsResult) -> Text:
     """PASS when the clean gradients pass and every bug is caught; with the margin between them."""
-    line = verdict_text(result.passed)
-    caught = len(result.bugs) - len(result.missed)
-    line.append(f"  {caught} of {len(result.bugs)} bugs caught; clean gradients {'pass' if result.clean.passed else 'FAIL'}")
+    line = verdict_text(result.verdict)
+    caught = sum(bool(run.failing) for run in result.bugs)
+    clean = {Verdict.PASS: "pass", Verdict.FAIL: "FAIL", Verdict.UNDECIDED: "are UNDECIDED"}[result.clean.verdict]
+    line.append(f"  {caught} of {len(result.bugs)} bugs caught; clean gradients {clean}")
     if result.missed:
         line.append(f"; not caught: {', '.join(result.missed)}")
     smallest, largest = result.smallest_failing, result.largest_clean

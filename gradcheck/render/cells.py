@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from gradcheck.engine.compare import ParamResult
+from gradcheck.engine.compare import ParamResult, Verdict
 
 
 def sci(value: float) -> str:
@@ -24,9 +24,14 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(n) for n in shape)
 
 
-def verdict_text(passed: bool) -> Text:
-    """PASS or FAIL: the word carries the meaning, the colour is extra."""
-    return Text("PASS", style="bold green") if passed else Text("FAIL", style="bold red")
+STYLES = {Verdict.PASS: "bold green", Verdict.FAIL: "bold red", Verdict.UNDECIDED: "bold yellow"}
+
+
+def verdict_text(verdict: Verdict | bool) -> Text:
+    """PASS, FAIL or UNDECIDED (a bool: PASS or FAIL): the word carries the meaning, the colour is extra."""
+    if isinstance(verdict, bool):
+        verdict = Verdict.PASS if verdict else Verdict.FAIL
+    return Text(verdict.name, style=STYLES[verdict])
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradcheck.check.convergence import SweepResult, TaylorResult
+from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import RULES, Method
 from gradcheck.render.bugs import bug_panel
 from gradcheck.render.cells import sci, verdict_text
@@ -34,11 +35,17 @@ def taylor_report(result: TaylorResult, source: str) -> Group:
             Text(sci(float(row.remainders[-1]))),
             Text(orders),
             Text(f"{row.order:.2f}"),
-            verdict_text(row.passed),
+            verdict_text(row.verdict),
         )
-    bad = [row.name for row in result.rows if not row.passed]
-    line = verdict_text(result.passed)
-    line.append("  every remainder shrinks as ε²" if not bad else f"  first-order remainder (a wrong gradient): {', '.join(bad)}")
+    bad = [row.name for row in result.rows if row.verdict is Verdict.FAIL]
+    undecided = [row.reason for row in result.rows if row.verdict is Verdict.UNDECIDED]
+    line = verdict_text(result.verdict)
+    if result.verdict is Verdict.PASS:
+        line.append("  every remainder shrinks as ε²")
+    if bad:
+        line.append(f"  first-order remainder (a wrong gradient): {', '.join(bad)}")
+    if undecided:
+        line.append(f"{';' if bad else ''}  cannot decide {'; '.join(undecided)}")
     parts: list[RenderableType] = [bug_panel(result.bug)] if result.bug else []
     return Group(*parts, table, line)
 

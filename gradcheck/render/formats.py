@@ -11,11 +11,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gradcheck.check.run import CheckResult
-from gradcheck.engine.compare import ParamResult
+from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES
 from gradcheck.render.cells import ERROR_COLUMNS, index_text
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 class Format(StrEnum):
@@ -45,9 +45,14 @@ class Row(_Frozen):
     worst_analytic: float | None = Field(description="analytic gradient at worst_index")
     worst_numeric: float | None = Field(description="finite-difference estimate at worst_index")
     worst_limit: float | None = Field(description="the pass line |a − n| must stay under at worst_index")
-    failed: int = Field(description="entries beyond their limit (NaN/inf included)")
+    failed: int = Field(description="entries confirmed wrong: beyond their limit by both estimates (or NaN/inf analytic)")
     nonfinite: int = Field(description="entries where either side is NaN or inf")
-    vanished: int = Field(description="entries whose step could not move θ (θ + ε == θ): no estimate, failed")
+    vanished: int = Field(description="entries whose step could not move θ (θ + ε == θ): no estimate")
+    undecided: int = Field(description="entries finite differences could not judge")
+    overturned: int = Field(description="first-round failures the second, independent estimate showed to be right")
+    confirmed_by: str = Field(description="the second estimate that judged the first round's failures ('' if none)")
+    reason: str = Field(description="why entries are undecided, and what to change ('' if none are)")
+    verdict: Literal["pass", "fail", "undecided"]
     passed: bool
 
 
@@ -70,10 +75,13 @@ class Timing(_Frozen):
 
 
 class Report(_Frozen):
-    """The JSON report of `gradcheck run --format json` (version 1)."""
+    """The JSON report of `gradcheck run --format json` (version 2)."""
 
-    version: Literal[1] = Field(description="schema version; bumped on any incompatible change")
-    passed: bool = Field(description="the verdict: every row within its limit")
+    version: Literal[2] = Field(description="schema version; bumped on any incompatible change")
+    verdict: Literal["pass", "fail", "undecided"] = Field(
+        description="fail: a row confirmed wrong; undecided: none failed, some not judged"
+    )
+    passed: bool = Field(description="the verdict is pass: every row within its limit")
     source: str = Field(description="the config file, or 'built-in default'")
     config: dict[str, Any] = Field(description="the resolved config, every key with its value")
     sizes: dict[str, int] = Field(description="I, H, O and tau after text/tokens/targets are taken into account")
@@ -102,7 +110,9 @@ def _json(value: Any) -> Any:
 
 def _row(row: ParamResult) -> dict[str, Any]:
     errors = {column.key: _json(getattr(row, column.key)) for column in ERROR_COLUMNS}
-    counts = {"nonfinite": row.nonfinite, "vanished": row.vanished, "passed": row.passed}
+    counts: dict[str, Any] = {"nonfinite": row.nonfinite, "vanished": row.vanished, "undecided": row.undecided}
+    counts |= {"overturned": row.overturned, "confirmed_by": row.confirmed_by, "reason": row.reason}
+    counts |= {"verdict": row.verdict.name.lower(), "passed": row.passed}
     return {"name": row.name, "shape": list(row.shape), "checked": row.checked, "unit": row.unit} | errors | counts
 
 
@@ -112,6 +122,7 @@ def build_report(result: CheckResult, source: str) -> Report:
     I, H, O, tau = config.sizes
     return Report(
         version=REPORT_VERSION,
+        verdict=result.verdict.name.lower(),
         passed=result.passed,
         source=source,
         config=config.model_dump(mode="json"),
@@ -150,10 +161,12 @@ def _failure_text(row: ParamResult) -> str:
 
 
 def to_junit(result: CheckResult, source: str) -> str:
-    """JUnit XML: one test case per parameter and per equation, failures carrying the worst entry."""
+    """JUnit XML: one test case per parameter and per equation, failures carrying the worst entry, undecided rows
+    skipped with the reason."""
     cases = [("gradcheck.parameters", row.name, row) for row in result.params]
     cases += [("gradcheck.equations", f"{e.equation.number} {e.row.name}", e.row) for e in result.equations]
-    failures = sum(not row.passed for _, _, row in cases)
+    failures = sum(row.verdict is Verdict.FAIL for _, _, row in cases)
+    skipped = sum(row.verdict is Verdict.UNDECIDED for _, _, row in cases)
     suites = ET.Element("testsuites", name="gradcheck", tests=str(len(cases)), failures=str(failures))
     suite = ET.SubElement(
         suites,
@@ -162,7 +175,7 @@ def to_junit(result: CheckResult, source: str) -> str:
         tests=str(len(cases)),
         failures=str(failures),
         errors="0",
-        skipped="0",
+        skipped=str(skipped),
         time=f"{result.elapsed:.6f}",
     )
     properties = ET.SubElement(suite, "properties")
@@ -170,10 +183,12 @@ def to_junit(result: CheckResult, source: str) -> str:
         ET.SubElement(properties, "property", name=key, value=value)
     for classname, name, row in cases:
         case = ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
-        if not row.passed:
+        if row.verdict is Verdict.FAIL:
             text = _failure_text(row)
             failure = ET.SubElement(case, "failure", message=text, type="GradientMismatch")
             failure.text = text
+        elif row.verdict is Verdict.UNDECIDED:
+            ET.SubElement(case, "skipped", message=f"undecided: {row.reason}")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
@@ -185,7 +200,7 @@ def _md_row(cells: list[str]) -> str:
 def to_markdown(result: CheckResult, source: str) -> str:
     """A Markdown summary fit for a CI job summary: the verdict, the sizes and one table."""
     I, H, O, tau = result.config.sizes
-    verdict = "✅ PASS" if result.passed else "❌ FAIL"
+    verdict = {Verdict.PASS: "✅ PASS", Verdict.FAIL: "❌ FAIL", Verdict.UNDECIDED: "❔ UNDECIDED"}[result.verdict]
     lines = [
         f"### gradcheck: {verdict}",
         "",
@@ -197,7 +212,10 @@ def to_markdown(result: CheckResult, source: str) -> str:
     rows = [(row.name, row) for row in result.params] + [(f"{e.equation.number} {e.row.name}", e.row) for e in result.equations]
     for label, row in rows:
         cells = [column.cell(row) for column in ERROR_COLUMNS]
-        lines.append(_md_row([label, f"{row.checked} {row.unit}", *cells, "PASS" if row.passed else "**FAIL**"]))
+        verdict = {Verdict.PASS: "PASS", Verdict.FAIL: "**FAIL**", Verdict.UNDECIDED: "UNDECIDED"}[row.verdict]
+        lines.append(_md_row([label, f"{row.checked} {row.unit}", *cells, verdict]))
+    undecided = [f"- {label}: {row.reason}" for label, row in rows if row.verdict is Verdict.UNDECIDED]
+    lines += ["", "Undecided:", *undecided] if undecided else []
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,7 @@ def run_report(result: CheckResult, source: str) -> Group:
     parts += [header(result, source), Text(), build_table(result.params)]
     if result.equations:
         parts += [Text(), equation_table(result.equations)]
-    parts.append(verdict_line(result.params, result.passed, result.equations, result.nonfinite_loss, result.loss))
+    parts.append(verdict_line(result.params, result.verdict, result.equations, result.nonfinite_loss, result.loss))
     if result.bug:
         parts.append(prediction_line(result))
     return Group(*parts)

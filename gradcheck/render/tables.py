@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from gradcheck.check.run import CheckResult, EquationResult
-from gradcheck.engine.compare import ParamResult
+from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES, Method
 from gradcheck.render.cells import ERROR_COLUMNS, checked_text, index_text, sci, shape_text, verdict_text
 
@@ -27,7 +28,7 @@ def _table(title: str, leading: tuple[str, ...]) -> Table:
 def _error_cells(row: ParamResult, worst_at: str | None = None) -> list[Text]:
     """The error columns of DESIGN.md §4 and the verdict; worst_at replaces the index text where given."""
     cells = [Text(worst_at if worst_at is not None and c.key == "worst_index" else c.cell(row)) for c in ERROR_COLUMNS]
-    return [*cells, verdict_text(row.passed)]
+    return [*cells, verdict_text(row.verdict)]
 
 
 def build_table(rows: tuple[ParamResult, ...], title: str = "parameters") -> Table:
@@ -88,41 +89,55 @@ def tolerance_text(result: CheckResult) -> str:
 
 def _row_failure(row: ParamResult) -> str:
     """Why one row failed, in words."""
-    if row.vanished:
-        advice = 'use a larger eps or eps = "auto"'
-        return f"{row.name} (step too small: θ + ε == θ for {row.vanished} of {row.checked} entries; {advice})"
-    if row.nonfinite:
-        return f"{row.name} (NaN/inf in {row.nonfinite} of {row.checked} entries, first at {index_text(row.worst_index)})"
+    if row.nonfinite and not np.isfinite(row.worst_analytic):
+        where = f"{row.nonfinite} of {row.checked} entries, first at {index_text(row.worst_index)}"
+        return f"{row.name} (NaN/inf in the gradient at {where})"
     located = ", located by bisection" if row.unit == "directions" else ""
-    return f"{row.name} ({row.failed} of {row.checked} {row.unit}; worst entry {index_text(row.worst_index)}{located})"
+    confirmed = f", confirmed by the {row.confirmed_by}" if row.confirmed_by else ""
+    return f"{row.name} ({row.failed} of {row.checked} {row.unit}{confirmed}; worst entry {index_text(row.worst_index)}{located})"
+
+
+def _overturned(rows: list[ParamResult]) -> str:
+    """How many first-round failures the second estimate overturned, if any."""
+    turned = [row for row in rows if row.overturned]
+    if not turned:
+        return ""
+    total = sum(row.overturned for row in turned)
+    return f" ({total} first-round {'failure' if total == 1 else 'failures'} overturned by the {turned[0].confirmed_by})"
 
 
 def verdict_line(
     params: tuple[ParamResult, ...],
-    passed: bool,
+    verdict: Verdict,
     equations: tuple[EquationResult, ...] = (),
     nonfinite_loss: tuple[int, str] | None = None,
     loss: float = 0.0,
 ) -> Text:
-    """The final line: the verdict and, on failure, which rows and how to read them."""
-    bad = [row for row in params if not row.passed]
-    bad_nodes = [e.equation.number for e in equations if e.node and not e.row.passed]
-    line = verdict_text(passed)
+    """The final line: the verdict and, unless it passed, which rows and why."""
+    rows = [*params, *(e.row for e in equations if e.node)]
+    bad = [row for row in params if row.verdict is Verdict.FAIL]
+    bad_nodes = [e.equation.number for e in equations if e.node and e.row.verdict is Verdict.FAIL]
+    line = verdict_text(verdict)
     line.append("  ")
     if nonfinite_loss is not None:
         t, node = nonfinite_loss
         line.append(f"the loss is {loss}: the forward pass first goes non-finite at t = {t}, in {node}. ")
-    if passed:
+    if verdict is Verdict.PASS:
         also = f" and all {len(equations)} equations" if equations else ""
-        line.append(f"all {len(params)} parameter gradients{also} match the finite-difference estimates")
+        line.append(f"all {len(params)} parameter gradients{also} match the finite-difference estimates{_overturned(rows)}")
         return line
-    if not bad:
-        what = f"equation {', '.join(bad_nodes)} does not" if bad_nodes else "the loss is not finite"
-        line.append(f"the parameter gradients match, but {what}")
-        return line
-    line.append(f"{len(bad)} of {len(params)} parameter gradients disagree: " + ", ".join(map(_row_failure, bad)))
-    if bad_nodes:
-        line.append(f"; equations {', '.join(bad_nodes)} too")
+    if bad:
+        line.append(f"{len(bad)} of {len(params)} parameter gradients disagree: " + ", ".join(map(_row_failure, bad)))
+        line.append(f"; equations {', '.join(bad_nodes)} too" if bad_nodes else "")
+    elif bad_nodes:
+        line.append(f"the parameter gradients match, but equation {', '.join(bad_nodes)} does not")
+    elif nonfinite_loss is not None:
+        line.append("the parameter gradients match, but the loss is not finite")
+    undecided = [row for row in rows if row.verdict is Verdict.UNDECIDED]
+    if undecided:
+        line.append("; " if bad or bad_nodes else "")
+        names = ", ".join(row.name for row in undecided)
+        line.append(f"cannot decide {names}: {undecided[0].reason}")
     return line
 
 
@@ -133,7 +148,7 @@ class Rows(Protocol):
     def params(self) -> tuple[ParamResult, ...]: ...
 
     @property
-    def passed(self) -> bool: ...
+    def verdict(self) -> Verdict: ...
 
     @property
     def method(self) -> Method: ...
@@ -149,4 +164,4 @@ def gradient_report(result: Rows) -> Group:
     """The table and verdict of a check_gradients result."""
     rule = "the method's error bound" if result.tolerance == "auto" else "fixed rtol/atol"
     title = f"gradients ({RULES[result.method].title}, pass line: {rule}; f = {result.loss:.10g})"
-    return Group(build_table(result.params, title=title), verdict_line(result.params, result.passed))
+    return Group(build_table(result.params, title=title), verdict_line(result.params, result.verdict))
