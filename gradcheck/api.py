@@ -12,9 +12,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.engine.batching import sample_index
-from gradcheck.engine.compare import ParamResult, compare, gradient_scale
-from gradcheck.engine.methods import Method, estimate
-from gradcheck.engine.model import BatchLosses, Index
+from gradcheck.engine.compare import ParamResult, Verdict, gradient_scale
+from gradcheck.engine.confirm import Opinion, Tolerance, judge
+from gradcheck.engine.methods import COMPLEX_STEP, RULES, SWEEP_TITLE, Method, estimate, step_sweep
+from gradcheck.engine.model import Array, BatchLosses, Index
+from gradcheck.engine.noise import noise_level
 
 Arrays = Mapping[str, NDArray[Any]]
 
@@ -37,8 +39,13 @@ class GradientReport:
     elapsed: float
 
     @property
+    def verdict(self) -> Verdict:
+        """FAIL if an array's gradient is confirmed wrong, UNDECIDED if one could not be judged, else PASS."""
+        return Verdict.of(row.verdict for row in self.params)
+
+    @property
     def passed(self) -> bool:
-        return all(row.passed for row in self.params)
+        return self.verdict is Verdict.PASS
 
     def __getitem__(self, name: str) -> ParamResult:
         return next(row for row in self.params if row.name == name)
@@ -131,13 +138,69 @@ def check_gradients(
     rng = np.random.default_rng(seed)
     losses = _one_by_one(f, point)
     gradients = {name: np.asarray(analytic[name], dtype=np.float64) for name in point}
-    scale = gradient_scale(gradients.values())
+    for name, gradient in gradients.items():
+        if gradient.shape != point[name].shape:
+            raise ValueError(f"grad_f returned shape {gradient.shape} for {name!r}, whose shape is {point[name].shape}")
+    tol = Tolerance(rtol, atol, tolerance == "fixed", gradient_scale(gradients.values()))
+    index = {name: sample_index(value.size, sample, rng) for name, value in point.items()}
+    noise = 0.0 if tol.fixed else _noise(f, point, rng)
+    second = _second_opinion(f, point, losses, method, noise, rng)
     rows = []
     for name, value in point.items():
-        gradient = gradients[name]
-        if gradient.shape != value.shape:
-            raise ValueError(f"grad_f returned shape {gradient.shape} for {name!r}, whose shape is {value.shape}")
-        index = sample_index(value.size, sample, rng)
-        est = estimate(losses, name, value, index, method, eps, with_bound=tolerance == "auto")
-        rows.append(compare(name, gradient, index, est.values, rtol, atol, est.bound, scale, est.vanished))
+        est = estimate(losses, name, value, index[name], method, eps, with_bound=not tol.fixed, noise=noise)
+        rows.append(judge(name, gradients[name], index[name], est, tol, second))
     return GradientReport(tuple(rows), method, tolerance, float(np.real(f(point))), time.perf_counter() - start)
+
+
+def _along(
+    f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]], rng: np.random.Generator
+) -> Callable[[Array], Array]:
+    """f at θ + s·u for each shift s, u a random unit direction over every array (real or complex shifts)."""
+    u = {name: rng.standard_normal(value.shape) for name, value in point.items()}
+    norm = np.sqrt(sum(float((d**2).sum()) for d in u.values()))
+
+    def values(shifts: Array) -> Array:
+        return np.array([f({name: point[name] + s * u[name] / norm for name in point}) for s in shifts])
+
+    return values
+
+
+def _noise(f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]], rng: np.random.Generator) -> float:
+    """f's rounding noise at the point (Moré & Wild), along one random direction."""
+    scale = max((float(np.abs(value).max(initial=1.0)) for value in point.values()), default=1.0)
+    return noise_level(_along(f, point, rng), scale).sigma
+
+
+def _second_opinion(
+    f: Callable[[dict[str, NDArray[Any]]], Any],
+    point: dict[str, NDArray[Any]],
+    losses: BatchLosses,
+    method: Method,
+    noise: float,
+    rng: np.random.Generator,
+) -> Opinion:
+    """The independent estimate that confirms failures: the complex step when f is complex-safe (tried on one call)
+    and was not the first method; otherwise a Richardson step sweep."""
+    use_complex = method is not Method.COMPLEX_STEP and _complex_safe(_along(f, point, rng))
+
+    def second(name: str, index: Index) -> tuple[Array, Array]:
+        if use_complex:
+            found = estimate(losses, name, point[name], index, Method.COMPLEX_STEP, with_bound=True)
+        else:
+            found = step_sweep(losses, name, point[name], index, noise)
+        assert found.bound is not None
+        return found.values, found.bound
+
+    title = RULES[Method.COMPLEX_STEP].title if use_complex else SWEEP_TITLE
+    return Opinion(second, title, "check at another point, or scale the inputs down")
+
+
+def _complex_safe(along: Callable[[Array], Array]) -> bool:
+    """Whether f carries an imaginary perturbation through: f(θ + i·1e-20·u) has a non-zero, finite imaginary part."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = complex(along(np.array([1j * COMPLEX_STEP]))[0])
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    return value.imag != 0 and np.isfinite(value.imag)

@@ -6,10 +6,10 @@ import numpy as np
 
 from gradcheck.check.config import CheckConfig
 from gradcheck.engine.batching import direction_losses, entry_losses
-from gradcheck.engine.methods import RULES, Estimate, Method, estimate, step_sweep
+from gradcheck.engine.methods import RULES, SWEEP_TITLE, Estimate, Method, estimate, step_sweep
 from gradcheck.engine.model import Array, Index, Model
 
-SWEEP_TITLE = "Richardson step sweep"
+ADVICE = 'lower model.init_std (or leave it "auto") or data.length'
 
 
 class SecondOpinion:

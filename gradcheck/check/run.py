@@ -11,11 +11,11 @@ import numpy as np
 
 from gradcheck.book.bugs import Bug
 from gradcheck.check.config import Config
-from gradcheck.check.confirmation import SecondOpinion
+from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
 from gradcheck.engine.batching import direction_losses, entry_losses, sample_index, unit_directions
 from gradcheck.engine.compare import ParamResult, Verdict, compare, gradient_scale, limit
-from gradcheck.engine.confirm import Tolerance, judge
+from gradcheck.engine.confirm import Opinion, Tolerance, judge
 from gradcheck.engine.methods import RULES, Estimate, Method, estimate
 from gradcheck.engine.model import Array, Equation, Index, Model
 from gradcheck.engine.noise import noise_level
@@ -266,7 +266,8 @@ def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float
         est, index = Estimate(est.values[keep], est.steps[keep], bound, vanished), index[keep]
     assert num.second is not None
     tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale)
-    return judge(name, analytic, index, est, tol, num.second, num.second.title, target)
+    opinion = Opinion(num.second, num.second.title, ADVICE)
+    return judge(name, analytic, index, est, tol, opinion, target, "directions" if target in num.directions else "entries")
 
 
 def _directional(num: Numerical, name: str, gradient: Array, scale: float) -> ParamResult:

@@ -63,13 +63,29 @@ class Tolerance:
 Second = Callable[[str, Index], tuple[Array, Array]]  # (name, entries) -> the second estimate there and its bound
 
 
+@dataclass(frozen=True)
+class Opinion:
+    """The second estimate (see Second), its title in reports, and what to change when a point cannot be judged."""
+
+    estimate: Second
+    title: str
+    advice: str = ""
+
+
 def judge(
-    name: str, analytic: Array, index: Index, first: Estimate, tol: Tolerance, second: Second, title: str, target: str = ""
+    name: str,
+    analytic: Array,
+    index: Index,
+    first: Estimate,
+    tol: Tolerance,
+    second: Opinion,
+    target: str = "",
+    unit: str = "entries",
 ) -> ParamResult:
     """Compare analytic[index] with the first estimate; confirm every entry outside its limit with the second one.
 
-    The second estimate's own bound is its pass line whatever the tolerance; `title` names it in the result;
-    target: what the second estimate moves, when the row is named otherwise (an equation's node).
+    The second estimate's own bound is its pass line whatever the tolerance. target: what the second estimate
+    moves, when the row is named otherwise (an equation's node); unit: what the entries are, for the reason.
     """
     a, n = analytic.reshape(-1)[index], first.values
     bound = None if tol.fixed or first.bound is None else first.bound
@@ -78,36 +94,37 @@ def judge(
     suspect = np.flatnonzero((status == Verdict.FAIL) & np.isfinite(a))
     doubt = np.zeros(len(index), dtype=np.int8)
     if len(suspect):
-        c, c_bound = second(target or name, index[suspect])
+        c, c_bound = second.estimate(target or name, index[suspect])
         c_line = limit(a[suspect], c, tol.rtol, tol.atol, c_bound, tol.scale)
         n_line = limit(n[suspect], c, tol.rtol, tol.atol, None if bound is None else bound[suspect], tol.scale)
         status[suspect], doubt[suspect] = confirm(a[suspect], n[suspect], n_line, c, c_line)
     overturned = int((status[suspect] == Verdict.PASS).sum())
-    by = title if len(suspect) else ""
-    reason = _reason(status, doubt, first, title)
+    by = second.title if len(suspect) else ""
+    reason = _reason(status, doubt, first, second.title, unit, second.advice)
     return compare(name, analytic, index, n, tol.rtol, tol.atol, bound, tol.scale, first.vanished, status, overturned, by, reason)
 
 
-def _reason(status: np.ndarray, doubt: np.ndarray, first: Estimate, title: str) -> str:
-    """Why entries could not be decided, in words, with what to change."""
+def _reason(status: Statuses, doubt: Statuses, first: Estimate, title: str, unit: str, advice: str) -> str:
+    """Why entries could not be decided, in words; `advice` (what to change) follows the reasons that need it."""
     undecided = status == Verdict.UNDECIDED
     if not undecided.any():
         return ""
     parts = []
     vanished = undecided & (first.vanished if first.vanished is not None else False)
     if vanished.any():
-        parts.append(f'the step cannot move θ (θ + ε == θ) at {vanished.sum()} entries: use a larger eps or eps = "auto"')
+        parts.append(f'the step cannot move θ (θ + ε == θ) at {vanished.sum()} {unit}: use a larger eps or eps = "auto"')
     overflow = undecided & ~np.isfinite(first.values) & ~vanished
     if overflow.any():
-        parts.append(f"the perturbed forward pass overflows at {overflow.sum()} entries: lower init_std")
+        parts.append(f"the perturbed loss overflows at {overflow.sum()} {unit}")
     unsmooth = doubt == Doubt.UNSMOOTH
     if unsmooth.any():
         step = float(np.median(first.steps[unsmooth]))
         parts.append(
-            f"at {unsmooth.sum()} entries the finite difference with step {step:.1e} is off from the {title} by as "
+            f"at {unsmooth.sum()} {unit} the finite difference with step {step:.1e} is off from the {title} by as "
             "much as the derivative itself: the loss is not smooth at the scale of the step (a chaotic or saturated "
-            "forward pass), so finite differences cannot judge it; lower init_std or τ"
+            "forward pass), so finite differences cannot judge it"
         )
     if (doubt == Doubt.NO_ESTIMATE).any():
-        parts.append(f"the {title} is not finite at {(doubt == Doubt.NO_ESTIMATE).sum()} entries: lower init_std")
-    return "; ".join(parts)
+        parts.append(f"the {title} is not finite at {(doubt == Doubt.NO_ESTIMATE).sum()} {unit}")
+    needs_advice = overflow.any() or unsmooth.any() or (doubt == Doubt.NO_ESTIMATE).any()
+    return "; ".join(parts) + (f"; {advice}" if advice and needs_advice else "")

@@ -170,6 +170,7 @@ def error_bound(
     return bound
 
 
+SWEEP_TITLE = "Richardson step sweep"
 SWEEP_LEVELS = 5  # central differences at h0, h0/2, … h0/16 for the Richardson table of step_sweep
 
 
