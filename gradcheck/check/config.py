@@ -63,6 +63,7 @@ def _either(word: str, rule: str) -> WrapValidator:
 
 
 Step = Annotated[Literal["auto"] | Annotated[float, Field(gt=0)], _either("auto", "a number > 0")]
+Scale = Step  # init_std: "auto" or a positive number, with the same rule
 Sample = Annotated[Literal["all"] | Annotated[int, Field(ge=1)], _either("all", "an integer ≥ 1")]
 
 
@@ -76,7 +77,10 @@ class ModelConfig(_Section):
     input_size: int = Field(8, ge=1, description="I: input size (vocabulary size for one-hot inputs)")
     hidden_size: int = Field(16, ge=1, description="H: hidden size")
     output_size: int = Field(8, ge=1, description="O: number of classes")
-    init_std: float = Field(0.5, gt=0, description="parameters ~ N(0, init_std²)")
+    init_std: Scale = Field(
+        "auto",
+        description='parameters ~ N(0, init_std²); "auto": min(0.5, 2^min(1, 10/τ)/√H), which bends tanh but stays judgeable',
+    )
     h0: H0Mode = Field(H0Mode.ZEROS, strict=False, description="h(0): zeros, random, or learned (checked)")
 
 
@@ -133,6 +137,12 @@ class Config(_Section):
         return m.input_size, m.hidden_size, m.output_size, len(sequence) if sequence else d.length
 
     @property
+    def init_std(self) -> float:
+        """model.init_std, with "auto" resolved for these sizes (see auto_init_std)."""
+        _, H, _, tau = self.sizes
+        return auto_init_std(H, tau) if self.model.init_std == "auto" else float(self.model.init_std)
+
+    @property
     def fixed_tolerance(self) -> bool:
         """True when rtol/atol decide: asked for, or implied by giving rtol or atol without a tolerance key."""
         given = self.check.model_fields_set
@@ -146,6 +156,16 @@ class Config(_Section):
         learned = self.model.h0 is H0Mode.LEARNED
         wanted = set(self.check.params) if self.check.params else {p for p in PARAM_NAMES if p != "h0" or learned}
         return tuple(p for p in PARAM_NAMES if p in wanted)
+
+
+def auto_init_std(H: int, tau: int) -> float:
+    """A spread that makes tanh bend but keeps the network out of chaos and saturation at any size.
+
+    With W ~ N(0, s²) the recurrence multiplies a perturbation by about g = s·√H per step, so over τ steps by g^τ.
+    g = 2^min(1, 10/τ) keeps that growth under 2^10 ≈ 1000 for every τ (g = 2 up to τ = 10), and s never exceeds
+    0.5, the built-in default problem's spread (H = 16, τ = 10 gives exactly 0.5).
+    """
+    return float(min(0.5, 2.0 ** min(1.0, 10 / tau) / H**0.5))
 
 
 def validate(raw: Any, path: Path | str | None = None) -> Config:

@@ -39,7 +39,7 @@ def build(config: Config) -> Problem:
     """Draw parameters and data from independent streams of data.seed."""
     I, H, O, tau = config.sizes
     param_seed, data_seed, sample_seed = np.random.SeedSequence(config.data.seed).spawn(3)
-    params = init_params(I, H, O, config.model.init_std, np.random.default_rng(param_seed), config.model.h0.value)
+    params = init_params(I, H, O, config.init_std, np.random.default_rng(param_seed), config.model.h0.value)
     rng = np.random.default_rng(data_seed)
     d = config.data
     tokens: NDArray[np.int64] | None
