@@ -13,10 +13,10 @@ from numpy.typing import NDArray
 
 from gradcheck.engine.batching import sample_index
 from gradcheck.engine.compare import ParamResult, Verdict, gradient_scale
-from gradcheck.engine.confirm import Opinion, Tolerance, judge
+from gradcheck.engine.confirm import Opinion, Tolerance, amplified, judge
 from gradcheck.engine.methods import COMPLEX_STEP, RULES, SWEEP_TITLE, Method, estimate, step_sweep
 from gradcheck.engine.model import Array, BatchLosses, Index
-from gradcheck.engine.noise import noise_level
+from gradcheck.engine.noise import START_SCALE, search_noise
 
 Arrays = Mapping[str, NDArray[Any]]
 
@@ -141,15 +141,16 @@ def check_gradients(
     for name, gradient in gradients.items():
         if gradient.shape != point[name].shape:
             raise ValueError(f"grad_f returned shape {gradient.shape} for {name!r}, whose shape is {point[name].shape}")
-    tol = Tolerance(rtol, atol, tolerance == "fixed", gradient_scale(gradients.values()))
     index = {name: sample_index(value.size, sample, rng) for name, value in point.items()}
-    noise = 0.0 if tol.fixed else _noise(f, point, rng)
+    noise = 0.0 if tolerance == "fixed" else _noise(f, point, rng)
+    loss = float(np.real(f(point)))
+    tol = Tolerance(rtol, atol, tolerance == "fixed", gradient_scale(gradients.values()), amplified(noise, loss))
     second = _second_opinion(f, point, losses, method, noise, rng)
     rows = []
     for name, value in point.items():
         est = estimate(losses, name, value, index[name], method, eps, with_bound=not tol.fixed, noise=noise)
         rows.append(judge(name, gradients[name], index[name], est, tol, second))
-    return GradientReport(tuple(rows), method, tolerance, float(np.real(f(point))), time.perf_counter() - start)
+    return GradientReport(tuple(rows), method, tolerance, loss, time.perf_counter() - start)
 
 
 def _along(
@@ -168,7 +169,7 @@ def _along(
 def _noise(f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]], rng: np.random.Generator) -> float:
     """f's rounding noise at the point (Moré & Wild), along one random direction."""
     scale = max((float(np.abs(value).max(initial=1.0)) for value in point.values()), default=1.0)
-    return noise_level(_along(f, point, rng), scale).sigma
+    return search_noise(_along(f, point, rng), START_SCALE * scale).sigma
 
 
 def _second_opinion(

@@ -15,10 +15,10 @@ from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
 from gradcheck.engine.batching import direction_losses, entry_losses, sample_index, unit_directions
 from gradcheck.engine.compare import ParamResult, Verdict, compare, gradient_scale, limit
-from gradcheck.engine.confirm import Opinion, Tolerance, judge
+from gradcheck.engine.confirm import Opinion, Tolerance, amplified, judge
 from gradcheck.engine.methods import RULES, Estimate, Method, estimate
 from gradcheck.engine.model import Array, Equation, Index, Model
-from gradcheck.engine.noise import noise_level
+from gradcheck.engine.noise import START_SCALE, search_noise
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def measured_noise(model: Model, name: str, rng: np.random.Generator) -> float:
         total: Array = terms.sum(axis=1)
         return total
 
-    return noise_level(along, scale).sigma
+    return search_noise(along, START_SCALE * scale).sigma
 
 
 def localise(num: Numerical, name: str, gradient: Array, scale: float, seed: int = 0) -> ParamResult:
@@ -265,7 +265,8 @@ def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float
         vanished = None if est.vanished is None else est.vanished[keep]
         est, index = Estimate(est.values[keep], est.steps[keep], bound, vanished), index[keep]
     assert num.second is not None
-    tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale)
+    amplification = amplified(num.noise.get(target, 0.0), num.model.loss)
+    tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale, amplification)
     opinion = Opinion(num.second, num.second.title, ADVICE)
     return judge(name, analytic, index, est, tol, opinion, target, "directions" if target in num.directions else "entries")
 

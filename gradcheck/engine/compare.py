@@ -142,18 +142,20 @@ def compare(
     overturned: int = 0,
     confirmed_by: str = "",
     reason: str = "",
+    line: Array | None = None,
 ) -> ParamResult:
     """Compare analytic[index] (flat entries) with their numerical estimates.
 
     With `bound` (the method's own error bound per entry) that is the pass line; otherwise rtol/atol.
     scale: the model's largest gradient entry (default: this gradient's), for the round-off allowance.
     vanished: entries whose step could not move θ (their estimates are NaN). status: each entry's verdict after
-    confirmation (default: the first round's), with how many were overturned, by what, and why any is undecided.
+    confirmation (default: the first round's), with how many were overturned, by what, and why any is undecided;
+    line: the pass line per entry, when the caller has widened it (default: `limit`).
     """
     a = analytic.reshape(-1)[index]
     n = numeric
     scale = gradient_scale([analytic]) if scale is None else scale
-    line = limit(a, n, rtol, atol, bound, scale)
+    line = limit(a, n, rtol, atol, bound, scale) if line is None else line
     status = first_round(a, n, line, vanished) if status is None else status
     finite = np.isfinite(a) & np.isfinite(n)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
