@@ -144,7 +144,7 @@ def check_gradients(
     index = {name: sample_index(value.size, sample, rng) for name, value in point.items()}
     noise = 0.0 if tolerance == "fixed" else _noise(f, point, rng)
     loss = float(np.real(f(point)))
-    tol = Tolerance(rtol, atol, tolerance == "fixed", gradient_scale(gradients.values()), amplified(noise, loss))
+    tol = Tolerance(rtol, atol, tolerance == "fixed", gradient_scale(gradients.values()), amplified(noise, loss), noise)
     second = _second_opinion(f, point, losses, method, noise, rng)
     rows = []
     for name, value in point.items():

@@ -265,8 +265,8 @@ def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float
         vanished = None if est.vanished is None else est.vanished[keep]
         est, index = Estimate(est.values[keep], est.steps[keep], bound, vanished), index[keep]
     assert num.second is not None
-    amplification = amplified(num.noise.get(target, 0.0), num.model.loss)
-    tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale, amplification)
+    noise = num.noise.get(target, 0.0)
+    tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale, amplified(noise, num.model.loss), noise)
     opinion = Opinion(num.second, num.second.title, ADVICE)
     return judge(name, analytic, index, est, tol, opinion, target, "directions" if target in num.directions else "entries")
 

@@ -80,6 +80,7 @@ class Tolerance:
     fixed: bool
     scale: float
     amplification: float = 1.0
+    noise: float = 0.0  # the measured rounding noise of the loss, for the reason of an undecided entry
 
     def line(self, a: Array, n: Array, bound: Array | None) -> Array:
         """The pass line of |a − n| for an estimate n with error bound `bound` (None: fixed rtol/atol)."""
@@ -139,7 +140,7 @@ def judge(
         shown[suspect], shown_line[suspect] = c, c_line
     overturned = int((first_failed & (status == Verdict.PASS)).sum())
     by = second.title if len(suspect) else ""
-    reason = _reason(status, doubt, first, second.title, unit, second.advice)
+    reason = _reason(status, doubt, first, second, unit, tol)
     vanished = first.vanished
     return compare(
         name, analytic, index, shown, tol.rtol, tol.atol, bound, tol.scale, vanished, status, overturned, by, reason, shown_line
@@ -160,11 +161,12 @@ def _vacuous(a: Array, n: Array, line: Array, status: Statuses) -> NDArray[np.bo
     return np.asarray(wide & (status == Verdict.PASS), dtype=bool)
 
 
-def _reason(status: Statuses, doubt: Statuses, first: Estimate, title: str, unit: str, advice: str) -> str:
+def _reason(status: Statuses, doubt: Statuses, first: Estimate, second: Opinion, unit: str, tol: Tolerance) -> str:
     """Why entries could not be decided, in words; `advice` (what to change) follows the reasons that need it."""
     undecided = status == Verdict.UNDECIDED
     if not undecided.any():
         return ""
+    title, advice = second.title, second.advice
     parts = []
     vanished = undecided & (first.vanished if first.vanished is not None else False)
     if vanished.any():
@@ -184,8 +186,9 @@ def _reason(status: Statuses, doubt: Statuses, first: Estimate, title: str, unit
         parts.append(f"the {title} is not finite at {(doubt == Doubt.NO_ESTIMATE).sum()} {unit}")
     if (doubt == Doubt.NOISY).any():
         parts.append(
-            f"at {(doubt == Doubt.NOISY).sum()} {unit} the loss is so noisy here (its rounding noise, measured, is as "
-            "large as the gradient's effect over the smallest usable step) that no estimate can judge the gradient"
+            f"the loss is chaotic or too noisy at this point: its rounding noise, measured along a random direction, "
+            f"is {tol.noise:.1e}, {tol.amplification:.0e} times that of a well-behaved loss, as large as the gradient's "
+            f"effect over any usable step, so no estimate can judge {(doubt == Doubt.NOISY).sum()} {unit}"
         )
     needs_advice = overflow.any() or unsmooth.any() or (doubt != Doubt.NONE).any()
     return "; ".join(parts) + (f"; {advice}" if advice and needs_advice else "")
