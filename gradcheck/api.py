@@ -182,7 +182,7 @@ def _second_opinion(
 ) -> Opinion:
     """The independent estimate that confirms failures: the complex step when f is complex-safe (tried on one call)
     and was not the first method; otherwise a Richardson step sweep."""
-    use_complex = method is not Method.COMPLEX_STEP and _complex_safe(_along(f, point, rng))
+    use_complex = method is not Method.COMPLEX_STEP and _complex_safe(losses, point)
 
     def second(name: str, index: Index) -> tuple[Array, Array]:
         if use_complex:
@@ -193,15 +193,16 @@ def _second_opinion(
         return found.values, found.bound
 
     title = RULES[Method.COMPLEX_STEP].title if use_complex else SWEEP_TITLE
-    return Opinion(second, title, "check at another point, or scale the inputs down")
+    return Opinion(second, title, "check at another point, or scale the inputs down", exact=use_complex)
 
 
-def _complex_safe(along: Callable[[Array], Array]) -> bool:
-    """Whether f carries an imaginary perturbation through: f(θ + i·1e-20·u) has a non-zero, finite imaginary part."""
+def _complex_safe(losses: BatchLosses, point: dict[str, NDArray[Any]]) -> bool:
+    """Whether f carries an imaginary perturbation through, tried once per array (on its first entry) exactly as
+    the complex step will call it: no error, finite values, and a non-zero imaginary part somewhere."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            value = complex(along(np.array([1j * COMPLEX_STEP]))[0])
+            tried = [complex(losses(name, np.zeros(1, dtype=np.intp), np.array([1j * COMPLEX_STEP]))[0, 0]) for name in point]
     except (TypeError, ValueError, ArithmeticError):
         return False
-    return value.imag != 0 and np.isfinite(value.imag)
+    return all(np.isfinite(value) for value in tried) and any(value.imag != 0 for value in tried)

@@ -267,7 +267,7 @@ def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float
     assert num.second is not None
     noise = num.noise.get(target, 0.0)
     tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale, amplified(noise, num.model.loss), noise)
-    opinion = Opinion(num.second, num.second.title, ADVICE)
+    opinion = Opinion(num.second, num.second.title, ADVICE, exact=not num.second.sweep)
     return judge(name, analytic, index, est, tol, opinion, target, "directions" if target in num.directions else "entries")
 
 

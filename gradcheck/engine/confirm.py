@@ -33,6 +33,7 @@ class Doubt(IntEnum):
     UNSMOOTH = 1  # the two estimates disagree by the size of the derivative: not smooth at the step's scale
     NO_ESTIMATE = 2  # the second estimate is NaN or inf
     NOISY = 3  # the loss's measured noise makes even the exact estimate's pass line as large as the gradient
+    DISAGREE = 4  # neither estimate is exact and they disagree with each other
 
 
 # Measured: over random problems up to std 3, τ 40, H 24, the analytic gradient of a correct BPTT differs from the
@@ -47,13 +48,15 @@ def amplified(noise: float, loss: float) -> float:
 
 
 def confirm(
-    a: Array, first: Array, first_line: Array, second: Array, second_line: Array, floor: float = 0.0
+    a: Array, first: Array, first_line: Array, second: Array, second_line: Array, floor: float = 0.0, exact: bool = True
 ) -> tuple[Statuses, Array]:
     """The verdict of each entry outside its first-round limit, and why any is undecided (a Doubt per entry).
 
     a: the analytic values; first, second: the two estimates; first_line: how far `first` may be from the truth
     (its limit); second_line: the pass line of |a − second| (the second estimate's bound and the analytic round-off);
-    floor: values below it count as this size when a line is compared with the gradient (a row's tiny entries).
+    floor: values below it count as this size when a line is compared with the gradient (a row's tiny entries);
+    exact: the second estimate is exact to its bound (the complex step). If not, a failure needs both estimates to
+    agree with each other: two independent estimates against the analytic value.
     """
     with np.errstate(invalid="ignore", over="ignore"):
         apart = np.abs(first - second)
@@ -61,7 +64,9 @@ def confirm(
         agrees = np.abs(a - second) <= second_line
         size = np.maximum(np.maximum(np.abs(a), np.abs(second)), floor)
         noisy = (second_line >= 0.5 * size) & (size > 0)  # exact zeros on both sides agree, whatever the line
+        disagree = ~agrees & (apart > np.maximum(first_line, second_line)) if not exact else np.zeros_like(agrees)
     doubt = np.where(unsmooth, Doubt.UNSMOOTH, np.where(noisy, Doubt.NOISY, Doubt.NONE))
+    doubt = np.where(disagree & (doubt == Doubt.NONE), Doubt.DISAGREE, doubt)
     doubt = np.where(~np.isfinite(second), Doubt.NO_ESTIMATE, doubt)
     status = np.where(doubt != Doubt.NONE, Verdict.UNDECIDED, np.where(agrees, Verdict.PASS, Verdict.FAIL))
     status = np.where(~np.isfinite(a), Verdict.FAIL, status)
@@ -105,6 +110,7 @@ class Opinion:
     estimate: Second
     title: str
     advice: str = ""
+    exact: bool = True  # the complex step; a step sweep is not
 
 
 def judge(
@@ -136,7 +142,7 @@ def judge(
         c, c_bound = second.estimate(target or name, index[suspect])
         c_line = tol.exact_line(a[suspect], c, c_bound)
         n_line = tol.line(n[suspect], c, None if bound is None else bound[suspect])
-        status[suspect], doubt[suspect] = confirm(a[suspect], n[suspect], n_line, c, c_line, _floor(a))
+        status[suspect], doubt[suspect] = confirm(a[suspect], n[suspect], n_line, c, c_line, _floor(a), second.exact)
         shown[suspect], shown_line[suspect] = c, c_line
     overturned = int((first_failed & (status == Verdict.PASS)).sum())
     by = second.title if len(suspect) else ""
@@ -190,5 +196,7 @@ def _reason(status: Statuses, doubt: Statuses, first: Estimate, second: Opinion,
             f"is {tol.noise:.1e}, {tol.amplification:.0e} times that of a well-behaved loss, as large as the gradient's "
             f"effect over any usable step, so no estimate can judge {(doubt == Doubt.NOISY).sum()} {unit}"
         )
+    if (doubt == Doubt.DISAGREE).any():
+        parts.append(f"at {(doubt == Doubt.DISAGREE).sum()} {unit} the two estimates disagree with each other")
     needs_advice = overflow.any() or unsmooth.any() or (doubt != Doubt.NONE).any()
     return "; ".join(parts) + (f"; {advice}" if advice and needs_advice else "")

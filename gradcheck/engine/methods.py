@@ -171,27 +171,28 @@ def error_bound(
 
 
 SWEEP_TITLE = "Richardson step sweep"
-SWEEP_LEVELS = 5  # central differences at h0, h0/2, … h0/16 for the Richardson table of step_sweep
+SWEEP_LEVELS = 12  # central differences from 64 times the central auto step down to 1/32 of it, halving
 
 
 def step_sweep(losses: BatchLosses, name: str, theta: Array, index: Index, noise: float = 0.0) -> Estimate:
     """An independent second estimate for a few entries: Richardson extrapolation over a sweep of central steps.
 
-    D_k is the central difference at h_k = h0·2^−k (h0 four times Richardson's auto step); R_k = (4·D_{k+1} − D_k)/3
-    cancels the h² term. The accepted R_k is the one closest to the next (where the table has converged) and its
-    bound is SAFETY·(|R_k − R_{k+1}| + 3·max(ε_mach·S, noise)/h_{k+1}).
+    D_k is the central difference at h_k = 64·h_c·2^−k (h_c the central auto step), k = 0..11; R_k = (4·D_{k+1} − D_k)/3
+    cancels the h² term. Each R_k is bounded by SAFETY·(|R_k − R_{k+1}| + 3·max(ε_mach·S, noise)/h_{k+1}): where the
+    table has converged and round-off has not yet taken over; the accepted R_k is the one with the smallest bound.
     """
     values = theta.reshape(-1)[index]
-    h0 = 4 * auto_step(values, Method.RICHARDSON)
+    h0 = 64 * auto_step(values, Method.CENTRAL)
     levels = [_central(losses, name, index, h0 * 0.5**k) for k in range(SWEEP_LEVELS)]
     D = np.array([d for d, _ in levels])  # (levels, n)
     R = (4 * D[1:] - D[:-1]) / 3
-    change = np.abs(np.diff(R, axis=0))  # (levels − 2, n)
-    k = np.argmin(np.where(np.isfinite(change), change, np.inf), axis=0)
+    steps = h0 * 0.5 ** np.arange(1, SWEEP_LEVELS)[:, np.newaxis]  # h_{k+1}, (levels − 1, n)
+    roundoff = 3 * np.maximum(EPS_MACH * levels[0][1], noise) / steps
+    bounds = SAFETY * (np.abs(np.diff(R, axis=0)) + roundoff[:-1])  # (levels − 2, n)
+    k = np.argmin(np.where(np.isfinite(bounds), bounds, np.inf), axis=0)
     n = np.arange(len(index))
-    step = h0 * 0.5 ** (k + 1)
-    roundoff = 3 * np.maximum(EPS_MACH * levels[0][1], noise) / step
-    return Estimate(values=R[k, n], steps=step, bound=SAFETY * (change[k, n] + roundoff), vanished=values + step == values)
+    step = steps[k, n]
+    return Estimate(values=R[k, n], steps=step, bound=bounds[k, n], vanished=values + step == values)
 
 
 def estimate(
