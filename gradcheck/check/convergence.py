@@ -37,6 +37,8 @@ class TaylorRow:
 
     @property
     def verdict(self) -> Verdict:
+        if not self.remainders.any():
+            return Verdict.PASS  # L does not move along u, and uᵀ∇L is exactly 0: nothing wrong to see
         if self.usable < 3:
             return Verdict.UNDECIDED
         if self.order >= 1.8:

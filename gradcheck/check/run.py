@@ -144,6 +144,7 @@ class Numerical:
     elapsed: float
     directions: dict[str, Array] = field(default_factory=dict)
     noise: dict[str, float] = field(default_factory=dict)  # the loss's measured rounding noise, moving each target
+    rounding: dict[str, Array] = field(default_factory=dict)  # the backward pass's own rounding bound per entry
     second: SecondOpinion | None = None
 
     @property
@@ -190,7 +191,8 @@ def numerical(config: Config, progress: Progress | None = None) -> Numerical:
             theta, losses = values[name], batched
         found[name] = estimate(losses, name, theta, index[name], check.method, check.eps, bounded, noise.get(name, 0.0))
     second = SecondOpinion(model, check, directions, noise)
-    return Numerical(problem, model, index, found, time.perf_counter() - start, directions, noise, second)
+    elapsed = time.perf_counter() - start
+    return Numerical(problem, model, index, found, elapsed, directions, noise, model.rounding(), second)
 
 
 def measured_noise(model: Model, name: str, rng: np.random.Generator) -> float:
@@ -256,8 +258,12 @@ class _Counter:
             self.progress(name, self.done, self.total)
 
 
-def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float, keep: Index | None = None) -> ParamResult:
-    """The row of `target` (its entries in `keep`), every first-round failure confirmed by the second estimate."""
+def _judge(
+    name: str, analytic: Array, num: Numerical, target: str, scale: float, rounding: Array, keep: Index | None = None
+) -> ParamResult:
+    """The row of `target` (its entries in `keep`), every first-round failure confirmed by the second estimate.
+
+    rounding: the backward pass's own rounding bound, the shape of `analytic`."""
     est, index = num.estimates[target], num.index[target]
     config = num.problem.config
     if keep is not None:
@@ -265,8 +271,9 @@ def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float
         vanished = None if est.vanished is None else est.vanished[keep]
         est, index = Estimate(est.values[keep], est.steps[keep], bound, vanished), index[keep]
     assert num.second is not None
-    noise = num.noise.get(target, 0.0)
-    tol = Tolerance(config.check.rtol, config.check.atol, config.fixed_tolerance, scale, amplified(noise, num.model.loss), noise)
+    noise, amplification = num.noise.get(target, 0.0), amplified(num.noise.get(target, 0.0), num.model.loss)
+    check = config.check
+    tol = Tolerance(check.rtol, check.atol, config.fixed_tolerance, scale, amplification, noise, rounding.reshape(-1)[index])
     opinion = Opinion(num.second, num.second.title, ADVICE, exact=not num.second.sweep)
     return judge(name, analytic, index, est, tol, opinion, target, "directions" if target in num.directions else "entries")
 
@@ -274,8 +281,9 @@ def _judge(name: str, analytic: Array, num: Numerical, target: str, scale: float
 def _directional(num: Numerical, name: str, gradient: Array, scale: float) -> ParamResult:
     """uᵀ∇L against the directional finite differences; a confirmed failure is localised to its worst entry."""
     u = num.directions[name]
-    projected = u.reshape(len(u), -1) @ gradient.reshape(-1)
-    row = replace(_judge(name, projected, num, name, scale), shape=gradient.shape, unit="directions")
+    flat = u.reshape(len(u), -1)
+    projected, rounding = flat @ gradient.reshape(-1), np.abs(flat) @ num.rounding[name].reshape(-1)
+    row = replace(_judge(name, projected, num, name, scale, rounding), shape=gradient.shape, unit="directions")
     if row.verdict is not Verdict.FAIL:
         return row
     located = localise(num, name, gradient, scale)
@@ -303,7 +311,7 @@ def equation_rows(
             keep = {"all": time_of >= 0, "last": time_of == tau - 1, "earlier": time_of < tau - 1}[eq.times]
             if eq.times == "earlier" and tau == 1:
                 continue  # no t < τ
-            row = _judge(eq.gradient, node, num, eq.target, scale, np.flatnonzero(keep))
+            row = _judge(eq.gradient, node, num, eq.target, scale, num.rounding[eq.target], np.flatnonzero(keep))
             rows.append(EquationResult(eq, row, node=True))
     return tuple(rows)
 
@@ -318,7 +326,7 @@ def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
     params = tuple(
         _directional(num, name, gradients[name], scale)
         if name in num.directions
-        else _judge(name, gradients[name], num, name, scale)
+        else _judge(name, gradients[name], num, name, scale, num.rounding[name])
         for name in config.checked_params
     )
     equations = equation_rows(gradients, num, params, scale) if config.check.equations else ()

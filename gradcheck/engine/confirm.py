@@ -86,18 +86,22 @@ class Tolerance:
     scale: float
     amplification: float = 1.0
     noise: float = 0.0  # the measured rounding noise of the loss, for the reason of an undecided entry
+    rounding: Array | None = None  # per checked entry: a bound on the backward pass's own rounding error
 
-    def line(self, a: Array, n: Array, bound: Array | None) -> Array:
-        """The pass line of |a − n| for an estimate n with error bound `bound` (None: fixed rtol/atol)."""
-        widen = 1.0 if bound is None else self.amplification
-        return widen * limit(a, n, self.rtol, self.atol, bound, self.scale)
+    def line(self, a: Array, n: Array, bound: Array | None, rounding: Array | float = 0.0) -> Array:
+        """The pass line of |a − n| for an estimate n with error bound `bound` (None: fixed rtol/atol);
+        rounding: the analytic side's own rounding bound at these entries."""
+        if bound is None:
+            return limit(a, n, self.rtol, self.atol, None, self.scale)
+        return self.amplification * (limit(a, n, self.rtol, self.atol, bound, self.scale) + rounding)
 
-    def exact_line(self, a: Array, c: Array, bound: Array) -> Array:
+    def exact_line(self, a: Array, c: Array, bound: Array, rounding: Array | float = 0.0) -> Array:
         """The pass line of |a − c| against an estimate c exact to its bound: the analytic side's round-off grows
         through a saturated or chaotic forward pass (1 − h² of an h rounded to ±1 is off by ε_mach), so it may
         differ from the exact derivative by up to CONFIRM_RELATIVE of its size before that is called a mistake."""
         size = np.maximum(np.abs(a), np.abs(c))
-        return self.amplification * (limit(a, c, self.rtol, self.atol, bound, self.scale) + CONFIRM_RELATIVE * size)
+        allowance = CONFIRM_RELATIVE * size + rounding
+        return self.amplification * (limit(a, c, self.rtol, self.atol, bound, self.scale) + allowance)
 
 
 Second = Callable[[str, Index], tuple[Array, Array]]  # (name, entries) -> the second estimate there and its bound
@@ -132,7 +136,8 @@ def judge(
     """
     a, n = analytic.reshape(-1)[index], first.values
     bound = None if tol.fixed or first.bound is None else first.bound
-    line = tol.line(a, n, bound)
+    rounding = np.zeros(len(index)) if tol.rounding is None else tol.rounding
+    line = tol.line(a, n, bound, rounding)
     status = first_round(a, n, line, first.vanished)
     first_failed = status == Verdict.FAIL
     suspect = np.flatnonzero((first_failed | _vacuous(a, n, line, status)) & np.isfinite(a))
@@ -140,8 +145,8 @@ def judge(
     shown, shown_line = n.copy(), line.copy()  # where the second estimate decided, the row shows it and its line
     if len(suspect):
         c, c_bound = second.estimate(target or name, index[suspect])
-        c_line = tol.exact_line(a[suspect], c, c_bound)
-        n_line = tol.line(n[suspect], c, None if bound is None else bound[suspect])
+        c_line = tol.exact_line(a[suspect], c, c_bound, rounding[suspect])
+        n_line = tol.line(n[suspect], c, None if bound is None else bound[suspect], rounding[suspect])
         status[suspect], doubt[suspect] = confirm(a[suspect], n[suspect], n_line, c, c_line, _floor(a), second.exact)
         shown[suspect], shown_line[suspect] = c, c_line
     overturned = int((first_failed & (status == Verdict.PASS)).sum())

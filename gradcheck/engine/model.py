@@ -69,6 +69,10 @@ class Model(Protocol):
         """The backward pass under test: ∇L for every parameter and node, by name."""
         ...
 
+    def rounding(self) -> dict[str, Array]:
+        """A bound on the backward pass's own rounding error per entry, by name (zeros where it is negligible)."""
+        ...
+
     def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         """Per-term losses (B, T) of B copies, copy k with entry index[k] of `name` moved by shift[k]."""
         ...

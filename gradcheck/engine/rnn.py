@@ -9,7 +9,7 @@ calls the backward pass it checks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 from gradcheck.book import rnn as book
 from gradcheck.book.rnn import Array, Grads, Params, Trace, forward, nll
 from gradcheck.engine.model import Equation, Index
+
+EPS_MACH = float(np.finfo(np.float64).eps)
 
 EQUATIONS = (
     Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
@@ -67,6 +69,22 @@ class TanhRNN:
     def gradients(self) -> dict[str, Array]:
         grads = self.backward(self.point, self.trace)
         return {name: grads.params[name] for name in self.params} | {"o": grads.o, "h": grads.h}
+
+    def rounding(self) -> dict[str, Array]:
+        """A bound on each gradient entry's own rounding error, for the analytic side and the complex step alike.
+
+        Running error analysis: BPTT (10.18–10.28) run on absolute values (|U|, |W|, |V|, |x|, |h|, |1 − h²| + 2ε)
+        from ∇o(t) rows ŷ(t) + e_y(t), the size of the two terms 10.18 subtracts, gives the size B of every term an
+        entry sums; its rounding is at most about (τ + H + I + O)·ε·B.
+        """
+        trace = self.trace
+        (tau, I), H, O = self.x.shape, len(self.point.b), len(self.point.c)
+        size = Params(*(np.abs(value) for _, value in self.point))
+        absolute = replace(trace, x=np.abs(trace.x), h=np.abs(trace.h), h0=np.abs(trace.h0))
+        terms = book.grad_o(trace.y_hat, trace.y) + 2 * np.eye(O)[trace.y]  # ŷ + e_y
+        B = book.backward_from(size, absolute, terms, np.abs(1 - trace.h**2) + 2 * EPS_MACH)
+        factor = (tau + H + I + O) * EPS_MACH
+        return {name: factor * B.params[name] for name in self.params} | {"o": factor * B.o, "h": factor * B.h}
 
     def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         return perturbed_losses(self.point, self.x, self.y, name, index, shift, self.trace)
