@@ -73,18 +73,20 @@ class TanhRNN:
     def rounding(self) -> dict[str, Array]:
         """A bound on each gradient entry's own rounding error, for the analytic side and the complex step alike.
 
-        Running error analysis: BPTT (10.18–10.28) run on absolute values (|U|, |W|, |V|, |x|, |h|, |1 − h²| + 2ε)
-        from ∇o(t) rows ŷ(t) + e_y(t), the size of the two terms 10.18 subtracts, gives the size B of every term an
-        entry sums; its rounding is at most about (τ + H + I + O)·ε·B.
+        Running error analysis with independent roundings: BPTT (10.18–10.28) run on squares (U², W², V², x², h²,
+        (1 − h²)² + ε) from ∇o(t) rows (ŷ(t) + e_y(t))², the size of the two terms 10.18 subtracts, propagates the
+        variance of an error of one unit in every term; its root, times (τ + H + I + O)·ε for the operations an entry
+        goes through, bounds the rounding where magnitudes cancel (ŷ_y − 1 as ŷ_y → 1, 1 − h² as h → ±1).
         """
         trace = self.trace
         (tau, I), H, O = self.x.shape, len(self.point.b), len(self.point.c)
-        size = Params(*(np.abs(value) for _, value in self.point))
-        absolute = replace(trace, x=np.abs(trace.x), h=np.abs(trace.h), h0=np.abs(trace.h0))
-        terms = book.grad_o(trace.y_hat, trace.y) + 2 * np.eye(O)[trace.y]  # ŷ + e_y
-        B = book.backward_from(size, absolute, terms, np.abs(1 - trace.h**2) + 2 * EPS_MACH)
+        squares = Params(*(value**2 for _, value in self.point))
+        squared = replace(trace, x=trace.x**2, h=trace.h**2, h0=trace.h0**2)
+        terms = (trace.y_hat + np.eye(O)[trace.y]) ** 2  # (ŷ + e_y)²
+        variance = book.backward_from(squares, squared, terms, (1 - trace.h**2) ** 2 + EPS_MACH)
         factor = (tau + H + I + O) * EPS_MACH
-        return {name: factor * B.params[name] for name in self.params} | {"o": factor * B.o, "h": factor * B.h}
+        nodes = {"o": variance.o, "h": variance.h}
+        return {name: factor * np.sqrt(value) for name, value in ({n: variance.params[n] for n in self.params} | nodes).items()}
 
     def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         return perturbed_losses(self.point, self.x, self.y, name, index, shift, self.trace)
