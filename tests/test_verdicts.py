@@ -165,7 +165,6 @@ def test_a_first_round_failure_is_overturned_by_the_complex_step(monkeypatch):
     import gradcheck.engine.methods as methods
 
     monkeypatch.setattr(methods, "SAFETY", 1e-12)
-    monkeypatch.setattr(methods.RULES[Method.CENTRAL], "roundoff", 0.0, raising=False) if False else None
     result = run_bugs(config.Config(), ())
     assert result.clean.verdict is Verdict.PASS
     assert sum(row.overturned for row in result.clean.params) > 0
