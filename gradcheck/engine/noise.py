@@ -50,7 +50,7 @@ class NoiseStatus(StrEnum):
 
     MEASURED = "measured"
     STEP_TOO_LARGE = "step-too-large"  # the smooth part dominates every order: try δ/100
-    NO_NOISE_VISIBLE = "no-noise-visible"  # half the values are equal: δ may be too small; try 100·δ
+    NO_NOISE_VISIBLE = "no-noise-visible"  # half the neighbours are equal: δ may be too small; try 100·δ
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class Noise:
 
     sigma: the accepted σ_order when MEASURED, raised to at least `floor`; otherwise `floor` itself,
     which is then only a lower bound (no noise was measured). floor: UNIT_ROUNDOFF·max_k |f_k|, the
-    float64 resolution of the values: below it a spread is an artefact of exact arithmetic, not noise
-    one could ever see. order: the accepted j, or None. levels: σ_1..σ_m (entry j − 1 for order j).
+    float64 resolution of the values (0 only if they are all 0): below it a spread is an artefact of exact
+    arithmetic, not noise one could ever see. order: the accepted j, or None. levels: σ_1..σ_m (entry j − 1 for order j).
     sign_changes: whether the j-th differences change sign, same layout. step: the spacing δ, when known.
     evaluations: how many values of f this result cost (all attempts, for search_noise).
     """
@@ -98,6 +98,17 @@ def _accepted_order(levels: tuple[float, ...], sign_changes: tuple[bool, ...]) -
     return None
 
 
+def _levels(f: Array) -> tuple[tuple[float, ...], tuple[bool, ...]]:
+    """σ_j = sqrt(γ_j · mean (Δ^j f)²) and whether Δ^j f changes sign (min < 0 < max), for j = 1..m."""
+    largest = float(np.abs(f).max())
+    # Scale by a power of two: exact, so the table keeps its zeros and signs, and neither differences of values
+    # near 1e308 nor squares of differences near 1e200 overflow.
+    scale = math.ldexp(1.0, math.frexp(largest)[1] - 1) if largest > 0 else 1.0
+    table = _difference_table(f / scale)
+    levels = tuple(scale * math.sqrt(g * float(np.mean(d**2))) for g, d in zip(gammas(len(table)), table, strict=True))
+    return levels, tuple(bool(d.min() < 0 < d.max()) for d in table)
+
+
 def noise_from_values(values: Array) -> Noise:
     """ECnoise on f_0..f_m, values of f at m + 1 equally spaced points along one direction.
 
@@ -112,28 +123,33 @@ def noise_from_values(values: Array) -> Noise:
     """
     f = np.asarray(values, dtype=np.float64)
     if f.ndim != 1 or len(f) < MIN_POINTS or not np.all(np.isfinite(f)):
-        raise ValueError(f"noise needs a vector of at least {MIN_POINTS} finite values, got {f!r}")
+        bad = np.count_nonzero(~np.isfinite(f))
+        raise ValueError(f"noise needs a vector of at least {MIN_POINTS} finite values, got shape {f.shape}, {bad} not finite")
+    levels, sign_changes = _levels(f)
     largest = float(np.abs(f).max())
-    # Scale by a power of two: exact, so zero differences stay zero, and squares of values near 1e200 cannot overflow.
-    scale = math.ldexp(1.0, math.frexp(largest)[1]) if largest > 0 else 1.0
-    table = _difference_table(f / scale)
-    levels = tuple(scale * math.sqrt(g * float(np.mean(d**2))) for g, d in zip(gammas(len(table)), table, strict=True))
-    sign_changes = tuple(bool(d.min() < 0 < d.max()) for d in table)
     floor = UNIT_ROUNDOFF * largest
-    noise = Noise(floor, NoiseStatus.STEP_TOO_LARGE, None, floor, levels, sign_changes, evaluations=len(f))
-    if float(f.max() - f.min()) > SPREAD_LIMIT * largest:
-        return noise
-    if 2 * np.count_nonzero(table[0] == 0) >= len(f):  # ECnoise.m: "half the function values are equal"
-        return replace(noise, status=NoiseStatus.NO_NOISE_VISIBLE)
+    refused = Noise(
+        sigma=floor,
+        status=NoiseStatus.STEP_TOO_LARGE,
+        order=None,
+        floor=floor,
+        levels=levels,
+        sign_changes=sign_changes,
+        evaluations=len(f),
+    )
+    if f.max() / 2 - f.min() / 2 > SPREAD_LIMIT / 2 * largest:  # halved: exact, and cannot overflow
+        return refused
+    if 2 * np.count_nonzero(f[1:] == f[:-1]) >= len(f):  # ECnoise.m: "half the function values are equal"
+        return replace(refused, status=NoiseStatus.NO_NOISE_VISIBLE)
     order = _accepted_order(levels, sign_changes)
     if order is None:
-        return noise
-    return replace(noise, sigma=max(levels[order - 1], floor), status=NoiseStatus.MEASURED, order=order)
+        return refused
+    return replace(refused, sigma=max(levels[order - 1], floor), status=NoiseStatus.MEASURED, order=order)
 
 
 def stencil(step: float, points: int = POINTS) -> Array:
     """The shifts t_k = (k − (points − 1)/2)·δ: centred on x, so x itself is sampled when `points` is odd."""
-    shifts: Array = step * (np.arange(points) - (points - 1) / 2)
+    shifts: Array = step * (np.arange(points, dtype=np.float64) - (points - 1) / 2)
     return shifts
 
 
