@@ -34,7 +34,7 @@ test: $(TEST_DEPS) lint type
 lint: $(TEST_DEPS)
 	$(BIN)/ruff check gradcheck tests benchmarks
 	$(BIN)/ruff format --check gradcheck tests benchmarks
-	$(BIN)/codespell gradcheck tests README.md configs
+	$(BIN)/codespell gradcheck tests README.md docs configs
 
 type: $(TEST_DEPS)
 	$(BIN)/mypy
