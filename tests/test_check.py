@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from gradcheck.book import rnn
 from gradcheck.check import config
+from gradcheck.check.problem import build
 from gradcheck.check.run import run
 from gradcheck.engine.batching import sample_index
-from gradcheck.check.problem import build
 
 # Fixed tolerances per method for the "fixed" runs: forward differences carry an error of about
 # √ε_mach·(|L| + |f″|), so they need looser ones; the complex step earns far tighter ones.
@@ -155,9 +155,15 @@ def test_rtol_or_atol_imply_a_fixed_tolerance_unless_told_otherwise():
 
 
 def test_a_tiny_memory_budget_changes_nothing_but_the_chunking():
-    one = run(config.validate({"check": {"memory_mb": 1, "tolerance": "fixed"}}))
-    big = run(config.validate({"check": {"tolerance": "fixed"}}))
-    for a, b in zip(one.params, big.params, strict=True):
+    chunks: dict[int, list[str]] = {1: [], 64: []}  # memory_mb → what each finished chunk estimated (progress calls)
+
+    def check(mb: int):
+        cfg = config.validate({"model": {"hidden_size": 32}, "check": {"memory_mb": mb, "tolerance": "fixed"}})
+        return run(cfg, progress=lambda what, done, total: chunks[mb].append(what))
+
+    tiny, big = check(1), check(64)
+    assert len(chunks[1]) >= 2 * len(chunks[64]) >= 10  # the budget really split the work
+    for a, b in zip(tiny.params, big.params, strict=True):
         assert a.max_abs_err == pytest.approx(b.max_abs_err, rel=1e-3, abs=1e-12)
 
 
