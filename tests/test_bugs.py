@@ -10,13 +10,13 @@ from conftest import CONFIGS
 
 from gradcheck.book import rnn
 from gradcheck.book.bugs import BUGS, NODE_EQUATIONS
-from gradcheck.check import config
+from gradcheck.check import config, loading
 from gradcheck.check.problem import build
 from gradcheck.check.run import export_arrays, run, run_bugs
 
 
 def with_equations(path) -> config.Config:
-    return config.with_overrides(config.load(path), {"check.equations": True}, {})
+    return config.with_overrides(loading.load(path), {"check.equations": True}, {})
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from hypothesis import example, given, note
 from hypothesis import strategies as st
 
 from gradcheck.book import rnn
-from gradcheck.check import config
+from gradcheck.check import config, loading
 from gradcheck.check.problem import build
 from gradcheck.check.run import run
 from gradcheck.engine.batching import sample_index
@@ -47,7 +47,7 @@ def test_analytic_matches_numerical_on_random_problems(raw, method, fixed):
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_config_passes_with_every_row(path):
-    cfg = config.load(path)
+    cfg = loading.load(path)
     result = run(cfg)
     assert result.passed
     expected = ["U", "W", "V", "b", "c"] + (["h0"] if cfg.model.h0.value == "learned" else [])
@@ -79,7 +79,7 @@ def test_nonfinite_gradients_fail(corrupt):
 
 
 def test_the_same_config_builds_the_same_problem_bit_for_bit():
-    cfg = config.load(CONFIGS[0])
+    cfg = loading.load(CONFIGS[0])
     one, two = build(cfg), build(cfg)
     for (name, a), (_, b) in zip(one.params, two.params, strict=True):
         assert a.tobytes() == b.tobytes(), name
@@ -119,7 +119,7 @@ def test_explicit_tokens_and_targets_are_used():
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_the_complex_step_reaches_machine_precision_on_every_config(path):
-    cfg = config.with_overrides(config.load(path), {"check.method": "complex-step"}, {})
+    cfg = config.with_overrides(loading.load(path), {"check.method": "complex-step"}, {})
     result = run(cfg)
     assert result.passed
     for row in result.params:
@@ -128,7 +128,7 @@ def test_the_complex_step_reaches_machine_precision_on_every_config(path):
 
 
 def test_central_differences_at_minchar_size_stay_within_1e_5():
-    result = run(config.load(CONFIGS[0].parent / "minchar.toml"))
+    result = run(loading.load(CONFIGS[0].parent / "minchar.toml"))
     assert result.passed and max(row.max_rel_err for row in result.params) <= 1e-5
 
 
@@ -203,7 +203,7 @@ class TestTaylor:
     def test_right_gradients_converge_at_order_two(self):
         from gradcheck.check.convergence import taylor
 
-        result = taylor(config.load(CONFIGS[0].parent / "hello.toml"))
+        result = taylor(loading.load(CONFIGS[0].parent / "hello.toml"))
         assert result.passed and [row.name for row in result.rows] == ["U", "W", "V", "b", "c", "h0"]
         assert all(abs(row.order - 2) < 0.1 for row in result.rows)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import CONFIGS, ROOT
 
-from gradcheck.check.config import load
+from gradcheck.check.loading import load
 
 
 class TestRun:

@@ -7,7 +7,7 @@ import pytest
 from conftest import ROOT
 
 from gradcheck.book.rnn import forward
-from gradcheck.check import config
+from gradcheck.check import loading
 from gradcheck.check.problem import build
 from gradcheck.check.steps import step_numbers
 
@@ -36,7 +36,7 @@ def test_the_derivation_without_a_config(cli):
 
 
 def test_the_numbers_at_a_step_are_the_model_s():
-    cfg = config.load(ROOT / "configs" / "hello.toml")
+    cfg = loading.load(ROOT / "configs" / "hello.toml")
     n = step_numbers(cfg, 3)
     problem = build(cfg)
     trace = forward(problem.params, problem.x, problem.y)

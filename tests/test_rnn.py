@@ -11,14 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradcheck.book import rnn
-from gradcheck.check import config
+from gradcheck.check import config, loading
 from gradcheck.check.problem import build
 from gradcheck.check.run import export_arrays
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_config_matches_autograd(path, assert_matches_autograd):
-    assert_matches_autograd(export_arrays(config.load(path)))
+    assert_matches_autograd(export_arrays(loading.load(path)))
 
 
 @given(raw=problems(max_std=2.0))
