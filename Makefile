@@ -1,43 +1,57 @@
-# Set-up is a fresh .venv with the project and its test extras, from the package registries.
+# Set-up: a plain venv in .venv, filled by uv (pip-installed into it first; far faster than pip), or by pip when uv
+# can't be had or USE_UV=0. Stamps in .venv skip installs already done until pyproject.toml changes.
 PYTHON ?= python3
+USE_UV ?= 1
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_DEPS := $(VENV)/.run-deps
+TEST_DEPS := $(VENV)/.test-deps
+# the venv's uv if it runs (USE_UV=0: never), else its pip; looked up as each recipe starts
+INSTALL = $(shell [ "$(USE_UV)" != 0 ] && $(BIN)/uv --version >/dev/null 2>&1 \
+	&& echo $(BIN)/uv pip install --python $(BIN)/python || echo $(BIN)/python -m pip install) --quiet
 
 .PHONY: run test lint type fmt bench fuzz clean
+.DELETE_ON_ERROR:
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	[ "$(USE_UV)" = 0 ] || $(BIN)/python -m pip install --quiet uv || echo "uv could not be installed: pip installs instead"
 
-run: $(STAMP)
+$(RUN_DEPS): pyproject.toml | $(BIN)/python
+	$(INSTALL) -e .
+	touch $@
+
+$(TEST_DEPS): pyproject.toml $(RUN_DEPS)
+	$(INSTALL) -e '.[test]'
+	touch $@
+
+run: $(RUN_DEPS)
 	$(BIN)/gradcheck run
 
-test: $(STAMP) lint type
+test: $(TEST_DEPS) lint type
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(TEST_DEPS)
 	$(BIN)/ruff check gradcheck tests benchmarks
 	$(BIN)/ruff format --check gradcheck tests benchmarks
-	$(BIN)/codespell gradcheck tests README.md configs
+	$(BIN)/codespell gradcheck tests README.md docs configs
 
-type: $(STAMP)
+type: $(TEST_DEPS)
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# torch with pip: pip is the installer set up to take torch 2.13.0 from this machine's disk
+bench: $(RUN_DEPS)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/bench.py
 
-fmt: $(STAMP)
+fmt: $(TEST_DEPS)
 	$(BIN)/ruff format gradcheck tests
 	$(BIN)/ruff check --fix gradcheck tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-fuzz: $(STAMP)
-	$(BIN)/python -m pip install --quiet atheris
+fuzz: $(RUN_DEPS)
+	$(INSTALL) atheris
 	mkdir -p fuzz/corpus
 	$(BIN)/python fuzz/fuzz_config.py -atheris_runs=100000 -max_len=12000 fuzz/corpus fuzz/seeds tests/fuzz_regressions

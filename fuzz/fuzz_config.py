@@ -13,7 +13,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from gradcheck.check.config import loads
+    from gradcheck.check.loading import loads
     from gradcheck.errors import ConfigError
 
 NAMES = (Path("fuzz.toml"), Path("fuzz.yaml"))

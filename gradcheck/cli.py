@@ -11,7 +11,7 @@ import numpy as np
 
 from gradcheck import options as opts
 from gradcheck.book.bugs import BUGS, Bug
-from gradcheck.check import config, convergence, resources
+from gradcheck.check import config, convergence, loading, resources
 from gradcheck.check import run as check
 from gradcheck.check.steps import step_numbers
 from gradcheck.engine.compare import Verdict
@@ -23,6 +23,7 @@ from gradcheck.render import convergence as convergence_render
 from gradcheck.render import formats, reports, teaching
 from gradcheck.render.console import plain_text, progress_bar, stdout_console
 from gradcheck.render.formats import Format
+from gradcheck.render.starter import starter
 
 EXAMPLES = """
 \b
@@ -80,7 +81,7 @@ def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, 
     """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
     overrides = dict(overrides)
     max_memory = overrides.pop("max_memory", None) or resources.default_max_memory()
-    cfg = config.load(path) if path is not None else config.Config()
+    cfg = loading.load(path) if path is not None else config.Config()
     given, labels = opts.config_overrides(overrides)
     cfg = config.with_overrides(cfg, given, labels) if given else cfg
     source = str(path) if path else "built-in default"
@@ -238,7 +239,7 @@ def init(path: Path | None, fmt: str | None, force: bool) -> ExitCode:
     path = path or Path(f"gradcheck.{fmt}")
     if path.exists() and not force:
         raise GradcheckError(f"{path}: exists; use --force to overwrite")
-    text = config.starter(fmt, str(path))
+    text = starter(fmt, str(path))
     write_text(path, text)
     click.echo(f"wrote {path}; run it with: gradcheck run {path}")
     return ExitCode.OK

@@ -6,7 +6,6 @@ found crashing are kept in tests/fuzz_regressions/ and replayed here.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -14,17 +13,21 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from conftest import problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradcheck.cli import cli
-from gradcheck.check.config import loads
-from gradcheck.errors import ConfigError
-
 REGRESSIONS = Path(__file__).parent / "fuzz_regressions"
 FAST = ["--sample", "2", "--method", "complex-step", "--max-memory", "2G"]
+
+# What each input the fuzzer found must now give: exit 2 and this message after "error: FILE: ".
+FUZZ_FINDS = {
+    "deep-toml-array": "nested too deeply to be a config",
+    "deep-toml-inline-table": "nested too deeply to be a config",
+    "deep-yaml-list": "nested too deeply to be a config",
+    "yaml-alias-bomb": "data.tokens[0]: must be an integer, got [[[...], [...], [...], [...], ...], [[...], [...], [...],..."
+    " (and 17 more problems)",
+}
 
 
 def to_toml(raw: dict[str, Any]) -> str:
@@ -39,25 +42,27 @@ def to_toml(raw: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_text(tmp_path: Path, text: str | bytes, suffix: str) -> Any:
-    """Run the text as a config in a fresh folder (hypothesis reuses tmp_path across examples)."""
-    folder = Path(tempfile.mkdtemp(dir=tmp_path))
-    path = folder / f"c{suffix}"
-    out = folder / "report.json"
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return CliRunner().invoke(cli, ["run", str(path), *FAST, "--format", "json", "-o", str(out)]), out
+@pytest.fixture
+def run_text(cli, assert_one_line_error, tmp_path):
+    """run_text(text, suffix, must_fail=False) -> (result, report path): run the text as a config and check the outcome.
 
+    The outcome must be clean: exit 0/1 with a report, or exit 2 with one error line and no report file (a crash
+    propagates as the test's failure). Each call gets a fresh folder: hypothesis reuses tmp_path across examples.
+    """
 
-def assert_clean_outcome(result: Any, out: Path, must_fail: bool = False) -> None:
-    """Exit 0/1 with a report, or exit 2 with one line on stderr, no traceback and no report file."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output + result.stderr
-    if must_fail or result.exit_code == 2:
-        assert result.exit_code == 2, result.output
-        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
-        assert not out.exists()
-    else:
-        assert result.exit_code in (0, 1) and out.exists()
+    def run(text: str | bytes, suffix: str, must_fail: bool = False) -> tuple[Any, Path]:
+        folder = Path(tempfile.mkdtemp(dir=tmp_path))
+        path, out = folder / f"c{suffix}", folder / "report.json"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        result = cli("run", path, *FAST, "--format", "json", "-o", out)
+        if must_fail or result.exit_code == 2:
+            assert_one_line_error(result, 2)
+            assert not out.exists()
+        else:
+            assert result.exit_code in (0, 1) and out.exists(), result.exit_code
+        return result, out
+
+    return run
 
 
 TYPE_CHANGES = st.one_of(
@@ -75,7 +80,7 @@ SETTINGS = settings(
 
 @SETTINGS
 @given(raw=problems(max_size=4), data=st.data(), suffix=st.sampled_from([".toml", ".yaml"]))
-def test_a_changed_value_runs_or_fails_cleanly(tmp_path, raw, data, suffix):
+def test_a_changed_value_runs_or_fails_cleanly(run_text, raw, data, suffix):
     section = data.draw(st.sampled_from(["model", "data"]))
     key = data.draw(st.sampled_from(sorted(raw[section])))
     raw[section][key] = data.draw(TYPE_CHANGES)
@@ -84,26 +89,25 @@ def test_a_changed_value_runs_or_fails_cleanly(tmp_path, raw, data, suffix):
         text.encode("utf-8")
     except UnicodeEncodeError:
         return  # a lone surrogate cannot be written as UTF-8: not a file anyone can have
-    assert_clean_outcome(*run_text(tmp_path, text, suffix))
+    run_text(text, suffix)
 
 
 @SETTINGS
 @given(raw=problems(max_size=4), data=st.data(), suffix=st.sampled_from([".toml", ".yaml"]))
-def test_a_misspelt_or_extra_key_is_exit_2_with_a_suggestion(tmp_path, raw, data, suffix):
+def test_a_misspelt_or_extra_key_is_exit_2_with_a_suggestion(run_text, raw, data, suffix):
     section = data.draw(st.sampled_from(["model", "data"]))
     key = data.draw(st.sampled_from(sorted(raw[section])))
     cut = data.draw(st.integers(0, len(key) - 1))
     typo = key[:cut] + key[cut + 1 :] if len(key) > 3 else key + "x"
     raw[section][typo] = raw[section].pop(key)
     text = to_toml(raw) if suffix == ".toml" else yaml.safe_dump(raw)
-    result, out = run_text(tmp_path, text, suffix)
-    assert_clean_outcome(result, out, must_fail=True)
+    result, _ = run_text(text, suffix, must_fail=True)
     assert f"{section}.{typo}: unknown key; did you mean '{key}'?" in result.stderr
 
 
 @SETTINGS
 @given(raw=problems(max_size=4), data=st.data())
-def test_out_of_range_values_are_exit_2_naming_the_key(tmp_path, raw, data):
+def test_out_of_range_values_are_exit_2_naming_the_key(run_text, raw, data):
     key, value = data.draw(
         st.sampled_from(
             [
@@ -123,36 +127,42 @@ def test_out_of_range_values_are_exit_2_naming_the_key(tmp_path, raw, data):
     if section == "data" and name == "length":
         raw["data"].pop("tokens", None)
     raw.setdefault(section, {})[name] = value
-    result, out = run_text(tmp_path, to_toml(raw), ".toml")
-    assert_clean_outcome(result, out, must_fail=True)
+    result, _ = run_text(to_toml(raw), ".toml", must_fail=True)
     assert key in result.stderr
 
 
 @SETTINGS
 @given(raw=problems(max_size=4), data=st.data(), suffix=st.sampled_from([".toml", ".yaml"]))
-def test_a_truncated_file_runs_or_fails_cleanly(tmp_path, raw, data, suffix):
+def test_a_truncated_file_runs_or_fails_cleanly(run_text, raw, data, suffix):
     text = to_toml(raw) if suffix == ".toml" else yaml.safe_dump(raw)
     cut = data.draw(st.integers(0, len(text)))
-    assert_clean_outcome(*run_text(tmp_path, text[:cut], suffix))
+    run_text(text[:cut], suffix)
 
 
 @SETTINGS
 @given(blob=st.binary(max_size=300), suffix=st.sampled_from([".toml", ".yaml", ".yml"]))
-def test_random_bytes_fail_cleanly(tmp_path, blob, suffix):
-    assert_clean_outcome(*run_text(tmp_path, blob, suffix))
+def test_random_bytes_fail_cleanly(run_text, blob, suffix):
+    run_text(blob, suffix)
 
 
 @SETTINGS
 @given(raw=problems(max_size=4), suffix=st.sampled_from([".toml", ".yaml"]))
-def test_random_valid_configs_pass(tmp_path, raw, suffix):
+def test_random_valid_configs_pass(run_text, raw, suffix):
     text = to_toml(raw) if suffix == ".toml" else yaml.safe_dump(raw)
-    result, out = run_text(tmp_path, text, suffix)
-    assert result.exit_code == 0, result.output + result.stderr
+    result, out = run_text(text, suffix)
+    assert result.exit_code == 0, result.stdout + result.stderr
     assert json.loads(out.read_text())["passed"] is True
 
 
 @pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("*")), ids=lambda p: p.name)
-def test_fuzzer_finds_stay_fixed(path):
+def test_fuzzer_finds_stay_fixed(cli, assert_one_line_error, tmp_path, path):
+    """Each input fuzz/fuzz_config.py found crashing is now exactly one usage error; its first byte picks the format."""
+    assert path.name in FUZZ_FINDS, f"{path.name}: a new fuzz regression; add the message it must give to FUZZ_FINDS"
     data = path.read_bytes()
-    with contextlib.suppress(ConfigError):
-        loads(data[1:], Path("fuzz.toml" if data[0] % 2 == 0 else "fuzz.yaml"))
+    config = tmp_path / ("fuzz.toml" if data[0] % 2 == 0 else "fuzz.yaml")
+    config.write_bytes(data[1:])
+    assert_one_line_error(cli("run", config), 2, f"error: {config}: {FUZZ_FINDS[path.name]}\n")
+
+
+def test_every_fuzz_find_is_replayed():
+    assert sorted(path.name for path in REGRESSIONS.glob("*")) == sorted(FUZZ_FINDS)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from conftest import CONFIGS
-from test_rnn import autograd_oracle
 
-from gradcheck.check import config
+from gradcheck.book import rnn
 from gradcheck.book.bugs import BUGS, NODE_EQUATIONS
-from gradcheck.check.run import export_arrays, run, run_bugs
-from gradcheck.cli import cli
+from gradcheck.check import config, loading
 from gradcheck.check.problem import build
+from gradcheck.check.run import export_arrays, run, run_bugs
 
 
 def with_equations(path) -> config.Config:
-    return config.with_overrides(config.load(path), {"check.equations": True}, {})
+    return config.with_overrides(loading.load(path), {"check.equations": True}, {})
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +35,11 @@ def test_every_equation_row_passes_without_a_bug(path):
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_bug_fails_exactly_the_rows_it_predicts(path):
-    result = run_bugs(with_equations(path), tuple(BUGS.values()))
-    clean, results = result.clean, result.bugs
-    assert clean.passed
-    for result in results:
+    runs = run_bugs(with_equations(path), tuple(BUGS.values()))
+    assert runs.clean.passed and len(runs.bugs) == len(BUGS)
+    for result in runs.bugs:
         assert result.bug is not None
-        assert result.failing == result.bug.predicted(tuple(clean.rows)), result.bug.name
+        assert result.failing == result.bug.predicted(tuple(runs.clean.rows)), result.bug.name
 
 
 def test_the_predictions_documented_in_the_readme(default_runs):
@@ -77,91 +76,62 @@ def test_sign_flip_has_relative_error_two_everywhere(default_runs):
     assert all(row.max_rel_err == pytest.approx(2.0, rel=1e-6) for row in flip.params)
 
 
-def test_bugs_never_touch_the_forward_pass():
-    cfg = config.Config()
-    problem = build(cfg)
-    clean = export_arrays(cfg)
+def test_bugs_never_touch_the_forward_pass(watch_bytes):
+    """A bug changes only the backward pass: it writes into neither the parameters, x, y nor the trace it is given."""
+    problem = build(config.validate({"model": {"h0": "learned"}}))
+    inputs_changed = watch_bytes([*problem.params, ("x", problem.x), ("y", problem.y)])
     for bug in BUGS.values():
-        from gradcheck.book import rnn
-
         trace = rnn.forward(problem.params, problem.x, problem.y)
-        assert trace.loss == float(clean["loss"])
+        trace_changed = watch_bytes((f.name, getattr(trace, f.name)) for f in fields(trace))
         bug.backward(problem.params, trace)
-        np.testing.assert_array_equal(trace.h, clean["h"])
+        assert (inputs_changed(), trace_changed()) == ([], []), bug.name
 
 
-def test_node_perturbations_match_an_independent_forward():
-    """perturbed_losses on o(t) and h(t) against the autograd oracle's zero offsets, evaluated with offsets."""
+def test_node_perturbations_match_an_independent_forward(autograd_oracle):
+    """perturbed_losses on o(t) and h(t) against the autograd oracle evaluated with the same offsets."""
     cfg = config.validate({"model": {"input_size": 3, "hidden_size": 4, "output_size": 3}, "data": {"length": 4}})
     problem, arrays = build(cfg), export_arrays(cfg)
-    for name, shape in (("o", (4, 3)), ("h", (4, 4))):
+    for name, offset, shape in (("o", "do", (4, 3)), ("h", "dh", (4, 4))):
         index, delta = np.arange(int(np.prod(shape))), np.linspace(-0.3, 0.3, int(np.prod(shape)))
         batch = problem.model().perturbed_losses(name, index, delta).sum(axis=1)
         for k in index:
             offsets = np.zeros(shape)
             offsets.reshape(-1)[k] = delta[k]
-            moved = arrays | {"do" if name == "o" else "dh": offsets}
-            assert batch[k] == pytest.approx(_offset_loss(moved), rel=1e-13)
-
-
-def _offset_loss(arrays) -> float:
-    """The oracle's loss with the offsets do/dh added to o(t)/h(t)."""
-    import autograd.numpy as anp
-
-    h, total = arrays["h0"], 0.0
-    for t in range(len(arrays["x"])):
-        a = arrays["b"] + arrays["W"] @ h + arrays["U"] @ arrays["x"][t]
-        h = np.tanh(a) + arrays.get("dh", np.zeros((len(arrays["x"]), len(h))))[t]
-        o = arrays["c"] + arrays["V"] @ h + arrays.get("do", np.zeros((len(arrays["x"]), len(arrays["c"]))))[t]
-        total -= o[arrays["y"][t]] - float(anp.log(np.exp(o).sum()))
-    return float(total)
-
-
-def test_oracle_helper_is_consistent():
-    arrays = export_arrays(config.Config())
-    assert _offset_loss(arrays) == pytest.approx(float(autograd_oracle(arrays)["loss"]), rel=1e-14)
+            assert batch[k] == pytest.approx(autograd_oracle(arrays, **{offset: offsets})["loss"], rel=1e-13), (name, k)
 
 
 class TestCommands:
-    def test_run_with_a_bug_exits_1_and_explains_it(self):
-        result = CliRunner().invoke(cli, ["run", "--bug", "truncated-bptt", "--equations"], catch_exceptions=False)
-        assert result.exit_code == 1
-        out = result.stdout
+    def test_run_with_a_bug_exits_1_and_explains_it(self, cli):
+        out = cli("run", "--bug", "truncated-bptt", "--equations", code=1).stdout
         assert "injected bug: truncated-bptt" in out and "the Wᵀ term of 10.21 dropped" in out
         assert "as predicted: truncated-bptt fails exactly 10.21, U, W, b" in out
-        assert "│ V " in out and next(line for line in out.splitlines() if line.startswith("│ V ")).rstrip("│ ").endswith("PASS")
+        (v_row,) = [line for line in out.splitlines() if line.startswith("│ V ")]
+        assert v_row.rstrip("│ ").endswith("PASS")
 
     @pytest.mark.parametrize("name", list(BUGS))
-    def test_every_bug_fails_run_with_exit_1(self, name):
-        result = CliRunner().invoke(cli, ["run", "--bug", name], catch_exceptions=False)
-        assert result.exit_code == 1
-        lines = result.stdout.splitlines()
-        assert any(line.startswith("FAIL  ") for line in lines) and lines[-1].startswith("as predicted")
+    def test_every_bug_fails_run_with_exit_1(self, cli, name):
+        lines = cli("run", "--bug", name, code=1).stdout.splitlines()
+        assert any(line.startswith("FAIL  ") for line in lines) and lines[-1].startswith(f"as predicted: {name} fails exactly")
 
-    def test_unknown_bug_is_a_usage_error(self):
-        result = CliRunner().invoke(cli, ["run", "--bug", "nope"])
-        assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "'nope' is not one of" in result.stderr
+    def test_unknown_bug_is_a_usage_error(self, cli, assert_one_line_error):
+        assert_one_line_error(cli("run", "--bug", "nope"), 2, "'nope' is not one of")
 
-    def test_bugs_matrix_exits_0_when_every_bug_is_caught(self):
-        result = CliRunner().invoke(cli, ["bugs", "--equations"], catch_exceptions=False)
-        assert result.exit_code == 0
-        lines = result.stdout.splitlines()
+    def test_bugs_matrix_exits_0_when_every_bug_is_caught(self, cli):
+        lines = cli("bugs", "--equations", code=0).stdout.splitlines()
         header = next(line for line in lines if line.startswith("┃ bug"))
         assert [c.strip() for c in header.split("┃")[2:-3]] == ["U", "W", "V", "b", "c", "10.18", "10.19", "10.21"]
         assert lines[-1].startswith("PASS  10 of 10 bugs caught; clean gradients pass")
         trunc = next(line for line in lines if line.startswith("│ truncated-bptt"))
         assert trunc.count("✗") == 4 and "yes" in trunc
 
-    def test_bugs_matrix_exits_1_when_a_bug_cannot_be_seen(self, tmp_path):
+    def test_bugs_matrix_exits_1_when_a_bug_cannot_be_seen(self, cli, tmp_path):
         """With H = 1, W is 1×1 and Wᵀ = W: the untransposed-W bug is invisible, and the gate says so."""
         path = tmp_path / "h1.toml"
         path.write_text("[model]\nhidden_size = 1\n")
-        result = CliRunner().invoke(cli, ["bugs", str(path)], catch_exceptions=False)
-        assert result.exit_code == 1
+        result = cli("bugs", path, code=1)
         assert "not caught: untransposed-W" in result.stdout.splitlines()[-1]
 
-    def test_bugs_list_names_and_explains_every_bug(self):
-        result = CliRunner().invoke(cli, ["bugs", "--list"], catch_exceptions=False)
-        assert result.exit_code == 0
+    def test_bugs_list_names_and_explains_every_bug(self, cli):
+        out = cli("bugs", "--list", code=0).stdout
         for bug in BUGS.values():
-            assert bug.name in result.stdout and bug.summary in result.stdout
+            assert bug.name in out and bug.summary in out

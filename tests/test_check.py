@@ -9,10 +9,10 @@ from hypothesis import example, given, note
 from hypothesis import strategies as st
 
 from gradcheck.book import rnn
-from gradcheck.check import config
+from gradcheck.check import config, loading
+from gradcheck.check.problem import build
 from gradcheck.check.run import run
 from gradcheck.engine.batching import sample_index
-from gradcheck.check.problem import build
 
 # Fixed tolerances per method for the "fixed" runs: forward differences carry an error of about
 # √ε_mach·(|L| + |f″|), so they need looser ones; the complex step earns far tighter ones.
@@ -47,7 +47,7 @@ def test_analytic_matches_numerical_on_random_problems(raw, method, fixed):
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_config_passes_with_every_row(path):
-    cfg = config.load(path)
+    cfg = loading.load(path)
     result = run(cfg)
     assert result.passed
     expected = ["U", "W", "V", "b", "c"] + (["h0"] if cfg.model.h0.value == "learned" else [])
@@ -79,7 +79,7 @@ def test_nonfinite_gradients_fail(corrupt):
 
 
 def test_the_same_config_builds_the_same_problem_bit_for_bit():
-    cfg = config.load(CONFIGS[0])
+    cfg = loading.load(CONFIGS[0])
     one, two = build(cfg), build(cfg)
     for (name, a), (_, b) in zip(one.params, two.params, strict=True):
         assert a.tobytes() == b.tobytes(), name
@@ -119,7 +119,7 @@ def test_explicit_tokens_and_targets_are_used():
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_the_complex_step_reaches_machine_precision_on_every_config(path):
-    cfg = config.with_overrides(config.load(path), {"check.method": "complex-step"}, {})
+    cfg = config.with_overrides(loading.load(path), {"check.method": "complex-step"}, {})
     result = run(cfg)
     assert result.passed
     for row in result.params:
@@ -128,7 +128,7 @@ def test_the_complex_step_reaches_machine_precision_on_every_config(path):
 
 
 def test_central_differences_at_minchar_size_stay_within_1e_5():
-    result = run(config.load(CONFIGS[0].parent / "minchar.toml"))
+    result = run(loading.load(CONFIGS[0].parent / "minchar.toml"))
     assert result.passed and max(row.max_rel_err for row in result.params) <= 1e-5
 
 
@@ -155,9 +155,15 @@ def test_rtol_or_atol_imply_a_fixed_tolerance_unless_told_otherwise():
 
 
 def test_a_tiny_memory_budget_changes_nothing_but_the_chunking():
-    one = run(config.validate({"check": {"memory_mb": 1, "tolerance": "fixed"}}))
-    big = run(config.validate({"check": {"tolerance": "fixed"}}))
-    for a, b in zip(one.params, big.params, strict=True):
+    chunks: dict[int, list[str]] = {1: [], 64: []}  # memory_mb → what each finished chunk estimated (progress calls)
+
+    def check(mb: int):
+        cfg = config.validate({"model": {"hidden_size": 32}, "check": {"memory_mb": mb, "tolerance": "fixed"}})
+        return run(cfg, progress=lambda what, done, total: chunks[mb].append(what))
+
+    tiny, big = check(1), check(64)
+    assert len(chunks[1]) >= 2 * len(chunks[64]) >= 10  # the budget really split the work
+    for a, b in zip(tiny.params, big.params, strict=True):
         assert a.max_abs_err == pytest.approx(b.max_abs_err, rel=1e-3, abs=1e-12)
 
 
@@ -197,7 +203,7 @@ class TestTaylor:
     def test_right_gradients_converge_at_order_two(self):
         from gradcheck.check.convergence import taylor
 
-        result = taylor(config.load(CONFIGS[0].parent / "hello.toml"))
+        result = taylor(loading.load(CONFIGS[0].parent / "hello.toml"))
         assert result.passed and [row.name for row in result.rows] == ["U", "W", "V", "b", "c", "h0"]
         assert all(abs(row.order - 2) < 0.1 for row in result.rows)
 

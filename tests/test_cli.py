@@ -2,90 +2,55 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from conftest import CONFIGS, ROOT
-from test_rnn import assert_rel_close, autograd_oracle
 
-from gradcheck.cli import cli
-from gradcheck.check.config import load
-
-
-def invoke(*args: str, **kwargs):
-    return CliRunner().invoke(cli, list(args), **kwargs)
-
-
-def assert_usage_error(result, *fragments: str) -> None:
-    """Exit 2, exactly one line on stderr containing every fragment, no traceback."""
-    assert result.exit_code == 2, result.output
-    assert result.stderr.count("\n") == 1, result.stderr
-    assert "Traceback" not in result.output + result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr
+from gradcheck.check.loading import load
 
 
 class TestRun:
-    def test_default_passes_with_every_row(self):
-        result = invoke("run", catch_exceptions=False)
-        assert result.exit_code == 0
+    def test_default_passes_with_every_row(self, cli):
+        result = cli("run", code=0)
         rows = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("│")]
         assert rows == ["U", "W", "V", "b", "c"]
         assert result.stdout.rstrip().splitlines()[-1].startswith("PASS")
         assert "built-in default" in result.stdout and "\x1b[" not in result.stdout
 
     @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
-    def test_every_shipped_config_exits_0(self, path):
-        result = invoke("run", str(path), catch_exceptions=False)
-        assert result.exit_code == 0, result.stdout
+    def test_every_shipped_config_exits_0(self, cli, path):
+        result = cli("run", path, code=0)
         assert ("│ h0 " in result.stdout) == (load(path).model.h0.value == "learned")
 
-    def test_toml_and_yaml_give_the_same_table(self):
+    def test_toml_and_yaml_give_the_same_table(self, cli):
         def table(name: str) -> list[str]:
-            out = invoke("run", str(ROOT / "configs" / name)).stdout
+            out = cli("run", ROOT / "configs" / name, code=0).stdout
             return [line for line in out.splitlines() if not line.startswith(("config", "run time"))]
 
-        assert table("default.toml") == table("default.yaml")
+        toml = table("default.toml")
+        assert sum(line.startswith("│") for line in toml) == 5 and toml == table("default.yaml")
 
-    def test_a_corrupted_gradient_exits_1_naming_parameter_entry_and_values(self, corrupt):
+    def test_a_corrupted_gradient_exits_1_naming_parameter_entry_and_values(self, cli, corrupt):
         corrupt("U", (4, 1), 123.0)
-        result = invoke("run", catch_exceptions=False)
-        assert result.exit_code == 1
+        result = cli("run", code=1)
         (row,) = [line for line in result.stdout.splitlines() if line.startswith("│ U ")]
         assert "[4, 1]" in row and "1.23" in row and "e+02" in row and "FAIL" in row
         assert "U (1 of 128 entries; worst entry [4, 1])" in result.stdout.splitlines()[-1]
 
-    def test_options_override_the_config(self):
-        result = invoke(
-            "run",
-            "--method",
-            "forward",
-            "--eps",
-            "1e-7",
-            "--sample",
-            "5",
-            "--params",
-            "W,b",
-            "--seed",
-            "3",
-            "--rtol",
-            "1e-2",
-            "--atol",
-            "1e-6",
-            catch_exceptions=False,
-        )
-        assert result.exit_code == 0, result.stdout
+    def test_options_override_the_config(self, cli):
+        options = ["--method", "forward", "--eps", "1e-7", "--sample", "5", "--params", "W,b", "--seed", "3"]
+        result = cli("run", *options, "--rtol", "1e-2", "--atol", "1e-6", code=0)
         assert "forward differences" in result.stdout and "1.00e-07" in result.stdout and "rtol = 0.01" in result.stdout
         rows = [line.split("│")[1:4] for line in result.stdout.splitlines() if line.startswith("│")]
         assert [[c.strip() for c in r] for r in rows] == [["W", "16×16", "5/256"], ["b", "16", "5/16"]]
 
-    def test_a_loose_rtol_cannot_hide_a_nan(self, corrupt):
+    def test_a_loose_rtol_cannot_hide_a_nan(self, cli, corrupt):
         corrupt("b", None, np.inf)
-        result = invoke("run", "--rtol", "1e9", "--atol", "1e9")
-        assert result.exit_code == 1
+        result = cli("run", "--rtol", "1e9", "--atol", "1e9", code=1)
         assert "b (NaN/inf in 16 of 16 entries, first at [0])" in result.stdout
 
 
@@ -114,21 +79,21 @@ INVALID_FILES = [
 
 class TestUsageErrors:
     @pytest.mark.parametrize(("name", "text", "message"), INVALID_FILES, ids=[case[0] for case in INVALID_FILES])
-    def test_invalid_config_files(self, tmp_path, name, text, message):
+    def test_invalid_config_files(self, cli, assert_one_line_error, tmp_path, name, text, message):
         path = tmp_path / name
         path.write_text(text)
-        assert_usage_error(invoke("run", str(path)), str(tmp_path), message)
-        assert_usage_error(invoke("export", str(path), "-o", str(tmp_path / "x.npz")), message)
+        assert_one_line_error(cli("run", path), 2, str(tmp_path), message)
+        assert_one_line_error(cli("export", path, "-o", tmp_path / "x.npz"), 2, message)
         assert not (tmp_path / "x.npz").exists()
 
-    def test_non_utf8_file(self, tmp_path):
+    def test_non_utf8_file(self, cli, assert_one_line_error, tmp_path):
         path = tmp_path / "latin.toml"
         path.write_bytes(b'[data]\ntext = "caf\xe9"\n')
-        assert_usage_error(invoke("run", str(path)), "latin.toml: not UTF-8 text (byte 0xe9 at offset 18)")
+        assert_one_line_error(cli("run", path), 2, "latin.toml: not UTF-8 text (byte 0xe9 at offset 18)")
 
-    def test_missing_file_and_directory(self, tmp_path):
-        assert_usage_error(invoke("run", str(tmp_path / "nope.toml")), "nope.toml: no such file")
-        assert_usage_error(invoke("run", str(tmp_path)), "is a directory, not a config file")
+    def test_missing_file_and_directory(self, cli, assert_one_line_error, tmp_path):
+        assert_one_line_error(cli("run", tmp_path / "nope.toml"), 2, "nope.toml: no such file")
+        assert_one_line_error(cli("run", tmp_path), 2, "is a directory, not a config file")
 
     @pytest.mark.parametrize(
         ("args", "message"),
@@ -141,28 +106,31 @@ class TestUsageErrors:
             (["--seed", "x"], '--seed (data.seed): must be an integer, got "x"'),
             (["--params", "W,Q"], "--params (check.params[1]): must be one of 'U', 'W', 'V', 'b', 'c' or 'h0', got \"Q\""),
             (["--params", "h0"], '--params (check.params): h0 can be checked only when model.h0 = "learned"'),
-            (["--method", "backward"], "--method (check.method): must be one of 'central', 'forward', 'richardson' or 'complex-step'"),
+            (
+                ["--method", "backward"],
+                "--method (check.method): must be one of 'central', 'forward', 'richardson' or 'complex-step'",
+            ),
             (["--methd", "forward"], "No such option '--methd'"),
         ],
     )
-    def test_invalid_options(self, args, message):
-        assert_usage_error(invoke("run", *args), message)
+    def test_invalid_options(self, cli, assert_one_line_error, args, message):
+        assert_one_line_error(cli("run", *args), 2, message)
 
-    def test_unknown_command(self):
-        assert_usage_error(invoke("frobnicate"), "No such command 'frobnicate'")
+    def test_unknown_command(self, cli, assert_one_line_error):
+        assert_one_line_error(cli("frobnicate"), 2, "No such command 'frobnicate'")
 
-    def test_export_needs_an_output(self):
-        assert_usage_error(invoke("export"), "Missing option '-o' / '--output'")
+    def test_export_needs_an_output(self, cli, assert_one_line_error):
+        assert_one_line_error(cli("export"), 2, "Missing option '-o' / '--output'")
 
-    def test_export_to_an_unwritable_place(self, tmp_path):
-        assert_usage_error(invoke("export", "-o", str(tmp_path / "no" / "such" / "dir.npz")), "cannot write")
+    def test_export_to_an_unwritable_place(self, cli, assert_one_line_error, tmp_path):
+        assert_one_line_error(cli("export", "-o", tmp_path / "no" / "such" / "dir.npz"), 2, "cannot write")
 
 
 class TestExport:
-    def test_keys_shapes_and_values_match_an_independent_autodiff(self, tmp_path):
+    def test_keys_shapes_and_values_match_an_independent_autodiff(self, cli, assert_matches_autograd, tmp_path):
         out = tmp_path / "g.npz"
-        result = invoke("export", str(ROOT / "configs" / "hello.toml"), "-o", str(out), catch_exceptions=False)
-        assert result.exit_code == 0 and str(out) in result.stdout
+        result = cli("export", ROOT / "configs" / "hello.toml", "-o", out, code=0)
+        assert result.stdout == f"wrote 19 arrays to {out}\n"
         with np.load(out) as npz:
             arrays = dict(npz)
         params = ["U", "V", "W", "b", "c", "h0"]
@@ -173,55 +141,48 @@ class TestExport:
         assert (arrays["U"].shape, arrays["W"].shape, arrays["V"].shape) == ((H, I), (H, H), (O, H))
         assert arrays["y"].dtype == np.int64 and arrays["loss"].shape == ()
         assert all(arrays[k].dtype == np.float64 for k in expected - {"y"})
-        oracle = autograd_oracle(arrays)
-        assert_rel_close(arrays["loss"], oracle["loss"])
-        for p in params:
-            assert_rel_close(arrays[f"grad_{p}"], oracle[p])
-        assert_rel_close(arrays["grad_o"], oracle["do"])
-        assert_rel_close(arrays["grad_h"], oracle["dh"])
+        assert_matches_autograd(arrays)
 
-    def test_grad_h0_only_when_h0_is_learned(self, tmp_path):
+    def test_grad_h0_only_when_h0_is_learned(self, cli, tmp_path):
         out = tmp_path / "d.npz"
-        assert invoke("export", "-o", str(out)).exit_code == 0
+        cli("export", "-o", out, code=0)
         with np.load(out) as npz:
             assert "h0" in npz and "grad_h0" not in npz
             np.testing.assert_array_equal(npz["h0"], np.zeros(16))
 
 
 class TestMeta:
-    def test_version(self):
+    def test_version(self, cli):
         from gradcheck import __version__
 
-        result = invoke("--version")
-        assert result.exit_code == 0 and __version__ in result.stdout
+        assert re.fullmatch(r"\d+\.\d+\.\d+\S*", __version__)
+        assert cli("--version", code=0).stdout == f"gradcheck, version {__version__}\n"
 
-    def test_help_shows_examples_and_exit_codes(self):
-        result = invoke("run", "--help")
-        assert result.exit_code == 0
+    def test_help_shows_examples_and_exit_codes(self, cli):
+        result = cli("run", "--help", code=0)
         assert "gradcheck run configs/hello.toml" in result.stdout and "Exit codes" in result.stdout
 
     def test_python_dash_m(self):
         out = subprocess.run([sys.executable, "-m", "gradcheck", "run", "--sample", "3"], capture_output=True, text=True)
-        assert out.returncode == 0 and "PASS" in out.stdout
+        assert out.returncode == 0 and "PASS  all 5 parameter gradients" in out.stdout
 
-    def test_console_script_reports_errors_in_one_line(self, tmp_path):
+    def test_console_script_reports_errors_in_one_line(self, assert_one_line_error, tmp_path):
         script = ROOT / ".venv" / "bin" / "gradcheck"
         if not script.exists():
             pytest.skip("console script not installed in .venv")
         out = subprocess.run([str(script), "run", str(tmp_path / "x.toml")], capture_output=True, text=True)
-        assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no such file" in out.stderr
+        assert_one_line_error(out, 2, "x.toml: no such file")
 
 
 class TestTaylorAndProgress:
-    def test_taylor_exits_0_on_right_gradients_and_1_on_a_bug(self):
-        ok = invoke("taylor", catch_exceptions=False)
-        assert ok.exit_code == 0 and "PASS  every remainder shrinks as ε²" in ok.stdout
-        bad = invoke("taylor", "--bug", "h-off-by-one", catch_exceptions=False)
-        assert bad.exit_code == 1 and "first-order remainder (a wrong gradient): W" in bad.stdout
+    def test_taylor_exits_0_on_right_gradients_and_1_on_a_bug(self, cli):
+        assert "PASS  every remainder shrinks as ε²" in cli("taylor", code=0).stdout
+        bad = cli("taylor", "--bug", "h-off-by-one", code=1)
+        assert "first-order remainder (a wrong gradient): W" in bad.stdout
 
-    def test_no_progress_bar_when_stderr_is_not_a_terminal(self):
-        result = invoke("run", str(ROOT / "configs" / "minchar.toml"), "--sample", "20", catch_exceptions=False)
-        assert result.exit_code == 0 and result.stderr == ""
+    def test_no_progress_bar_when_stderr_is_not_a_terminal(self, cli):
+        result = cli("run", ROOT / "configs" / "minchar.toml", "--sample", "20", code=0)
+        assert result.stderr == ""
 
     def test_the_progress_bar_appears_after_its_delay(self):
         import io
@@ -243,37 +204,37 @@ class TestTaylorAndProgress:
         assert quiet.getvalue() == ""
 
     @pytest.mark.parametrize("method", ["richardson", "complex-step"])
-    def test_methods_from_the_command_line(self, method):
-        result = invoke("run", "--method", method, "--equations", catch_exceptions=False)
-        assert result.exit_code == 0 and "auto: |a − n| ≤ the method's error bound" in result.stdout
+    def test_methods_from_the_command_line(self, cli, method):
+        result = cli("run", "--method", method, "--equations", code=0)
+        assert "auto: |a − n| ≤ the method's error bound" in result.stdout
 
 
 class TestInitSchemaSweep:
     @pytest.mark.parametrize("name", ["gradcheck.toml", "starter.yaml"])
-    def test_init_writes_a_starter_that_runs_and_passes(self, tmp_path, name):
+    def test_init_writes_a_starter_that_runs_and_passes(self, cli, tmp_path, name):
         path = tmp_path / name
-        result = invoke("init", str(path))
-        assert result.exit_code == 0 and path.exists()
-        assert invoke("run", str(path)).exit_code == 0
+        cli("init", path, code=0)
+        cli("run", path, code=0)
         assert load(path) == load(ROOT / "configs" / "default.toml")
         text = path.read_text()
         assert "# seed of every random draw" in text and "directions" in text
 
-    def test_init_refuses_to_overwrite_without_force(self, tmp_path):
+    def test_init_refuses_to_overwrite_without_force(self, cli, assert_one_line_error, tmp_path):
         path = tmp_path / "g.toml"
         path.write_text("# mine\n")
-        assert_usage_error(invoke("init", str(path)), "exists; use --force to overwrite")
+        assert_one_line_error(cli("init", path), 2, "exists; use --force to overwrite")
         assert path.read_text() == "# mine\n"
-        assert invoke("init", str(path), "--force").exit_code == 0 and path.read_text() != "# mine\n"
+        cli("init", path, "--force", code=0)
+        assert path.read_text() != "# mine\n"
 
-    def test_the_schema_accepts_every_config_and_rejects_a_misspelt_key(self):
+    def test_the_schema_accepts_every_config_and_rejects_a_misspelt_key(self, cli):
         import json
         import tomllib
 
         import jsonschema
         import yaml
 
-        schema = json.loads(invoke("schema").stdout)
+        schema = json.loads(cli("schema", code=0).stdout)
         jsonschema.Draft202012Validator.check_schema(schema)
         for path in CONFIGS:
             text = path.read_text()
@@ -284,19 +245,20 @@ class TestInitSchemaSweep:
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({"check": {"eps": -1}}, schema)
 
-    def test_sweep_prints_the_v_and_draws_it(self, tmp_path):
+    def test_sweep_prints_the_v_and_draws_it(self, cli, tmp_path):
         png = tmp_path / "sweep.png"
-        result = invoke("sweep", "--methods", "central,forward", "--params", "W,c", "--plot", str(png))
-        assert result.exit_code == 0 and png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+        result = cli("sweep", "--methods", "central,forward", "--params", "W,c", "--plot", png, code=0)
+        assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
         auto_rows = [line for line in result.stdout.splitlines() if line.startswith("│") and "◀ auto" in line]
         assert [row.split("│")[1].strip() for row in auto_rows] == ["1.0e-05", "1.0e-08"]
         assert result.stdout.count("●") >= 4
 
-    def test_sweep_errors(self, tmp_path):
-        assert_usage_error(invoke("sweep", "--methods", "backward"), "'--methods': 'backward' is not one of central, forward")
-        assert_usage_error(invoke("sweep", "--methods", "central", "--plot", str(tmp_path / "x.pdf")), "use a .png or .svg")
+    def test_sweep_errors(self, cli, assert_one_line_error, tmp_path):
+        methods = "'--methods': 'backward' is not one of central, forward"
+        assert_one_line_error(cli("sweep", "--methods", "backward"), 2, methods)
+        assert_one_line_error(cli("sweep", "--methods", "central", "--plot", tmp_path / "x.pdf"), 2, "use a .png or .svg")
 
-    def test_sweep_without_matplotlib_says_how_to_get_it(self, monkeypatch, tmp_path):
+    def test_sweep_without_matplotlib_says_how_to_get_it(self, cli, assert_one_line_error, monkeypatch, tmp_path):
         import builtins
 
         real_import = builtins.__import__
@@ -307,13 +269,13 @@ class TestInitSchemaSweep:
             return real_import(name, *args, **kwargs)
 
         monkeypatch.setattr(builtins, "__import__", no_matplotlib)
-        result = invoke("sweep", "--methods", "central", "--params", "c", "--plot", str(tmp_path / "s.png"))
-        assert_usage_error(result, "pip install 'gradcheck[plot]'")
+        result = cli("sweep", "--methods", "central", "--params", "c", "--plot", tmp_path / "s.png")
+        assert_one_line_error(result, 2, "pip install 'gradcheck[plot]'")
+        assert not (tmp_path / "s.png").exists()
 
 
 class TestAdoption:
-    def test_the_pre_commit_hook_command_runs_on_matching_files(self, tmp_path):
-        import re
+    def test_the_pre_commit_hook_command_runs_on_matching_files(self, cli):
         import shlex
 
         import yaml
@@ -322,20 +284,5 @@ class TestAdoption:
         assert re.search(hook["files"], "configs/default.toml") and not re.search(hook["files"], "src/model.py")
         command = shlex.split(hook["entry"])
         assert command[0] == "gradcheck"
-        ok = invoke(*command[1:], str(ROOT / "configs" / "default.toml"), str(ROOT / "configs" / "gaussian.yaml"))
-        assert ok.exit_code == 0
-
-    def test_the_readme_ci_commands_run(self, tmp_path, monkeypatch):
-        """Every `gradcheck …` command in the README's GitHub Actions block runs and exits 0."""
-        import shlex
-
-        readme = (ROOT / "README.md").read_text()
-        block = readme.split("```yaml\n# .github/workflows/gradcheck.yml")[1].split("```")[0]
-        commands = [line.split("run: ", 1)[1] for line in block.splitlines() if "run: gradcheck" in line]
-        assert len(commands) >= 2
-        monkeypatch.chdir(ROOT)
-        for line in commands:
-            argv = shlex.split(line.split(">>")[0].replace("$GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md")))
-            argv = [arg if not arg.endswith(".xml") else str(tmp_path / arg) for arg in argv]
-            result = CliRunner().invoke(cli, argv[1:], catch_exceptions=False)
-            assert result.exit_code == 0, line
+        ok = cli(*command[1:], ROOT / "configs" / "default.toml", ROOT / "configs" / "gaussian.yaml", code=0)
+        assert ok.stdout.count("PASS  all") == 2

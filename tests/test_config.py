@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT
 
-from gradcheck.check import config
+from gradcheck.check import config, loading
 from gradcheck.errors import ConfigError
 
 
 def test_default_toml_is_the_built_in_default():
-    assert config.load(ROOT / "configs" / "default.toml") == config.Config()
+    assert loading.load(ROOT / "configs" / "default.toml") == config.Config()
 
 
 def test_yaml_and_toml_with_the_same_keys_are_the_same_config():
-    assert config.load(ROOT / "configs" / "default.yaml") == config.load(ROOT / "configs" / "default.toml")
+    assert loading.load(ROOT / "configs" / "default.yaml") == loading.load(ROOT / "configs" / "default.toml")
 
 
 def test_text_derives_sizes_and_length():
-    cfg = config.load(ROOT / "configs" / "hello.toml")
+    cfg = loading.load(ROOT / "configs" / "hello.toml")
     text = "hello world, hello gradients"
     assert cfg.sizes == (len(set(text)), 16, len(set(text)), len(text) - 1)
     assert cfg.checked_params == ("U", "W", "V", "b", "c", "h0")
@@ -38,7 +38,7 @@ def test_overrides_are_validated_like_config_keys():
 
 
 def test_overrides_keep_derived_sizes_consistent():
-    cfg = config.load(ROOT / "configs" / "hello.toml")
+    cfg = loading.load(ROOT / "configs" / "hello.toml")
     assert config.with_overrides(cfg, {"data.seed": 9}, {}).sizes == cfg.sizes
 
 

@@ -39,9 +39,7 @@ def test_the_pages_show_command_outputs():
     assert {"README.md", "equations-and-bugs.md", "explain.md", "methods.md"} <= pages
 
 
-@pytest.mark.parametrize(
-    ("page", "command"), documented(), ids=[f"{page.name}: {command[2:]}" for page, command in documented()]
-)
+@pytest.mark.parametrize(("page", "command"), documented(), ids=[f"{page.name}: {command[2:]}" for page, command in documented()])
 def test_a_documented_output_is_the_real_output(page, command, request, monkeypatch):
     monkeypatch.chdir(ROOT)  # the commands name configs/ relative to the repository
     result = CliRunner().invoke(cli, shlex.split(command)[2:], prog_name="gradcheck")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from conftest import ROOT
 
-from gradcheck.check import config
-from gradcheck.cli import cli
-from gradcheck.check.steps import step_numbers
-from gradcheck.check.problem import build
 from gradcheck.book.rnn import forward
+from gradcheck.check import loading
+from gradcheck.check.problem import build
+from gradcheck.check.steps import step_numbers
 
 KEY_LINES = [
     "log p_model(y(t) | x(1..t)) = log ŷ_{y(t)}(t) = o_{y(t)}(t) − log Σ_j exp o_j(t)",
@@ -29,13 +27,8 @@ KEY_LINES = [
 ]
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def test_the_derivation_without_a_config():
-    result = invoke("explain")
-    assert result.exit_code == 0
+def test_the_derivation_without_a_config(cli):
+    result = cli("explain", code=0)
     text = " ".join(result.stdout.split())
     for line in KEY_LINES:
         assert " ".join(line.split()) in text, line
@@ -43,7 +36,7 @@ def test_the_derivation_without_a_config():
 
 
 def test_the_numbers_at_a_step_are_the_model_s():
-    cfg = config.load(ROOT / "configs" / "hello.toml")
+    cfg = loading.load(ROOT / "configs" / "hello.toml")
     n = step_numbers(cfg, 3)
     problem = build(cfg)
     trace = forward(problem.params, problem.x, problem.y)
@@ -56,10 +49,8 @@ def test_the_numbers_at_a_step_are_the_model_s():
     assert n.ratio.sum() == pytest.approx(1.0) and (n.ratio < 0).any()  # sums to 1, yet not a probability vector
 
 
-def test_explain_with_a_config_prints_the_vectors_side_by_side():
-    result = invoke("explain", str(ROOT / "configs" / "hello.toml"), "--t", "3")
-    out = result.stdout
-    assert result.exit_code == 0
+def test_explain_with_a_config_prints_the_vectors_side_by_side(cli):
+    out = cli("explain", ROOT / "configs" / "hello.toml", "--t", "3", code=0).stdout
     assert "∇o(t)L at t = 3 of τ = 27, y(t) = 8 ('l')" in out
     (target,) = [line for line in out.splitlines() if line.startswith("│ 8* ")]
     cells = [c.strip() for c in target.split("│")[1:-1]]
@@ -69,17 +60,17 @@ def test_explain_with_a_config_prints_the_vectors_side_by_side():
     assert "its own loss −log(o_y/Σo) is undefined here" in out
 
 
-def test_the_ratio_loss_gradient_is_shown_when_defined():
-    out = invoke("explain", str(ROOT / "configs" / "default.toml"), "--t", "10").stdout
+def test_the_ratio_loss_gradient_is_shown_when_defined(cli):
+    out = cli("explain", ROOT / "configs" / "default.toml", "--t", "10", code=0).stdout
     assert "not even the gradient of its own loss −log(o_y/Σo)" in out
 
 
 @pytest.mark.parametrize("t", ["0", "11"])
-def test_a_step_outside_1_to_tau_is_a_usage_error(t):
-    result = CliRunner().invoke(cli, ["explain", str(ROOT / "configs" / "default.toml"), "--t", t])
-    assert result.exit_code == 2 and result.stderr == f"error: --t: must be between 1 and τ = 10, got {t}\n"
+def test_a_step_outside_1_to_tau_is_a_usage_error(cli, assert_one_line_error, t):
+    result = cli("explain", ROOT / "configs" / "default.toml", "--t", t)
+    assert_one_line_error(result, 2, f"error: --t: must be between 1 and τ = 10, got {t}\n")
 
 
-def test_t_without_a_config_uses_the_built_in_default():
-    out = invoke("explain", "--t", "2").stdout
+def test_t_without_a_config_uses_the_built_in_default(cli):
+    out = cli("explain", "--t", "2", code=0).stdout
     assert "8. The numbers (built-in default)" in out and "∇o(t)L at t = 2 of τ = 10" in out

@@ -6,20 +6,21 @@ import io
 import re
 
 import numpy as np
-from click.testing import CliRunner
 from rich.console import Console
 
 from gradcheck.check import config
 from gradcheck.check.run import CheckResult, run
-from gradcheck.cli import cli
 from gradcheck.engine.compare import ParamResult
 from gradcheck.render.cells import sci
 from gradcheck.render.reports import run_report
 from gradcheck.render.tables import build_table
 
+ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])(?:;[0-9;]*)?m")  # an SGR sequence that sets a foreground colour
 
-def render(renderable: object, width: int = 160) -> str:
-    console = Console(file=io.StringIO(), width=width, color_system=None)
+
+def render(renderable: object, width: int = 160, colour: bool = False) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system="truecolor" if colour else None, force_terminal=colour)
     console.print(renderable)
     assert isinstance(console.file, io.StringIO)
     return console.file.getvalue()
@@ -70,16 +71,31 @@ def test_a_real_report_has_header_rows_and_verdict():
     assert text.rstrip().splitlines()[-1] == "PASS  all 5 parameter gradients match the finite-difference estimates"
 
 
-def test_verdict_words_survive_without_colour():
-    result = run(config.Config())
-    text = render(build_table(result.params))
-    assert text.count("PASS") == 5 and "\x1b[" not in text
+def test_the_verdict_is_a_word_and_colour_only_adds_to_it():
+    rows = run(config.Config()).params
+    plain, coloured = render(build_table(rows)), render(build_table(rows), colour=True)
+    assert [line.split("│")[-2].strip() for line in plain.splitlines() if line.startswith("│")] == ["PASS"] * 5
+    assert "\x1b[" not in plain and COLOUR.search(coloured)
+    assert ESCAPE.sub("", coloured) == plain
 
 
-def test_piped_output_has_no_colour_even_when_forced_terminal_is_absent(monkeypatch):
+def test_the_command_colours_only_a_terminal_and_never_under_no_color(cli, monkeypatch):
+    """Piped: no escape codes. A terminal: colour. NO_COLOR: none. The words are the same in all three."""
+
+    def words(text: str) -> list[str]:
+        return [line.rstrip() for line in ESCAPE.sub("", text).splitlines() if not line.startswith("run time")]
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    piped = cli("run", code=0).stdout
+    assert "\x1b[" not in piped
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats stdout as a terminal
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "160")
+    terminal = cli("run", code=0).stdout
     monkeypatch.setenv("NO_COLOR", "1")
-    out = CliRunner().invoke(cli, ["run"], color=True).stdout
-    assert "PASS" in out and "\x1b[3" not in out
+    no_color = cli("run", code=0).stdout
+    assert COLOUR.search(terminal) and not COLOUR.search(no_color)
+    assert words(terminal) == words(no_color) == words(piped)
 
 
 def test_numbers_use_one_fixed_format():

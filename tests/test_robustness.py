@@ -3,52 +3,37 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import warnings
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from conftest import ROOT
 
 from gradcheck import check_gradients
+from gradcheck.api import PrecisionWarning
 from gradcheck.check import config, resources
 from gradcheck.check import run as check
-from gradcheck.api import PrecisionWarning
-from gradcheck.cli import cli
 
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args))
-
-
-def one_line(result, code: int, *fragments: str) -> None:
-    assert result.exit_code == code, result.output
-    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr, result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr
+MINCHAR = ROOT / "configs" / "minchar.toml"
 
 
 class TestResourceGuard:
-    def test_a_huge_model_is_refused_before_anything_is_allocated(self, tmp_path):
+    def test_a_huge_model_is_refused_before_anything_is_allocated(self, cli, assert_one_line_error, tmp_path):
         path = tmp_path / "huge.toml"
         path.write_text("[model]\nhidden_size = 10000000\n")
         for command in ("run", "bugs", "taylor", "explain", "sweep"):
-            result = invoke(command, str(path))
-            one_line(result, 2, "huge.toml: this check needs about", "PiB", "lower model.hidden_size")
+            result = cli(command, path)
+            assert_one_line_error(result, 2, "huge.toml: this check needs about", "PiB", "lower model.hidden_size")
 
-    def test_the_budget_and_what_to_change(self):
-        result = invoke("run", str(ROOT / "configs" / "minchar.toml"), "--max-memory", "20M")
-        one_line(result, 2, "but --max-memory is 20.0 MiB", "sample = N", "forward passes")
-        assert (
-            invoke(
-                "run", str(ROOT / "configs" / "minchar.toml"), "--max-memory", "20M", "--sample", "10", "--memory-mb", "4"
-            ).exit_code
-            == 0
-        )
+    def test_the_budget_and_what_to_change(self, cli, assert_one_line_error):
+        result = cli("run", MINCHAR, "--max-memory", "20M")
+        assert_one_line_error(result, 2, "but --max-memory is 20.0 MiB", "sample = N", "forward passes")
+        cli("run", MINCHAR, "--max-memory", "20M", "--sample", "10", "--memory-mb", "4", code=0)
 
     @pytest.mark.parametrize("size", ["lots", "-1G", "0", "4X"])
-    def test_a_bad_size_is_a_usage_error(self, size):
-        one_line(invoke("run", "--max-memory", size), 2, "must be a size such as 500M or 4G")
+    def test_a_bad_size_is_a_usage_error(self, cli, assert_one_line_error, size):
+        assert_one_line_error(cli("run", "--max-memory", size), 2, "must be a size such as 500M or 4G")
 
     def test_the_estimate_grows_with_the_model_and_shrinks_with_sampling(self):
         small, big = (resources.resources(config.validate({"model": {"hidden_size": h}})) for h in (16, 256))
@@ -58,56 +43,62 @@ class TestResourceGuard:
 
 
 class TestNumericalHazards:
-    def test_an_overflowing_forward_pass_fails_and_says_where(self, tmp_path):
+    def test_an_overflowing_forward_pass_fails_and_says_where(self, cli, tmp_path):
         path = tmp_path / "overflow.toml"
         path.write_text("[model]\ninit_std = 1e308\n")
-        result = invoke("run", str(path))
-        assert result.exit_code == 1 and result.stderr == ""
+        result = cli("run", path, code=1)
+        assert result.stderr == ""
         assert "the loss is nan: the forward pass first goes non-finite at t = 1, in a(t)" in result.stdout
         assert "NaN/inf in" in result.stdout
 
-    def test_a_step_that_cannot_move_theta_is_reported_not_divided_by(self):
-        result = invoke("run", "--eps", "1e-20", "--params", "b", "--format", "json")
-        report = json.loads(result.stdout)
+    def test_a_step_that_cannot_move_theta_is_reported_not_divided_by(self, cli):
+        report = json.loads(cli("run", "--eps", "1e-20", "--params", "b", "--format", "json", code=1).stdout)
         (b,) = report["parameters"]
-        assert result.exit_code == 1 and b["vanished"] > 0 and not b["passed"]
-        table = invoke("run", "--eps", "1e-20", "--params", "b").stdout
+        assert b["vanished"] > 0 and not b["passed"]
+        table = cli("run", "--eps", "1e-20", "--params", "b", code=1).stdout
         assert "step too small: θ + ε == θ" in table
 
-    def test_the_complex_step_never_vanishes(self):
-        assert invoke("run", "--method", "complex-step", "--eps", "1e-200").exit_code == 0
+    def test_the_complex_step_never_vanishes(self, cli):
+        cli("run", "--method", "complex-step", "--eps", "1e-200", code=0)
 
     def test_single_precision_arrays_warn_and_widen_nothing(self):
-        params = {"w": np.ones(3, dtype=np.float32)}
+        """float32 params warn, are checked at float64 copies, and get exactly the float64 check's limits."""
+        w = np.array([0.1, -2.5, 3.0], dtype=np.float32)
+
+        def check(params):
+            return check_gradients(lambda p: float(np.sum(p["w"] ** 3)), lambda p: {"w": 3 * p["w"] ** 2}, params)
+
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = check_gradients(lambda p: float(np.sum(p["w"] ** 2)), lambda p: {"w": 2 * p["w"]}, params)
-        assert any(issubclass(w.category, PrecisionWarning) and "float32" in str(w.message) for w in caught)
-        assert result.passed and result.tolerance == "auto"
+            single = check({"w": w})
+        assert [(w.category, "float32" in str(w.message)) for w in caught] == [(PrecisionWarning, True)]
+        double = check({"w": w.astype(np.float64)})
+        assert single.passed and single.params == double.params
 
 
 class TestOutputAndInterruption:
-    def test_a_failed_run_leaves_no_output_file(self, tmp_path):
+    def test_a_failed_run_leaves_no_output_file(self, cli, assert_one_line_error, tmp_path):
         out = tmp_path / "r.json"
         bad = tmp_path / "bad.toml"
         bad.write_text("[model]\nhidden_size = -3\n")
-        one_line(invoke("run", str(bad), "--format", "json", "-o", str(out)), 2, "model.hidden_size: must be ≥ 1")
+        assert_one_line_error(cli("run", bad, "--format", "json", "-o", out), 2, "model.hidden_size: must be ≥ 1")
         assert not out.exists() and list(tmp_path.iterdir()) == [bad]
 
-    def test_output_into_a_directory_is_exit_2(self, tmp_path):
-        one_line(invoke("run", "--format", "json", "-o", str(tmp_path)), 2, "is a directory")
+    def test_output_into_a_directory_is_exit_2(self, cli, assert_one_line_error, tmp_path):
+        assert_one_line_error(cli("run", "--format", "json", "-o", tmp_path), 2, "is a directory")
+        assert list(tmp_path.iterdir()) == []
 
-    def test_ctrl_c_stops_with_exit_130_and_one_line(self, monkeypatch):
+    def test_ctrl_c_stops_with_exit_130_and_one_line(self, cli, assert_one_line_error, monkeypatch):
         def interrupted(*args, **kwargs):
             raise KeyboardInterrupt
 
         monkeypatch.setattr(check, "run", interrupted)
-        result = invoke("run")
-        assert result.exit_code == 130 and result.stderr.strip() == "error: interrupted"
+        result = cli("run")
+        assert_one_line_error(result, 130, "error: interrupted\n")
+        assert result.stdout == ""
 
-    def test_the_console_script_exits_130_on_sigint(self, tmp_path):
+    def test_the_console_script_exits_130_on_sigint(self, assert_one_line_error):
         import signal
-        import subprocess
         import sys
         import time
 
@@ -123,8 +114,8 @@ class TestOutputAndInterruption:
         assert proc.stdout is not None and proc.stdout.readline() == "started\n"  # the check is running now
         time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
-        assert proc.returncode == 130 and err.strip() == "error: interrupted" and "Traceback" not in err
+        out, err = proc.communicate(timeout=10)
+        assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, out, err), 130, "error: interrupted\n")
 
 
 @pytest.mark.parametrize(
@@ -147,7 +138,7 @@ class TestOutputAndInterruption:
         ("gaussian-tokens.yaml", "data:\n  inputs: gaussian\n  tokens: [1]\n", 'data.inputs: "gaussian" cannot be combined'),
     ],
 )
-def test_more_hostile_files(tmp_path, name, content, message):
+def test_more_hostile_files(cli, assert_one_line_error, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content)
-    one_line(invoke("run", str(path)), 2, message)
+    assert_one_line_error(cli("run", path), 2, f"{name}: ", message)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import reprlib
-import tomllib
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,9 +25,6 @@ from gradcheck.errors import ConfigError
 
 PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
 ParamName = Literal["U", "W", "V", "b", "c", "h0"]
-CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
-MAX_CONFIG_BYTES = 1_000_000  # a config is a few hundred bytes; explicit token lists stay far below this
-MAX_NESTING = 64  # a config nests two levels; parsers recurse once per level and slow down long before failing
 
 
 class H0Mode(StrEnum):
@@ -181,34 +175,6 @@ def validate(raw: Any, path: Path | str | None = None) -> Config:
     return config
 
 
-def load(path: Path) -> Config:
-    """Read and validate a TOML or YAML config file."""
-    return loads(_read_bytes(path), path)
-
-
-def loads(data: bytes, path: Path) -> Config:
-    """Validate the bytes of a config file named `path` (its suffix picks TOML or YAML)."""
-    text = _decode(data, path)
-    if _nesting(text) > MAX_NESTING:
-        raise ConfigError(path, None, "nested too deeply to be a config")
-    try:
-        return validate(_parse(path, text), path)
-    except RecursionError:
-        raise ConfigError(path, None, "nested too deeply to be a config") from None
-
-
-def _nesting(text: str) -> int:
-    """The deepest running count of open brackets and braces: a cheap guard before parsers that recurse."""
-    depth = deepest = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth = max(0, depth - 1)
-    return deepest
-
-
 def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str]) -> Config:
     """Re-validate `config` with dotted-key overrides; errors name the option in `labels`."""
     raw = config.model_dump(mode="json", exclude_unset=True)
@@ -253,70 +219,6 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
         raise ConfigError(path, "data.length", f"is {d.length} but the given sequence has length {tau}")
     if "h0" in (config.check.params or []) and m.h0 is not H0Mode.LEARNED:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(path, None, f"{size:,} bytes is too large for a config (the limit is {MAX_CONFIG_BYTES:,})")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(path, None, "is a directory, not a config file") from None
-    except OSError as error:
-        raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
-    return data
-
-
-def _decode(data: bytes, path: Path) -> str:
-    if path.suffix.lower() not in CONFIG_SUFFIXES:
-        raise ConfigError(path, None, f"unknown config format {path.suffix!r}: use .toml, .yaml or .yml")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(path, None, f"not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start})") from None
-    if not text.strip():
-        raise ConfigError(path, None, "file is empty")
-    if "\x00" in text:
-        raise ConfigError(path, None, "binary file, not a config")
-    return text
-
-
-def _parse(path: Path, text: str) -> Any:
-    if path.suffix.lower() == ".toml":
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            message = str(error)
-            at = re.search(r"\s*\(at line (\d+), column (\d+)\)", message)
-            where = f"line {at[1]}, column {at[2]}: " if at else ""
-            reason = message[: at.start()] if at else message
-            if reason.startswith(("Cannot overwrite", "Cannot declare")):
-                reason += " (a key or table given twice)"
-            raise ConfigError(path, None, f"{where}invalid TOML: {reason}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as error:
-        if "python/" in str(error.problem):
-            raise ConfigError(
-                path, None, f"{_mark(error)}YAML tags that build Python objects are refused (safe_load only)"
-            ) from None
-        raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem}") from None
-    except yaml.composer.ComposerError as error:
-        if "single document" in str(error.context):
-            raise ConfigError(path, None, f"{_mark(error)}a config is one YAML document, found several") from None
-        raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem}") from None
-    except yaml.MarkedYAMLError as error:
-        raise ConfigError(path, None, f"{_mark(error)}invalid YAML: {error.problem or error.context}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(path, None, f"invalid YAML: {' '.join(str(error).split())}") from None
-
-
-def _mark(error: yaml.MarkedYAMLError) -> str:
-    mark = error.problem_mark or error.context_mark
-    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
 
 
 _RULES = {
@@ -388,44 +290,3 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "gradcheck config"
     return schema
-
-
-def _literal(value: Any, fmt: str) -> str:
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False) if fmt == "toml" else value
-    text = repr(value)
-    mantissa, e, exponent = text.partition("e")
-    return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text  # YAML 1.1 reads 1e-05 as a string
-
-
-STARTER_HEADER = """\
-gradcheck config: `gradcheck run {name}` checks the BPTT gradients of the tanh RNN of
-Goodfellow et al., Deep Learning, eq. 10.8-10.28. Every key is optional; the values below are
-the defaults. Commented keys are off by default. Editor completion: `gradcheck schema`."""
-
-
-def starter(fmt: str, name: str) -> str:
-    """A commented starter config in TOML or YAML, with every key, its default and what it means."""
-    lines = [f"# {line}".rstrip() for line in STARTER_HEADER.format(name=name).splitlines()]
-    examples = {"text": "hello world", "tokens": [0, 3, 1], "targets": [3, 1, 2], "params": ["U", "W"], "directions": 16}
-    defaults = Config()
-    for section in ("model", "data", "check"):
-        lines += ["", f"[{section}]" if fmt == "toml" else f"{section}:"]
-        model = getattr(defaults, section)
-        for key, field in type(model).model_fields.items():
-            value = getattr(model, key)
-            off = value is None
-            shown = examples.get(key) if off else value
-            if isinstance(shown, list):
-                shown_text = "[" + ", ".join(_literal(v, "toml") for v in shown) + "]"
-            else:
-                shown_text = _literal(shown, fmt)
-            prefix = "# " if off else ""
-            indent = "" if fmt == "toml" else "  "
-            entry = f"{key} = {shown_text}" if fmt == "toml" else f"{key}: {shown_text}"
-            lines += [f"{indent}# {field.description}", f"{indent}{prefix}{entry}"]
-    return "\n".join(lines) + "\n"
