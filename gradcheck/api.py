@@ -169,7 +169,12 @@ def _along(
 def _noise(f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]], rng: np.random.Generator) -> float:
     """f's rounding noise at the point (Moré & Wild), along one random direction."""
     scale = max((float(np.abs(value).max(initial=1.0)) for value in point.values()), default=1.0)
-    return search_noise(_along(f, point, rng), START_SCALE * scale).sigma
+    if not np.isfinite(scale):
+        return 0.0
+    try:
+        return search_noise(_along(f, point, rng), START_SCALE * scale).sigma
+    except ValueError:  # f is not finite near the point: nothing to measure
+        return 0.0
 
 
 def _second_opinion(

@@ -39,7 +39,7 @@ class TestRun:
         result = cli("run", code=1)
         (row,) = [line for line in result.stdout.splitlines() if line.startswith("│ U ")]
         assert "[4, 1]" in row and "1.23" in row and "e+02" in row and "FAIL" in row
-        assert "U (1 of 128 entries; worst entry [4, 1])" in result.stdout.splitlines()[-1]
+        assert "U (1 of 128 entries, confirmed by the complex step; worst entry [4, 1])" in result.stdout.splitlines()[-1]
 
     def test_options_override_the_config(self, cli):
         options = ["--method", "forward", "--eps", "1e-7", "--sample", "5", "--params", "W,b", "--seed", "3"]
@@ -51,7 +51,7 @@ class TestRun:
     def test_a_loose_rtol_cannot_hide_a_nan(self, cli, corrupt):
         corrupt("b", None, np.inf)
         result = cli("run", "--rtol", "1e9", "--atol", "1e9", code=1)
-        assert "b (NaN/inf in 16 of 16 entries, first at [0])" in result.stdout
+        assert "b (NaN/inf in the gradient at 16 of 16 entries, first at [0])" in result.stdout
 
 
 INVALID_FILES = [

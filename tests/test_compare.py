@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcheck.engine.compare import compare, mismatched, relative_error
+from gradcheck.engine.compare import Verdict, compare, mismatched, relative_error
 
 
 def test_the_rule_is_atol_plus_rtol_times_the_larger_magnitude():
@@ -43,10 +43,17 @@ def test_compare_on_sampled_entries():
     assert (row.checked, row.size, row.failed, row.max_abs_err) == (2, 10, 0, 0.0)
 
 
-def test_a_nonfinite_entry_fails_and_is_the_worst():
+def test_a_nonfinite_analytic_entry_fails_and_is_the_worst():
+    analytic = np.array([1.0, np.nan, 3.0])
+    row = compare("c", analytic, np.arange(3), np.array([1.0, 2.0, 3.0]), rtol=1e-5, atol=1e-8)
+    assert row.verdict is Verdict.FAIL and (row.failed, row.nonfinite) == (1, 1)
+    assert row.worst_index == (1,) and np.isnan(row.worst_analytic)
+
+
+def test_a_missing_numerical_estimate_is_undecided_and_a_failure_outranks_it():
     analytic = np.array([1.0, 2.0, 3.0])
-    row = compare("c", analytic, np.arange(3), np.array([1.0, np.nan, 3.5]), rtol=1e-5, atol=1e-8)
-    assert not row.passed
-    assert row.nonfinite == 1
-    assert row.worst_index == (1,)
-    assert np.isnan(row.worst_numeric)
+    undecided = compare("c", analytic, np.arange(3), np.array([1.0, np.nan, 3.0]), rtol=1e-5, atol=1e-8)
+    assert undecided.verdict is Verdict.UNDECIDED and (undecided.failed, undecided.undecided) == (0, 1)
+    assert undecided.worst_index == (1,)
+    both = compare("c", analytic, np.arange(3), np.array([1.0, np.nan, 3.5]), rtol=1e-5, atol=1e-8)
+    assert both.verdict is Verdict.FAIL and both.worst_index == (2,)

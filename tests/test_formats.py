@@ -9,9 +9,9 @@ import pytest
 from conftest import CONFIGS, ROOT
 from junitparser import JUnitXml
 
-from gradcheck.render.formats import report_schema
+from gradcheck.render.formats import REPORT_VERSION, report_schema
 
-SCHEMA_FILE = ROOT / "docs" / "report-v1.schema.json"
+SCHEMA_FILE = ROOT / "docs" / f"report-v{REPORT_VERSION}.schema.json"
 
 
 def test_the_published_schema_is_the_generated_one(cli):
@@ -21,12 +21,19 @@ def test_the_published_schema_is_the_generated_one(cli):
 
 @pytest.mark.parametrize(
     ("args", "code"),
-    [([], 0), (["--equations"], 0), (["--bug", "truncated-bptt", "--equations"], 1), (["--directions", "3"], 0)],
+    [
+        ([], 0),
+        (["--equations"], 0),
+        (["--bug", "truncated-bptt", "--equations"], 1),
+        (["--directions", "3"], 0),
+        (["--eps", "1e-20"], 3),
+    ],
 )
 def test_json_validates_against_the_schema(cli, args, code):
     report = json.loads(cli("run", "--format", "json", *args, code=code).stdout)
     jsonschema.validate(report, json.loads(SCHEMA_FILE.read_text()))
-    assert report["version"] == 1 and report["passed"] is (code == 0)
+    assert report["version"] == 2 and report["passed"] is (code == 0)
+    assert report["verdict"] == {0: "pass", 1: "fail", 3: "undecided"}[code]
     assert [row["name"] for row in report["parameters"]] == ["U", "W", "V", "b", "c"]
 
 
@@ -74,6 +81,18 @@ def test_junit_of_a_clean_run_has_no_failures(cli, tmp_path):
     assert [case.result for case in cases] == [[]] * 5
 
 
+def test_an_undecided_row_is_a_skipped_junit_case_with_its_reason_and_a_markdown_note(cli, tmp_path):
+    out = tmp_path / "undecided.xml"
+    cli("run", "--eps", "1e-20", "--params", "W,b", "--format", "junit", "-o", out, code=3)
+    (suite,) = JUnitXml.fromfile(str(out))
+    assert (suite.tests, suite.failures, suite.skipped) == (2, 0, 2)
+    for case in suite:
+        (skipped,) = case.result
+        assert type(skipped).__name__ == "Skipped" and skipped.message.startswith("undecided: the step cannot move θ")
+    markdown = cli("run", "--eps", "1e-20", "--params", "b", "--format", "markdown", code=3).stdout
+    assert markdown.startswith("### gradcheck: ❔ UNDECIDED") and "- b: the step cannot move θ" in markdown
+
+
 def test_markdown_is_a_table_with_the_verdict(cli):
     text = cli("run", "--format", "markdown", code=0).stdout
     lines = text.splitlines()
@@ -108,3 +127,8 @@ def test_several_configs_run_in_turn_and_the_worst_exit_code_wins(cli, assert_on
     for order in ((CONFIGS[0], overflow), (overflow, CONFIGS[0])):
         mixed = cli("run", *order, code=1)
         assert mixed.stdout.count("PASS  all") == 1 and "the loss is nan" in mixed.stdout
+    undecided = tmp_path / "tiny-step.toml"
+    undecided.write_text("[check]\neps = 1e-20\n")
+    assert "UNDECIDED" in cli("run", CONFIGS[0], undecided, code=3).stdout
+    for order in ((undecided, overflow), (overflow, undecided)):
+        cli("run", *order, code=1)  # a confirmed failure outweighs a doubt, whatever the order

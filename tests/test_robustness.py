@@ -51,12 +51,12 @@ class TestNumericalHazards:
         assert "the loss is nan: the forward pass first goes non-finite at t = 1, in a(t)" in result.stdout
         assert "NaN/inf in" in result.stdout
 
-    def test_a_step_that_cannot_move_theta_is_reported_not_divided_by(self, cli):
-        report = json.loads(cli("run", "--eps", "1e-20", "--params", "b", "--format", "json", code=1).stdout)
+    def test_a_step_that_cannot_move_theta_is_undecided_not_divided_by(self, cli):
+        report = json.loads(cli("run", "--eps", "1e-20", "--params", "b", "--format", "json", code=3).stdout)
         (b,) = report["parameters"]
-        assert b["vanished"] > 0 and not b["passed"]
-        table = cli("run", "--eps", "1e-20", "--params", "b", code=1).stdout
-        assert "step too small: θ + ε == θ" in table
+        assert b["vanished"] > 0 and b["verdict"] == "undecided" and b["failed"] == 0
+        table = cli("run", "--eps", "1e-20", "--params", "b", code=3).stdout
+        assert "UNDECIDED  cannot decide b: the step cannot move θ (θ + ε == θ)" in table and 'eps = "auto"' in table
 
     def test_the_complex_step_never_vanishes(self, cli):
         cli("run", "--method", "complex-step", "--eps", "1e-200", code=0)
@@ -127,7 +127,7 @@ class TestOutputAndInterruption:
         ("blank.yaml", "   \n\n", "file is empty"),
         ("ctl.yaml", "\x01", "invalid YAML: unacceptable character"),
         ("int-key.yaml", "model:\n  1: 2\n", "keys should be strings, got 1"),
-        ("nan.toml", "[model]\ninit_std = nan\n", "model.init_std: must be a finite number, got nan"),
+        ("nan.toml", "[model]\ninit_std = nan\n", 'model.init_std: must be "auto" or a number > 0, got nan'),
         ("inf.yaml", "check:\n  atol: .inf\n", "check.atol: must be a finite number, got Infinity"),
         ("bool.toml", "[data]\nseed = true\n", "data.seed: must be an integer, got true"),
         ("float-size.yaml", "model:\n  hidden_size: 16.0\n", "model.hidden_size: must be an integer, got 16.0"),

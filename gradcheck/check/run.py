@@ -212,7 +212,12 @@ def measured_noise(model: Model, name: str, rng: np.random.Generator) -> float:
         total: Array = terms.sum(axis=1)
         return total
 
-    return search_noise(along, START_SCALE * scale).sigma
+    if not (np.isfinite(scale) and np.isfinite(model.loss)):
+        return 0.0  # an overflowing forward pass: nothing to measure (its rows say so)
+    try:
+        return search_noise(along, START_SCALE * scale).sigma
+    except ValueError:  # a non-finite loss near the point
+        return 0.0
 
 
 def localise(num: Numerical, name: str, gradient: Array, scale: float, seed: int = 0) -> ParamResult:
