@@ -9,7 +9,8 @@ import numpy as np
 from rich.console import Console
 
 from gradcheck.check import config
-from gradcheck.check.run import CheckResult, run
+from gradcheck.check.results import CheckResult
+from gradcheck.check.run import run
 from gradcheck.engine.compare import ParamResult
 from gradcheck.render.cells import sci
 from gradcheck.render.reports import run_report

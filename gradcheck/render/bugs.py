@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradcheck.book.bugs import Bug
-from gradcheck.check.run import BugsResult, CheckResult
+from gradcheck.check.results import BugsResult, CheckResult
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.render.cells import sci, verdict_text
 

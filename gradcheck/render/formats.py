@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gradcheck.check.run import CheckResult
+from gradcheck.check.results import CheckResult
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES
 from gradcheck.render.cells import ERROR_COLUMNS, index_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from gradcheck.check.run import BugsResult, CheckResult
+from gradcheck.check.results import BugsResult, CheckResult
 from gradcheck.render.bugs import bug_matrix, bug_panel, bugs_verdict, prediction_line
 from gradcheck.render.tables import build_table, equation_table, header, verdict_line
 

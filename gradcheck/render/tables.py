@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from gradcheck.check.run import CheckResult, EquationResult
+from gradcheck.check.results import CheckResult, EquationResult
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES, Method
 from gradcheck.render.cells import ERROR_COLUMNS, checked_text, index_text, sci, shape_text, verdict_text

@@ -1,0 +1,119 @@
+"""What a check found, as data: a row per parameter and per equation, the verdict, and the bug catalogue's run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gradcheck.book.bugs import Bug
+from gradcheck.check.config import Config
+from gradcheck.engine.compare import ParamResult, Verdict
+from gradcheck.engine.methods import Method
+from gradcheck.engine.model import Equation
+
+
+@dataclass(frozen=True)
+class EquationResult:
+    """An equation and how its gradient compares with finite differences of L w.r.t. that node.
+
+    For the nodes o and h, row.worst_index is (t − 1, i): time-major, as in the export.
+    """
+
+    equation: Equation
+    row: ParamResult
+    node: bool = False  # the equation defines an intermediate node's gradient, not a parameter's
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: a row per parameter (and per equation), and what produced them.
+
+    steps: (smallest, largest) finite-difference step used; elapsed: wall seconds of the check;
+    bug: the injected bug the analytic side ran with, if any; nonfinite_loss: where the forward pass
+    first produced NaN or inf, as (t, node), when the loss is not finite.
+    """
+
+    config: Config
+    loss: float
+    params: tuple[ParamResult, ...]
+    equations: tuple[EquationResult, ...]
+    steps: tuple[float, float]
+    elapsed: float
+    bug: Bug | None = None
+    nonfinite_loss: tuple[int, str] | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        """FAIL if a row failed (confirmed) or the loss is not finite; UNDECIDED if a row could not be decided."""
+        if self.nonfinite_loss is not None:
+            return Verdict.FAIL
+        return Verdict.of(row.verdict for row in self.rows.values())
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is Verdict.PASS
+
+    @property
+    def method(self) -> Method:
+        return self.config.check.method
+
+    @property
+    def rows(self) -> dict[str, ParamResult]:
+        """Every row by key: parameter names, then the node equations 10.18, 10.19, 10.21."""
+        nodes = {e.equation.number: e.row for e in self.equations if e.node}
+        return {row.name: row for row in self.params} | nodes
+
+    @property
+    def failing(self) -> frozenset[str]:
+        """The rows confirmed wrong."""
+        return frozenset(key for key, row in self.rows.items() if row.verdict is Verdict.FAIL)
+
+    @property
+    def undecided(self) -> frozenset[str]:
+        return frozenset(key for key, row in self.rows.items() if row.verdict is Verdict.UNDECIDED)
+
+    @property
+    def expected(self) -> frozenset[str]:
+        """The rows the injected bug should fail (none without a bug)."""
+        return self.bug.predicted(tuple(self.rows)) if self.bug else frozenset()
+
+    @property
+    def as_predicted(self) -> bool:
+        """Whether exactly the rows the bug predicts fail (with no bug: none)."""
+        return self.failing == self.expected
+
+
+@dataclass(frozen=True)
+class BugsResult:
+    """`gradcheck bugs`: the clean check and one per bug, against the same estimates.
+
+    The verdict: PASS when the clean gradients pass and every bug is caught; UNDECIDED when nothing went
+    wrong but the clean check or a bug could not be decided; FAIL otherwise.
+    """
+
+    clean: CheckResult
+    bugs: tuple[CheckResult, ...]
+
+    @property
+    def missed(self) -> tuple[str, ...]:
+        """Bugs that failed no row and left none undecided: the check would have let them through."""
+        return tuple(r.bug.name for r in self.bugs if r.bug and r.verdict is Verdict.PASS)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.clean.verdict is Verdict.FAIL or self.missed:
+            return Verdict.FAIL
+        undecided = self.clean.verdict is Verdict.UNDECIDED or any(r.verdict is Verdict.UNDECIDED for r in self.bugs)
+        return Verdict.UNDECIDED if undecided else Verdict.PASS
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is Verdict.PASS
+
+    @property
+    def smallest_failing(self) -> float | None:
+        failing = [row.max_rel_err for r in self.bugs for row in r.rows.values() if row.verdict is Verdict.FAIL]
+        return min(failing) if failing else None
+
+    @property
+    def largest_clean(self) -> float:
+        return max((row.max_rel_err for row in self.clean.rows.values()), default=0.0)
