@@ -209,6 +209,8 @@ def equation_rows(
             keep = {"all": time_of >= 0, "last": time_of == tau - 1, "earlier": time_of < tau - 1}[eq.times]
             if eq.times == "earlier" and tau == 1:
                 continue  # no t < τ
+            if not keep.any():
+                continue  # sampling picked no entry at these time steps: nothing to report, not a pass
             row = _judge(eq.gradient, node, num, eq.target, scale, num.rounding[eq.target], np.flatnonzero(keep))
             rows.append(EquationResult(eq, row, node=True))
     return tuple(rows)

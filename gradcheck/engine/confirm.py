@@ -140,12 +140,15 @@ def judge(
     line = tol.line(a, n, bound, rounding)
     status = first_round(a, n, line, first.vanished)
     first_failed = status == Verdict.FAIL
-    suspect = np.flatnonzero((first_failed | _vacuous(a, n, line, status)) & np.isfinite(a))
+    vacuous = _vacuous(a, n, line, status) if bound is not None else np.zeros(len(index), dtype=bool)  # fixed: as asked
+    suspect = np.flatnonzero((first_failed | vacuous) & np.isfinite(a))
     doubt = np.zeros(len(index), dtype=np.int8)
     shown, shown_line = n.copy(), line.copy()  # where the second estimate decided, the row shows it and its line
     if len(suspect):
         c, c_bound = second.estimate(target or name, index[suspect])
         c_line = tol.exact_line(a[suspect], c, c_bound, rounding[suspect])
+        if bound is None:  # a fixed tolerance is the user's pass line against any estimate, the exact one included
+            c_line = np.maximum(c_line, tol.line(a[suspect], c, None))
         n_line = tol.line(n[suspect], c, None if bound is None else bound[suspect], rounding[suspect])
         status[suspect], doubt[suspect] = confirm(a[suspect], n[suspect], n_line, c, c_line, _floor(a), second.exact)
         shown[suspect], shown_line[suspect] = c, c_line

@@ -25,7 +25,9 @@ def prediction_line(result: CheckResult) -> Text:
     if result.as_predicted:
         return Text(f"as predicted: {result.bug.name} fails exactly {', '.join(sorted(result.expected)) or 'nothing'}")
     missed, extra = sorted(result.expected - result.failing), sorted(result.failing - result.expected)
-    return Text(f"NOT as predicted: passed {', '.join(missed) or '—'}; failed also {', '.join(extra) or '—'}", style="yellow")
+    parts = [f"{result.bug.name} should fail {', '.join(missed)}, which did not fail here"] if missed else []
+    parts += [f"it also failed {', '.join(extra)}"] if extra else []
+    return Text("NOT as predicted: " + "; ".join(parts), style="yellow")
 
 
 def _cell(row: ParamResult) -> Text:

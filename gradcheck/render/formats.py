@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from enum import StrEnum
 from typing import Any, Literal
@@ -64,8 +65,10 @@ class EquationRow(Row):
 
 
 class Steps(_Frozen):
-    smallest: float
-    largest: float
+    """The smallest and largest finite-difference step used (null where not finite: an overflowing θ)."""
+
+    smallest: float | None
+    largest: float | None
 
 
 class Timing(_Frozen):
@@ -90,7 +93,7 @@ class Report(_Frozen):
     eps: str | float = Field(description='the configured step: "auto" or a number')
     steps: Steps = Field(description="smallest and largest step actually used")
     tolerance: Literal["auto", "fixed"] = Field(description="auto: the method's error bound; fixed: rtol and atol")
-    loss: float = Field(description="L = Σ_t L(t) at the checked parameters")
+    loss: float | None = Field(description="L = Σ_t L(t) at the checked parameters (null when it is not finite)")
     bug: str | None = Field(description="the injected bug the analytic side ran with, if any")
     parameters: list[Row]
     equations: list[EquationRow]
@@ -130,9 +133,9 @@ def build_report(result: CheckResult, source: str) -> Report:
         method=check.method.value,
         formula=RULES[check.method].formula,
         eps=check.eps,
-        steps=Steps(smallest=result.steps[0], largest=result.steps[1]),
+        steps=Steps(smallest=_num(result.steps[0]), largest=_num(result.steps[1])),
         tolerance="fixed" if config.fixed_tolerance else "auto",
-        loss=result.loss,
+        loss=_num(result.loss),
         bug=result.bug.name if result.bug else None,
         parameters=[Row(**_row(row)) for row in result.params],
         equations=[EquationRow(**_row(e.row), equation=e.equation.number, formula=e.equation.formula) for e in result.equations],
@@ -193,6 +196,13 @@ def to_junit(result: CheckResult, source: str) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
+def _code(text: str) -> str:
+    """A Markdown code span that holds any text: fenced by one backtick more than its longest run of them."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
+
+
 def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
@@ -204,7 +214,7 @@ def to_markdown(result: CheckResult, source: str) -> str:
     lines = [
         f"### gradcheck: {verdict}",
         "",
-        f"`{source}` · I = {I}, H = {H}, O = {O}, τ = {tau} · {result.method.value} · L = {result.loss:.10g}",
+        f"{_code(source)} · I = {I}, H = {H}, O = {O}, τ = {tau} · {result.method.value} · L = {result.loss:.10g}",
         "",
         _md_row(["row", "checked", *(column.header for column in ERROR_COLUMNS), "verdict"]),
         _md_row(["---"] + ["---:"] * (1 + len(ERROR_COLUMNS)) + ["---"]),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Protocol
 
 import numpy as np
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -14,14 +16,38 @@ from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES, Method
 from gradcheck.render.cells import ERROR_COLUMNS, checked_text, index_text, sci, shape_text, verdict_text
 
+# On a narrow terminal, columns go in this order before a number would be split across lines.
+DROP_ORDER = ("norm rel err", "max |a−n|", "shape", "limit", "checked", "worst at", "analytic", "numeric", "gradient", "failed")
+
+
+class Fitted:
+    """A table that leaves out its least important columns (DROP_ORDER), rather than split a number, when the
+    console is too narrow for all of them; the verdict column always stays."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = self.table
+        for header in DROP_ORDER:
+            unbounded = options.update_width(100_000)  # measure the width the table wants, not the one it gets
+            if Measurement.get(console, unbounded, table).maximum <= options.max_width:
+                break
+            table = copy.copy(table)
+            table.columns = [column for column in table.columns if column.header != header]
+        yield table
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.table)
+
 
 def _table(title: str, leading: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for k, name in enumerate(leading):
-        table.add_column(name, justify="left" if k == 0 else "right", overflow="fold")
+        table.add_column(name, justify="left" if k == 0 else "right", no_wrap=True)
     for column in ERROR_COLUMNS:
-        table.add_column(column.header, justify="right", overflow="fold")  # a narrow terminal wraps numbers, never cuts them
-    table.add_column("verdict")
+        table.add_column(column.header, justify="right", no_wrap=True)  # a number is never split across lines
+    table.add_column("verdict", no_wrap=True)
     return table
 
 
@@ -31,25 +57,27 @@ def _error_cells(row: ParamResult, worst_at: str | None = None) -> list[Text]:
     return [*cells, verdict_text(row.verdict)]
 
 
-def build_table(rows: tuple[ParamResult, ...], title: str = "parameters") -> Table:
+def build_table(rows: tuple[ParamResult, ...], title: str = "parameters") -> Fitted:
     """One row per parameter: shape, entries checked, the error columns and the verdict."""
     table = _table(title, ("param", "shape", "checked"))
     for row in rows:
         table.add_row(*map(Text, (row.name, shape_text(row.shape), checked_text(row))), *_error_cells(row))
-    return table
+    return Fitted(table)
 
 
-def equation_table(rows: tuple[EquationResult, ...]) -> Table:
+def equation_table(rows: tuple[EquationResult, ...]) -> Fitted:
     """One row per equation, each checked against finite differences of L w.r.t. its own node."""
     table = _table("equations (each node perturbed itself; t counts from 1)", ("eq", "gradient"))
     table.columns[1].justify = "left"
+    table.columns[1].no_wrap = False  # the formula wraps at its spaces, within a bounded width
     table.columns[1].overflow = "fold"
+    table.columns[1].max_width = 36
     for result in rows:
         row, eq = result.row, result.equation
         node = result.node and len(row.worst_index) == 2  # a node (τ, n): its index is (t − 1, i)
         worst = f"t={row.worst_index[0] + 1}, i={row.worst_index[1]}" if node else None
         table.add_row(Text(eq.number), Text(eq.formula), *_error_cells(row, worst))
-    return table
+    return Fitted(table)
 
 
 def header(result: CheckResult, source: str) -> Table:
