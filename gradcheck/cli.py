@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import IO, Any, cast
@@ -17,11 +19,11 @@ from gradcheck.check.steps import step_numbers
 from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ExitCode, GradcheckError
-from gradcheck.files import write_atomically, write_text
+from gradcheck.files import display, same_file, write_atomically, write_text
 from gradcheck.render import bugs as bug_render
 from gradcheck.render import convergence as convergence_render
 from gradcheck.render import formats, reports, teaching
-from gradcheck.render.console import plain_text, progress_bar, stdout_console
+from gradcheck.render.console import STDOUT, StdoutError, fall_back_to_ascii, plain_text, progress_bar, stdout_console
 from gradcheck.render.formats import Format
 from gradcheck.render.starter import starter
 
@@ -45,8 +47,35 @@ Exit codes: 0 every gradient within its limit, 1 a confirmed mismatch (or NaN/in
 """
 
 
+TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
+BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away (`gradcheck run | head -1`); quiet, as `yes | head -1` is
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that every `finally` (temporary files, the progress bar) runs.
+
+    A BaseException but not a KeyboardInterrupt: click passes it through untouched."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again (and print a traceback)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real stdout (closed, or a test's buffer): nothing to flush
+        pass
+
+
 class GradcheckGroup(click.Group):
-    """A click group whose every error is one line on stderr with exit 2 (130 on Ctrl-C)."""
+    """A click group whose every error is one line on stderr with exit 2 (130 on Ctrl-C, 143 on SIGTERM).
+
+    `gradcheck` alone prints the help (exit 2, as click does); a broken pipe on stdout exits 141 quietly; any
+    other failure to write stdout (a full disk, a closed stdout) is an error like any other: one line, exit 2."""
 
     def main(
         self,
@@ -58,8 +87,19 @@ class GradcheckGroup(click.Group):
     ) -> Any:
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            STDOUT.flush()
+        except StdoutError as error:
+            _quiet_stdout()
+            if error.broken_pipe:
+                sys.exit(BROKEN_PIPE)
+            _fail(f"cannot write the report: {error}", ExitCode.USAGE)
+        except Terminated:
+            _fail("terminated", TERMINATED)
         except GradcheckError as error:
             _fail(str(error), ExitCode.USAGE)
+        except click.exceptions.NoArgsIsHelpError as error:
+            error.show()  # the help, as it is, not squeezed into one line
+            sys.exit(error.exit_code)
         except click.ClickException as error:
             ctx = getattr(error, "ctx", None)
             where = f"{ctx.command_path}: " if ctx is not None else ""
@@ -72,8 +112,10 @@ class GradcheckGroup(click.Group):
 EXIT = {Verdict.PASS: ExitCode.OK, Verdict.FAIL: ExitCode.MISMATCH, Verdict.UNDECIDED: ExitCode.UNDECIDED}
 
 
-def _fail(message: str, code: ExitCode) -> None:
-    click.echo(f"error: {' '.join(message.split())}", err=True)  # one line, whatever a parser put in the message
+def _fail(message: str, code: int) -> None:
+    if sys.stderr is not None:  # sys.stderr itself, not click's UTF-8 rewrap of an ASCII one: τ falls back to tau
+        sys.stderr.write(f"error: {' '.join(message.split())}\n")  # one line, whatever a parser put in the message
+        sys.stderr.flush()
     sys.exit(code)
 
 
@@ -84,7 +126,7 @@ def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, 
     cfg = loading.load(path) if path is not None else config.Config()
     given, labels = opts.config_overrides(overrides)
     cfg = config.with_overrides(cfg, given, labels) if given else cfg
-    source = str(path) if path else "built-in default"
+    source = display(path) if path else "built-in default"
     resources.guard(cfg, max_memory, source)
     return cfg, source
 
@@ -117,6 +159,7 @@ def run(config_paths: tuple[Path, ...], bug: Bug | None, fmt: str, output: Path 
     after the other (as a pre-commit hook passes them); the exit code is the worst of them."""
     if len(config_paths) > 1 and (output is not None or Format(fmt) is not Format.TABLE):
         raise click.UsageError("--format and --output take one CONFIG at a time")
+    _refuse_overwriting_an_input(output, *config_paths)
     loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
     codes = [_run_one(cfg, source, bug, Format(fmt), output) for cfg, source in loaded]
     return max(codes, key=(ExitCode.OK, ExitCode.UNDECIDED, ExitCode.MISMATCH).index)  # a failure outweighs a doubt
@@ -131,7 +174,7 @@ def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, outp
     if fmt is not Format.TABLE or output is not None:
         text = plain_text(table) if fmt is Format.TABLE else formats.RENDERERS[fmt](result, source)
         if output is None:
-            click.echo(text, nl=False)
+            STDOUT.write_utf8(text)
         else:
             write_text(output, text)
     return EXIT[result.verdict]
@@ -190,6 +233,7 @@ def explain(config_path: Path | None, t: int | None) -> ExitCode:
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="the .npz file")
 def export(config_path: Path | None, output: Path) -> ExitCode:
     """Write the problem and its analytic gradients (loss, grad_*, h, y_hat, grad_o, grad_h) to an .npz file."""
+    _refuse_overwriting_an_input(output, config_path)
     cfg, _ = _load(config_path, {})
     arrays = check.export_arrays(cfg)
 
@@ -197,7 +241,7 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
         np.savez(handle, allow_pickle=False, **cast(dict[str, Any], arrays))
 
     write_atomically(output, write)
-    click.echo(f"wrote {len(arrays)} arrays to {output}")
+    _say(f"wrote {len(arrays)} arrays to {display(output)}")
     return ExitCode.OK
 
 
@@ -217,6 +261,7 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
 
     The V-shaped curve where truncation error meets round-off; the step eps = "auto" would take is marked."""
     chosen = tuple(Method(m) for m in methods)
+    _refuse_overwriting_an_input(plot, config_path)
     cfg, source = _load(config_path, overrides)
     with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
@@ -225,7 +270,7 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
         from gradcheck.render.plot import plot_sweep
 
         plot_sweep(result, plot)
-        click.echo(f"wrote {plot}")
+        _say(f"wrote {display(plot)}")
     return ExitCode.OK
 
 
@@ -238,10 +283,10 @@ def init(path: Path | None, fmt: str | None, force: bool) -> ExitCode:
     fmt = fmt or ("yaml" if path is not None and path.suffix.lower() in (".yaml", ".yml") else "toml")
     path = path or Path(f"gradcheck.{fmt}")
     if path.exists() and not force:
-        raise GradcheckError(f"{path}: exists; use --force to overwrite")
-    text = starter(fmt, str(path))
+        raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
+    text = starter(fmt, display(path))
     write_text(path, text)
-    click.echo(f"wrote {path}; run it with: gradcheck run {path}")
+    _say(f"wrote {display(path)}; run it with: gradcheck run {display(path)}")
     return ExitCode.OK
 
 
@@ -249,10 +294,25 @@ def init(path: Path | None, fmt: str | None, force: bool) -> ExitCode:
 @click.option("--report", "of_report", is_flag=True, help="the JSON report's schema instead of the config's")
 def schema(of_report: bool) -> ExitCode:
     """Print the config's JSON Schema (for editor completion), or with --report the JSON report's."""
-    click.echo(formats.dumps_schema(formats.report_schema() if of_report else config.json_schema()), nl=False)
+    STDOUT.write_utf8(formats.dumps_schema(formats.report_schema() if of_report else config.json_schema()))
     return ExitCode.OK
 
 
+def _say(line: str) -> None:
+    """One line for a person on stdout (through the terminal's encoding, falling back to ASCII)."""
+    STDOUT.write(line + "\n")
+    STDOUT.flush()
+
+
+def _refuse_overwriting_an_input(output: Path | None, *inputs: Path | None) -> None:
+    """An output that is one of the run's inputs (through symlinks and hard links) is refused before anything runs."""
+    if output is not None and (given := same_file(output, inputs)) is not None:
+        raise GradcheckError(f"{display(output)}: is the config {display(given)} of this run; refusing to overwrite an input")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: SIGTERM ends the run like Ctrl-C (exit 143); a terminal that cannot show τ or ∇
+    gets ASCII."""
+    signal.signal(signal.SIGTERM, _terminate)
+    fall_back_to_ascii(sys.stdout, sys.stderr)
     cli(prog_name="gradcheck")

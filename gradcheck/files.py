@@ -1,34 +1,106 @@
-"""Writing outputs atomically: a failed run never leaves a truncated file."""
+"""Writing outputs: a failed run never leaves a truncated file, and a special file is never replaced.
+
+A regular file (new, or reached through symlinks) is written into a temporary file beside it and renamed into
+place: a new file gets the mode the umask allows, an existing one keeps its own; a symlink stays a link and its
+target is what changes. A FIFO or a character device (a pipe, /dev/null, a terminal) is written directly, in
+place: no temporary file and no rename, and a FIFO nobody reads fails at once ("no reader") instead of hanging.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
 from gradcheck.errors import GradcheckError
 
 
+def display(path: Path | str) -> str:
+    """`path` as printable text: bytes that are not UTF-8 (kept by Python as lone surrogates) become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def encode(text: str) -> bytes:
+    """UTF-8 bytes of a text output; a lone surrogate (an undecodable byte of a path) becomes '?', never a crash."""
+    return text.encode("utf-8", "replace")
+
+
 def write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text atomically."""
-    write_atomically(path, lambda handle: handle.write(text.encode("utf-8")))
+    """Write UTF-8 text (atomically, for a regular file)."""
+    data = encode(text)
+    write_atomically(path, lambda handle: handle.write(data))
+
+
+def same_file(output: Path, inputs: Iterable[Path | None]) -> Path | None:
+    """The first of `inputs` that `output` would overwrite: the same file through symlinks or hard links."""
+    for given in inputs:
+        if given is None:
+            continue
+        try:
+            if os.path.samefile(output, given):
+                return given
+        except OSError:  # one of them does not exist (yet): compare where they would resolve to
+            if os.path.realpath(output) == os.path.realpath(given):
+                return given
+    return None
+
+
+def _fail(path: Path, reason: str) -> GradcheckError:
+    return GradcheckError(f"{display(path)}: cannot write: {reason}")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write through `write` into a temporary file beside `path`, then rename it into place."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Write through `write`: into a regular file atomically, into a FIFO or a device in place (see the module)."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        existing: os.stat_result | None = os.stat(path)  # follows symlinks: the file that would be written
+    except FileNotFoundError:
+        existing = None
     except OSError as error:
-        raise GradcheckError(f"{path}: cannot write: {error.strerror or error}") from None
+        raise _fail(path, error.strerror or str(error)) from None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise _fail(path, "is a directory")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        _write_in_place(path, write, fifo=stat.S_ISFIFO(existing.st_mode))
+        return
+    target = Path(os.path.realpath(path))  # through symlinks (even a dangling one): the link stays a link
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
     try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _fail(path, error.strerror or str(error)) from None
+    try:
+        os.fchmod(fd, mode)  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as handle:
             write(handle)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as error:
-        raise GradcheckError(f"{path}: cannot write: {error.strerror or error}") from None
+        raise _fail(path, error.strerror or str(error)) from None
     finally:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
+
+
+def _write_in_place(path: Path, write: Callable[[IO[bytes]], object], fifo: bool) -> None:
+    """Open without blocking (a FIFO with no reader fails with ENXIO at once), then write blocking as usual."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as error:
+        reason = "no reader" if fifo and error.errno == errno.ENXIO else error.strerror or str(error)
+        raise _fail(path, reason) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+            write(handle)
+    except OSError as error:
+        raise _fail(path, error.strerror or str(error)) from None

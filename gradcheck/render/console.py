@@ -2,20 +2,124 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import io
 import os
+import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO, Any, cast
 
 from rich.console import Console, RenderableType
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+ASCII_FALLBACK = "gradcheck-ascii"
+_ASCII = {
+    "τ": "tau", "×": "x", "∇": "d", "∂": "d", "…": "...", "−": "-", "–": "-", "—": "--", "≤": "<=", "≥": ">=",
+    "≠": "!=", "≈": "~", "ε": "eps", "θ": "theta", "σ": "sigma", "Σ": "sum", "√": "sqrt", "·": "*", "⊙": "*",
+    "‖": "||", "→": "->", "←": "<-", "²": "^2", "³": "^3", "ŷ": "y^", "±": "+-", "°": "deg", "✓": "ok", "✗": "x",
+}  # fmt: skip
+
+
+def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: what the terminal's encoding cannot show, in ASCII (τ → tau, ∇ → d, … → ...)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    char = error.object[error.start]
+    if char in _ASCII:
+        text = _ASCII[char]
+    elif 0x2500 <= ord(char) <= 0x257F:  # box drawing
+        name = unicodedata.name(char, "")
+        horizontal, vertical = "HORIZONTAL" in name, "VERTICAL" in name
+        text = "+" if horizontal == vertical else "-" if horizontal else "|"
+    else:
+        decomposed = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+        text = decomposed or "?"  # a lone surrogate (an undecodable byte of a path) too
+    return text, error.start + 1
+
+
+codecs.register_error(ASCII_FALLBACK, _ascii_fallback)
+
+
+def fall_back_to_ascii(*streams: Any) -> None:
+    """Make text streams show what their encoding cannot (a latin-1 or ASCII terminal) in ASCII instead of crashing."""
+    for stream in streams:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=ASCII_FALLBACK)
+
+
+class StdoutError(Exception):
+    """Writing to stdout failed (a full disk, a closed stdout, a reader gone): `error` says how."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+    @property
+    def broken_pipe(self) -> bool:
+        return self.error.errno == errno.EPIPE
+
+
+class _Stdout(io.TextIOBase):
+    """sys.stdout as it is at each write, whose write errors are StdoutError (so no OSError is mistaken for them)."""
+
+    @staticmethod
+    def _stream() -> Any:
+        if sys.stdout is None:
+            raise StdoutError(OSError(errno.EBADF, "stdout is closed"))
+        return sys.stdout
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(sys.stdout, "encoding", None) or "utf-8"
+
+    def isatty(self) -> bool:
+        return sys.stdout is not None and sys.stdout.isatty()
+
+    def fileno(self) -> int:
+        return int(self._stream().fileno())
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream().write(text))
+        except OSError as error:
+            raise StdoutError(error) from None
+
+    def flush(self) -> None:
+        if sys.stdout is None:  # closed: nothing was written, so nothing is lost
+            return
+        try:
+            sys.stdout.flush()
+        except OSError as error:
+            raise StdoutError(error) from None
+
+    def write_utf8(self, text: str) -> None:
+        """Text for machines (JSON, XML, Markdown) as UTF-8, whatever the terminal's encoding."""
+        stream = self._stream()
+        binary = getattr(stream, "buffer", None)
+        try:
+            if binary is None:
+                stream.write(text)
+            else:
+                stream.flush()
+                binary.write(text.encode("utf-8", "replace"))
+            stream.flush()
+        except OSError as error:
+            raise StdoutError(error) from None
+
+
+STDOUT = _Stdout()
+
 
 def stdout_console() -> Console:
     """stdout: colour on a terminal only (rich honours NO_COLOR); 160 columns when piped, unless COLUMNS says."""
-    console = Console()
-    return console if console.is_terminal or "COLUMNS" in os.environ else Console(width=160)
+    file = cast(IO[str], STDOUT)
+    console = Console(file=file)
+    return console if console.is_terminal or "COLUMNS" in os.environ else Console(file=file, width=160)
 
 
 def plain_text(renderable: RenderableType, width: int = 160) -> str:
