@@ -2,6 +2,10 @@
 
 An override is parsed as plain text and validated exactly like the config key it sets, so `--eps tiny`
 and `--eps -1` fail the same way (`--eps (check.eps): must be "auto" or a number > 0, got ...`).
+
+Precedence: an option overrides the config key it sets. `--rtol` or `--atol` without `--tolerance` also sets
+check.tolerance = "fixed", even over a config's `tolerance = "auto"`: a tolerance typed on the command line is
+meant to be used. `--tolerance auto --rtol X` keeps the method's bound (X is then only recorded).
 """
 
 from __future__ import annotations
@@ -60,18 +64,22 @@ class CommaList(click.ParamType[tuple[str, ...], str]):
 
 
 class MemorySize(click.ParamType[int, str]):
-    """--max-memory: a size such as 500M, 4G or 2GiB (a bare number is MiB)."""
+    """--max-memory: a size in bytes from 100B, 500K, 500M, 4G, 2GiB or 1T (K = KB = KiB = 1024 B); a bare number is MiB."""
 
     name = "SIZE"
-    UNITS: ClassVar[dict[str, int]] = {"": 2**20, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    UNITS: ClassVar[dict[str, int]] = {"B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    BARE = "M"  # a bare number: MiB, as --memory-mb
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
-        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(?:i?B)?\s*", str(value), re.IGNORECASE)
-        if not match or float(match[1]) <= 0:
-            self.fail(f"must be a size such as 500M or 4G, got {value!r}", param, ctx)
-        return int(float(match[1]) * self.UNITS[match[2].upper()])
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(?:([KMGT])(?:i?B)?|(B))?\s*", str(value), re.IGNORECASE)
+        if not match:
+            self.fail(f"must be a size such as 500M or 4G (units B, K, M, G, T), got {value!r}", param, ctx)
+        size = int(float(match[1]) * self.UNITS[(match[2] or match[3] or self.BARE).upper()])
+        if size < 1:
+            self.fail(f"must be a size such as 500M or 4G of at least 1 byte, got {value!r}", param, ctx)
+        return size
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,12 @@ def _override_option(name: str) -> Callable[[Command], Command]:
     )
 
 
-MAX_MEMORY = click.option("--max-memory", type=MemorySize(), help="refuse checks estimated to need more (default: half of RAM)")
+MAX_MEMORY = click.option(
+    "--max-memory",
+    type=MemorySize(),
+    help="refuse checks estimated to need more (default: half of RAM): 100B, 500K, 500M, 4G, 1T; K = KB = KiB = 1024 B; "
+    "a bare number is MiB",
+)
 BUG = click.option(
     "--bug",
     type=click.Choice(list(BUGS)),
@@ -136,4 +149,6 @@ def options(*names: str) -> Callable[[Command], Command]:
 def config_overrides(given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The options a user gave as {config key: value}, and {config key: option flag} to name them in errors."""
     values = {OVERRIDES[name].key: value for name, value in given.items() if value is not None}
+    if {"check.rtol", "check.atol"} & values.keys() and "check.tolerance" not in values:
+        values["check.tolerance"] = "fixed"  # the command line wins over a config's tolerance = "auto" (module docstring)
     return values, {override.key: flag(name) for name, override in OVERRIDES.items()}

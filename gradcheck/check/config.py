@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import reprlib
@@ -17,6 +18,7 @@ from pydantic import (
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -107,6 +109,15 @@ class CheckConfig(_Section):
         None, ge=1, description="check K random unit directions per parameter instead of every entry (large models)"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _implied_tolerance(cls, data: Any) -> Any:
+        """rtol or atol without a tolerance key means tolerance = "fixed": written out, so a dump of the config
+        (the JSON report's `config`) says so too and reproduces the run."""
+        if isinstance(data, dict) and "tolerance" not in data and {"rtol", "atol"} & data.keys():
+            return {**data, "tolerance": "fixed"}
+        return data
+
 
 class Config(_Section):
     """A whole problem: the model, its data and how to check it."""
@@ -114,6 +125,26 @@ class Config(_Section):
     model: ModelConfig = ModelConfig()
     data: DataConfig = DataConfig()
     check: CheckConfig = CheckConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_sizes(cls, data: Any) -> Any:
+        """Sizes that data.text, tokens or targets decide are written in when not given, so that a dump of the
+        config (the JSON report's `config`) validates again to the same problem. Given sizes are left to be checked."""
+        section = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(section, dict) or not isinstance(data.get("model", {}), dict):
+            return data
+        model, section = dict(data.get("model", {})), dict(section)
+        text, sequence = section.get("text"), section.get("tokens") or section.get("targets")
+        if isinstance(text, str) and len(text) >= 2:
+            model.setdefault("input_size", len(set(text)))
+            model.setdefault("output_size", len(set(text)))
+            section.setdefault("length", len(text) - 1)
+        elif isinstance(sequence, list) and sequence:
+            section.setdefault("length", len(sequence))
+        else:
+            return data
+        return {**data, "model": model, "data": section}
 
     @property
     def vocabulary(self) -> str | None:
@@ -186,7 +217,11 @@ def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, 
     except ConfigError as error:
         key = error.key or ""
         label = labels.get(key.partition("[")[0])
-        raise ConfigError(None, f"{label} ({key})" if label else key, error.reason) from None
+        reason = error.reason
+        for other in overrides:  # "cannot be combined with check.directions": name the option that set it too
+            if other in labels and other != key.partition("[")[0]:
+                reason = reason.replace(other, f"{labels[other]} ({other})")
+        raise ConfigError(None, f"{label} ({key})" if label else key, reason) from None
 
 
 def describe(key: str) -> str:
@@ -219,6 +254,8 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
         raise ConfigError(path, "data.length", f"is {d.length} but the given sequence has length {tau}")
     if "h0" in (config.check.params or []) and m.h0 is not H0Mode.LEARNED:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
+    if config.check.directions is not None and config.check.sample != "all":
+        raise ConfigError(path, "check.sample", "cannot be combined with check.directions")
 
 
 _RULES = {
@@ -241,7 +278,7 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     """The first pydantic error as (dotted key, one-line reason)."""
     first = error.errors()[0]
     loc = [part for part in first["loc"] if isinstance(part, int) or not part.startswith(("literal[", "function-"))]
-    key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    key = ".".join(f"[{p}]" if isinstance(p, int) else _clip(str(p)) for p in loc).replace(".[", "[")
     more = f" (and {error.error_count() - 1} more problem{'s' * (error.error_count() > 2)})" if error.error_count() > 1 else ""
     if first["type"] == "extra_forbidden":
         return key, f"unknown key{_suggest(loc)}{more}"
@@ -269,7 +306,25 @@ def _suggest(loc: list[str | int]) -> str:
     return f"; valid keys: {', '.join(model.model_fields)}"
 
 
-_SHORT = reprlib.Repr()  # keyword arguments only from Python 3.12
+def _clip(text: str, limit: int = 40) -> str:
+    """A key as written, cut to `limit` characters with … (a key may be half a megabyte long)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _UserRepr(reprlib.Repr):
+    """reprlib, but dates and times as TOML/YAML spell them (1979-05-27), never datetime.date(1979, 5, 27)."""
+
+    def repr_date(self, value: datetime.date, level: int) -> str:
+        return value.isoformat()
+
+    def repr_datetime(self, value: datetime.datetime, level: int) -> str:
+        return value.isoformat()
+
+    def repr_time(self, value: datetime.time, level: int) -> str:
+        return value.isoformat()
+
+
+_SHORT = _UserRepr()  # keyword arguments only from Python 3.12
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 3, 40, 40
 
 

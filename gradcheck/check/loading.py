@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -45,26 +47,59 @@ def _nesting(text: str) -> int:
     return deepest
 
 
+_KINDS = {  # what a path that is not a regular file is, for the message
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
 def _read_bytes(path: Path) -> bytes:
+    """At most MAX_CONFIG_BYTES of a regular file, the format checked first; never blocks on a FIFO or a device.
+
+    The file is opened non-blocking (a FIFO's open would wait for a writer) and judged by fstat of what was
+    opened (a symlink is followed, and no other file can be swapped in between), then read bounded: st_size
+    is not trusted, a file may grow while it is read.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(path, None, f"{size:,} bytes is too large for a config (the limit is {MAX_CONFIG_BYTES:,})")
-        data = path.read_bytes()
+        if path.is_dir():
+            raise IsADirectoryError
+        _check_format(path)  # before opening: a FIFO or a device of the wrong name is not even opened
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise ConfigError(path, None, "no such file") from None
     except IsADirectoryError:
         raise ConfigError(path, None, "is a directory, not a config file") from None
     except OSError as error:
         raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError(path, None, "is a directory, not a config file")
+        if not stat.S_ISREG(mode):
+            raise ConfigError(path, None, f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')})")
+        size = os.fstat(fd).st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(path, None, f"{size:,} bytes is too large for a config (the limit is {MAX_CONFIG_BYTES:,})")
+        try:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        except OSError as error:
+            raise ConfigError(path, None, f"cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, None, f"more than {MAX_CONFIG_BYTES:,} bytes is too large for a config")
     return data
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _check_format(path: Path) -> None:
     if path.suffix.lower() not in CONFIG_SUFFIXES:
         raise ConfigError(path, None, f"unknown config format {path.suffix!r}: use .toml, .yaml or .yml")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    _check_format(path)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark (Windows editors): neither parser takes it
     except UnicodeDecodeError as error:
         raise ConfigError(path, None, f"not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start})") from None
     if not text.strip():
@@ -72,6 +107,31 @@ def _decode(data: bytes, path: Path) -> str:
     if "\x00" in text:
         raise ConfigError(path, None, "binary file, not a config")
     return text
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one YAML mapping: an error, as in TOML (PyYAML keeps the last one silently)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """safe_load with YAML 1.2 numbers (1e-5 is a float) and duplicate keys refused."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    shown = key_node.value if len(key_node.value) <= 40 else key_node.value[:39] + "…"
+                    raise _DuplicateKey(None, None, f"the key {shown!r} is given twice", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 (PyYAML) needs a dot in a float, so 1e-5 would be the string "1e-5"; YAML 1.2 reads it as a number.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
 
 
 def _parse(path: Path, text: str) -> Any:
@@ -87,7 +147,9 @@ def _parse(path: Path, text: str) -> Any:
                 reason += " (a key or table given twice)"
             raise ConfigError(path, None, f"{where}invalid TOML: {reason}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader: no Python objects
+    except _DuplicateKey as error:
+        raise ConfigError(path, None, f"{_mark(error)}{error.problem}") from None
     except yaml.constructor.ConstructorError as error:
         if "python/" in str(error.problem):
             raise ConfigError(
