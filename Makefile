@@ -29,7 +29,7 @@ run: $(RUN_DEPS)
 	$(BIN)/gradcheck run
 
 test: $(TEST_DEPS) lint type
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(TEST_DEPS)
 	$(BIN)/ruff check gradcheck tests benchmarks

@@ -27,6 +27,9 @@ def gradcheck(*args: str | bytes | Path, timeout: float = 10, **kwargs: object) 
     """The console script (`python -m gradcheck` runs main()), as bytes, killed after `timeout` seconds."""
     kwargs.setdefault("stdout", subprocess.PIPE)
     kwargs.setdefault("stderr", subprocess.PIPE)
+    env = dict(kwargs.get("env") or os.environ)  # type: ignore[call-overload]
+    env.pop("COLUMNS", None)  # the width a pipe gets (160), whatever the test runner's terminal says
+    kwargs["env"] = env
     return subprocess.run([sys.executable, "-m", "gradcheck", *args], timeout=timeout, check=False, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 
@@ -377,7 +380,7 @@ def latin1_config(tmp_path: Path) -> Path:
 def test_a_path_that_is_not_utf8_does_not_break_the_reports(latin1_config, tmp_path, fmt, to_file):
     name = os.fsencode(latin1_config)
     output = tmp_path / f"report.{fmt}"
-    result = gradcheck("run", name, "--format", fmt, *(["-o", output] if to_file else []))
+    result = gradcheck("run", os.path.basename(name), "--format", fmt, *(["-o", output] if to_file else []), cwd=tmp_path)
     assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
     data = output.read_bytes() if to_file else result.stdout
     shown = data.decode("utf-8")  # strict
