@@ -26,6 +26,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=200, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+os.environ.pop("COLUMNS", None)  # piped output is 160 wide; a test runner (pytest-xdist) may set a terminal width
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
