@@ -60,3 +60,9 @@ def test_a_narrow_terminal_drops_columns_rather_than_split_a_number(monkeypatch)
         assert shown and set(shown) <= numbers, width  # every number whole, none cut or split
         assert all("PASS" in line for line in rows if line.startswith("│ U ")), width  # the verdict column stays
         assert "…" not in " ".join(rows), width
+
+
+def test_a_terminal_width_of_zero_still_shows_the_report(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "0")
+    out = cli("run", code=0).stdout
+    assert out.count("│ ") >= 5 * 12 and "PASS  all 5 parameter gradients" in out

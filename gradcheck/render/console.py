@@ -115,10 +115,15 @@ class _Stdout(io.TextIOBase):
 STDOUT = _Stdout()
 
 
+MIN_WIDTH = 20  # narrower than this (COLUMNS=0, a garbled value) nothing readable fits: treated as unset
+
+
 def stdout_console() -> Console:
     """stdout: colour on a terminal only (rich honours NO_COLOR); 160 columns when piped, unless COLUMNS says."""
     file = cast(IO[str], STDOUT)
     console = Console(file=file)
+    if console.width < MIN_WIDTH:
+        return Console(file=file, width=160 if not console.is_terminal else 80)
     return console if console.is_terminal or "COLUMNS" in os.environ else Console(file=file, width=160)
 
 
