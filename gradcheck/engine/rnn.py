@@ -17,9 +17,8 @@ from numpy.typing import NDArray
 
 from gradcheck.book import rnn as book
 from gradcheck.book.rnn import Array, Grads, Params, Trace, forward, nll
+from gradcheck.engine.methods import EPS_MACH
 from gradcheck.engine.model import Equation, Index
-
-EPS_MACH = float(np.finfo(np.float64).eps)
 
 EQUATIONS = (
     Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
