@@ -118,6 +118,11 @@ class CheckConfig(_Section):
             return {**data, "tolerance": "fixed"}
         return data
 
+    @property
+    def memory_bytes(self) -> int:
+        """memory_mb in bytes: the budget of the batched perturbed copies."""
+        return self.memory_mb * 2**20
+
 
 class Config(_Section):
     """A whole problem: the model, its data and how to check it."""

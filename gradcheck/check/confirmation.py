@@ -21,7 +21,7 @@ class SecondOpinion:
         self.model, self.check, self.noise = model, check, noise
         self.sweep = check.method is Method.COMPLEX_STEP
         self.title = SWEEP_TITLE if self.sweep else RULES[Method.COMPLEX_STEP].title
-        self.entries = entry_losses(model, check.memory_mb * 2**20, complex_step=not self.sweep)
+        self.entries = entry_losses(model, check.memory_bytes, complex_step=not self.sweep)
         self.along = direction_losses(model, directions)
         self.directions = directions
         self.known: dict[str, dict[int, tuple[float, float]]] = {}

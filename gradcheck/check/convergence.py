@@ -141,7 +141,7 @@ def _sweep(config: Config, methods: tuple[Method, ...], progress: Progress | Non
     errors: dict[str, dict[str, Array]] = {}
     total, done = len(methods) * len(SWEEP_STEPS), 0
     for method in methods:
-        losses = entry_losses(model, check.memory_mb * 2**20, method is Method.COMPLEX_STEP)
+        losses = entry_losses(model, check.memory_bytes, method is Method.COMPLEX_STEP)
         curves = {name: np.empty(len(SWEEP_STEPS)) for name in config.checked_params}
         for k, eps in enumerate(SWEEP_STEPS):
             if progress:

@@ -34,7 +34,7 @@ def resources(config: Config) -> Resources:
     data = 8 * tau * (I + 6 * (H + O))  # x, the trace (a, h, o, ŷ, log ŷ) and BPTT's intermediate gradients
     complex_step = check.method is Method.COMPLEX_STEP
     row = max(row_bytes(name, I, H, O, tau, complex_step) for name in ("W", "V"))
-    working = THREADS * max(check.memory_mb * 2**20 // THREADS, row)
+    working = THREADS * max(check.memory_bytes // THREADS, row)
     sizes = {name: shapes[name] for name in config.checked_params}
     if check.equations:
         sizes |= {"o": tau * O, "h": tau * H}

@@ -72,7 +72,7 @@ def numerical(config: Config, progress: Progress | None = None) -> Numerical:
     total = per_entry * (sum(len(i) for i in index.values()) + sum(len(d) for d in directions.values()))
     counted = _Counter(progress, total)
     complex_step = check.method is Method.COMPLEX_STEP
-    batched = entry_losses(model, check.memory_mb * 2**20, complex_step, counted)
+    batched = entry_losses(model, check.memory_bytes, complex_step, counted)
     along = direction_losses(model, directions, counted)
     noise = {name: measured_noise(model, name, rng) for name in [*index, *directions]} if bounded else {}
     found: dict[str, Estimate] = {}
@@ -137,7 +137,7 @@ def localise(num: Numerical, name: str, gradient: Array, scale: float, seed: int
         candidates = halves[int(np.nanargmax(np.where(np.isnan(severity), np.inf, severity)))]
     index = np.sort(candidates)
     complex_step = check.method is Method.COMPLEX_STEP
-    losses = entry_losses(num.model, check.memory_mb * 2**20, complex_step)
+    losses = entry_losses(num.model, check.memory_bytes, complex_step)
     entries = estimate(losses, name, num.model.params[name], index, check.method, check.eps, True)
     return compare(name, gradient, index, entries.values, check.rtol, check.atol, entries.bound, scale, entries.vanished)
 
