@@ -32,3 +32,10 @@ class ConfigError(GradcheckError):
     def __str__(self) -> str:
         where = [str(part) for part in (self.path, self.key) if part]
         return ": ".join([*where, self.reason])
+
+
+class UserCodeError(GradcheckError):
+    """The user's own code (a --backward or --forward file) could not be run or returned the wrong thing.
+
+    One line, exit 2: what was expected, and where in the user's file it went wrong (their frames only).
+    """
