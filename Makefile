@@ -51,7 +51,11 @@ fmt: $(TEST_DEPS)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-fuzz: $(RUN_DEPS)
+# the config loader (atheris, coverage-guided), then the library API's argument checks and the output writer
+# (hypothesis, many more examples than the suite draws)
+fuzz: $(TEST_DEPS)
 	$(INSTALL) atheris
 	mkdir -p fuzz/corpus
 	$(BIN)/python fuzz/fuzz_config.py -atheris_runs=100000 -max_len=12000 fuzz/corpus fuzz/seeds tests/fuzz_regressions
+	$(BIN)/python fuzz/fuzz_api.py
+	$(BIN)/python fuzz/fuzz_writer.py

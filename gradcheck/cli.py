@@ -125,7 +125,7 @@ def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, 
     max_memory = overrides.pop("max_memory", None) or resources.default_max_memory()
     cfg = loading.load(path) if path is not None else config.Config()
     given, labels = opts.config_overrides(overrides)
-    cfg = config.with_overrides(cfg, given, labels) if given else cfg
+    cfg = config.with_overrides(cfg, given, labels, path) if given else cfg
     source = display(path) if path else "built-in default"
     resources.guard(cfg, max_memory, source)
     return cfg, source
@@ -262,14 +262,16 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
     The V-shaped curve where truncation error meets round-off; the step eps = "auto" would take is marked."""
     chosen = tuple(Method(m) for m in methods)
     _refuse_overwriting_an_input(plot, config_path)
+    if plot is not None:
+        from gradcheck.render.plot import plot_sweep, pyplot
+
+        pyplot(plot)  # a bad name or no matplotlib: said before the sweep runs, not after
     cfg, source = _load(config_path, overrides)
     with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
     stdout_console().print(convergence_render.sweep_report(result, source))
     if plot is not None:
-        from gradcheck.render.plot import plot_sweep
-
-        plot_sweep(result, plot)
+        write_atomically(plot, plot_sweep(result, plot))
         _say(f"wrote {display(plot)}")
     return ExitCode.OK
 
@@ -282,6 +284,7 @@ def init(path: Path | None, fmt: str | None, force: bool) -> ExitCode:
     """Write a commented starter config (every key, its default and what it means) that runs as it is."""
     fmt = fmt or ("yaml" if path is not None and path.suffix.lower() in (".yaml", ".yml") else "toml")
     path = path or Path(f"gradcheck.{fmt}")
+    _runnable_name(path, fmt)
     if path.exists() and not force:
         raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
     text = starter(fmt, display(path))
@@ -296,6 +299,20 @@ def schema(of_report: bool) -> ExitCode:
     """Print the config's JSON Schema (for editor completion), or with --report the JSON report's."""
     STDOUT.write_utf8(formats.dumps_schema(formats.report_schema() if of_report else config.json_schema()))
     return ExitCode.OK
+
+
+def _runnable_name(path: Path, fmt: str) -> None:
+    """A config is read by its suffix: `init` refuses a name `gradcheck run` could not read, or would read as the
+    other format. A FIFO or a device (`/dev/stdout`) is a stream, not a file to run: any name will do."""
+    if path.exists() and not path.is_file():
+        return
+    suffix = path.suffix.lower()
+    wanted = ".yaml or .yml" if fmt == "yaml" else ".toml"
+    if suffix not in loading.CONFIG_SUFFIXES:
+        better = display(path.with_suffix(f".{fmt}") if path.name not in ("", ".", "..") else f"gradcheck.{fmt}")
+        raise GradcheckError(f"{display(path)}: gradcheck reads only .toml, .yaml and .yml configs: name it {better}")
+    if (suffix == ".toml") != (fmt == "toml"):
+        raise GradcheckError(f"{display(path)}: --format {fmt} does not match the {suffix} suffix: use {wanted}")
 
 
 def _say(line: str) -> None:

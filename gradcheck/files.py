@@ -4,6 +4,8 @@ A regular file (new, or reached through symlinks) is written into a temporary fi
 place: a new file gets the mode the umask allows, an existing one keeps its own; a symlink stays a link and its
 target is what changes. A FIFO or a character device (a pipe, /dev/null, a terminal) is written directly, in
 place: no temporary file and no rename, and a FIFO nobody reads fails at once ("no reader") instead of hanging.
+A regular file with other hard links is written completely into the temporary file first, then copied into the
+file itself, so every link sees the new content (a rename would leave the other names on the old text).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable
@@ -83,7 +86,10 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         os.fchmod(fd, mode)  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as handle:
             write(handle)
-        os.replace(tmp, target)
+        if existing is not None and existing.st_nlink > 1:
+            shutil.copyfile(tmp, target)  # other hard links see the new text: complete before the file is touched
+        else:
+            os.replace(tmp, target)
     except OSError as error:
         raise _fail(path, error.strerror or str(error)) from None
     finally:

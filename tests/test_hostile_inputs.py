@@ -164,6 +164,24 @@ class TestContradictions:
         result = cli("run", "--sample", "3", "--directions", "2")
         assert_one_line_error(result, 2, "--sample (check.sample): cannot be combined with --directions (check.directions)")
 
+    @pytest.mark.parametrize(
+        ("text", "option", "fragment"),
+        [
+            ("sample = 3", "--directions", "c.toml: check.sample: cannot be combined with --directions (check.directions)"),
+            ("directions = 3", "--sample", "c.toml: --sample (check.sample): cannot be combined with check.directions"),
+        ],
+    )
+    def test_an_option_against_a_key_of_the_file_names_both(self, cli, assert_one_line_error, tmp_path, text, option, fragment):
+        path = tmp_path / "c.toml"
+        path.write_text(f"[check]\n{text}\n", encoding="utf-8")
+        assert_one_line_error(cli("run", path, option, "2"), 2, fragment)
+
+    def test_a_bad_option_with_a_good_file_does_not_blame_the_file(self, cli, tmp_path):
+        path = tmp_path / "c.toml"
+        path.write_text("[check]\nsample = 3\n", encoding="utf-8")
+        result = cli("run", path, "--eps", "-1", code=2)
+        assert result.stderr.startswith("error: --eps (check.eps): must be") and "c.toml" not in result.stderr
+
     def test_directions_alone_still_runs(self, cli):
         cli("run", "--directions", "2", "--method", "complex-step", code=0)
 

@@ -218,6 +218,76 @@ def test_an_existing_output_keeps_its_mode(cli, config, tmp_path, umask):
     assert stat.S_IMODE(report.stat().st_mode) == 0o664 and json.loads(report.read_text())["verdict"] == "pass"
 
 
+@pytest.mark.parametrize("command", ["run", "init", "sweep"])
+def test_a_hard_linked_output_is_rewritten_for_every_name(cli, config, tmp_path, command):
+    output, other = tmp_path / "out.svg", tmp_path / "other-name.svg"
+    if command == "init":
+        output, other = tmp_path / "out.toml", tmp_path / "other-name.toml"
+    output.write_text("old")
+    os.link(output, other)
+    args = {
+        "run": ("run", config, "--format", "json", "-o", output),
+        "init": ("init", output, "--force"),
+        "sweep": ("sweep", config, "--methods", "central", "--params", "c", "--plot", output),
+    }
+    cli(*args[command], code=0)
+    assert os.path.samefile(output, other) and other.read_bytes() == output.read_bytes() != b"old"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "device"])
+def test_the_sweep_plot_is_written_like_every_output(cli, config, tmp_path, null_device, kind):
+    """--plot goes through the same writer: a link stays a link, a FIFO and a device are written in place."""
+    plot = {"symlink": tmp_path / "plot.svg", "fifo": tmp_path / "plot.fifo.svg", "device": tmp_path / "dev.svg"}[kind]
+    got: list[bytes] = []
+    if kind == "device":  # the format comes from the name: a device is reached through a link named *.svg
+        plot.symlink_to(null_device)
+    elif kind == "symlink":
+        plot.symlink_to(tmp_path / "real.svg")
+    elif kind == "fifo":
+        os.mkfifo(plot)
+        reader = _read_fifo(plot, got)
+    cli("sweep", config, "--methods", "central", "--params", "c", "--plot", plot, code=0)
+    if kind == "symlink":
+        assert plot.is_symlink() and (tmp_path / "real.svg").read_bytes().lstrip().startswith(b"<?xml")
+    elif kind == "fifo":
+        reader.join(10)
+        assert stat.S_ISFIFO(plot.stat().st_mode) and got[0].lstrip().startswith(b"<?xml")
+    else:
+        assert stat.S_ISCHR(plot.stat().st_mode)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_bad_plot_name_is_refused_before_the_sweep(cli, assert_one_line_error, config, tmp_path, monkeypatch):
+    from gradcheck.check import convergence
+
+    monkeypatch.setattr(convergence, "sweep", lambda *args: pytest.fail("the sweep started"))
+    assert_one_line_error(cli("sweep", config, "--plot", tmp_path / "x.pdf"), 2, "x.pdf: use a .png or .svg")
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "fragment"),
+    [
+        ("a.toml", "yaml", "a.toml: --format yaml does not match the .toml suffix: use .yaml or .yml"),
+        ("a.yml", "toml", "a.yml: --format toml does not match the .yml suffix: use .toml"),
+        ("a.json", None, "a.json: gradcheck reads only .toml, .yaml and .yml configs: name it a.toml"),
+        ("noext", "yaml", "noext: gradcheck reads only .toml, .yaml and .yml configs: name it noext.yaml"),
+    ],
+)
+def test_init_refuses_a_file_name_run_could_not_read(cli, assert_one_line_error, tmp_path, monkeypatch, name, fmt, fragment):
+    monkeypatch.chdir(tmp_path)
+    result = cli("init", name, *(("--format", fmt) if fmt else ()))
+    assert_one_line_error(result, 2, fragment)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("a.yaml", None), ("b.yml", "yaml"), ("c.TOML", None), ("d.toml", "toml")])
+def test_every_file_init_writes_runs(cli, tmp_path, monkeypatch, name, fmt):
+    monkeypatch.chdir(tmp_path)
+    cli("init", name, *(("--format", fmt) if fmt else ()), code=0)
+    cli("run", name, "--params", "c", code=0)
+
+
 # --- 3. stdout: full, closed, a reader gone --------------------------------------------------------------------------
 
 

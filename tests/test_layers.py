@@ -1,6 +1,6 @@
 """The package's layers: every import points down (or sideways), the import graph has no cycle, the math needs numpy only.
 
-    0 errors   1 book   2 engine   3 check, user   4 render   5 the surfaces (cli, options, api, testing, files, __init__, __main__)
+    0 errors   1 book   2 engine   3 check, user   4 render   5 surfaces (cli, options, api, testing, files, __init__, __main__)
 
 Every module under gradcheck/ is found by walking the folder, so a new module is covered the day it is added;
 one the map below does not place fails the test until it is given a layer.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import re
 import reprlib
 from enum import StrEnum
 from pathlib import Path
@@ -211,9 +212,11 @@ def validate(raw: Any, path: Path | str | None = None) -> Config:
     return config
 
 
-def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str]) -> Config:
-    """Re-validate `config` with dotted-key overrides; errors name the option in `labels`."""
+def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str], path: Path | str | None = None) -> Config:
+    """Re-validate `config` (read from `path`, if any) with dotted-key overrides; errors name the option in `labels`,
+    and the file too when one of the keys involved was set there."""
     raw = config.model_dump(mode="json", exclude_unset=True)
+    in_file = {f"{section}.{name}" for section, keys in raw.items() for name in keys}
     for key, value in overrides.items():
         section, name = key.split(".")
         raw.setdefault(section, {})[name] = value
@@ -221,12 +224,18 @@ def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, 
         return validate(raw)
     except ConfigError as error:
         key = error.key or ""
-        label = labels.get(key.partition("[")[0])
+        label = labels.get(key.partition("[")[0]) if key.partition("[")[0] in overrides else None
         reason = error.reason
         for other in overrides:  # "cannot be combined with check.directions": name the option that set it too
             if other in labels and other != key.partition("[")[0]:
                 reason = reason.replace(other, f"{labels[other]} ({other})")
-        raise ConfigError(None, f"{label} ({key})" if label else key, reason) from None
+        from_file = any(name in in_file - overrides.keys() for name in (key.partition("[")[0], *_keys_in(reason)))
+        raise ConfigError(path if from_file else None, f"{label} ({key})" if label else key, reason) from None
+
+
+def _keys_in(text: str) -> list[str]:
+    """The dotted config keys a message mentions (check.directions, data.text, …)."""
+    return re.findall(r"\b(?:model|data|check)\.[a-z_0-9]+", text)
 
 
 def describe(key: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 from gradcheck.check.convergence import SweepResult
 from gradcheck.errors import GradcheckError
@@ -10,10 +13,11 @@ from gradcheck.errors import GradcheckError
 PLOT_SUFFIXES = (".png", ".svg")
 
 
-def plot_sweep(result: SweepResult, path: Path) -> None:
-    """One panel per parameter, one line per method, the auto step marked: the V of truncation against round-off."""
+def pyplot(path: Path) -> Any:
+    """matplotlib's pyplot for a figure written to `path`; checked before the sweep runs, so a bad name or a missing
+    matplotlib fails at once rather than after minutes of work."""
     if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise GradcheckError(f"--plot: {path}: use a .png or .svg file name")
+        raise GradcheckError(f"--plot: {os.fsencode(path).decode('utf-8', 'replace')}: use a .png or .svg file name")
     try:
         import matplotlib
 
@@ -21,6 +25,14 @@ def plot_sweep(result: SweepResult, path: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise GradcheckError("--plot needs matplotlib: pip install 'gradcheck[plot]'") from None
+    return plt
+
+
+def plot_sweep(result: SweepResult, path: Path) -> Callable[[IO[bytes]], None]:
+    """One panel per parameter, one line per method, the auto step marked: the V of truncation against round-off.
+
+    Returns the writer of the figure in the format `path` names, for the caller's safe file writer."""
+    plt = pyplot(path)
     names = list(next(iter(result.errors.values())))
     columns = min(3, len(names))
     rows = -(-len(names) // columns)
@@ -45,9 +57,12 @@ def plot_sweep(result: SweepResult, path: Path) -> None:
     I, H, O, tau = result.config.sizes
     figure.suptitle(f"gradcheck sweep: error against step (I = {I}, H = {H}, O = {O}, τ = {tau})")
     figure.tight_layout()
-    try:
-        figure.savefig(path, dpi=120)
-    except OSError as error:
-        raise GradcheckError(f"{path}: cannot write: {error.strerror or error}") from None
-    finally:
-        plt.close(figure)
+    fmt = path.suffix.lower().lstrip(".")
+
+    def write(handle: IO[bytes]) -> None:
+        try:
+            figure.savefig(handle, format=fmt, dpi=120)
+        finally:
+            plt.close(figure)
+
+    return write
