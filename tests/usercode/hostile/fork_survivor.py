@@ -1,0 +1,12 @@
+"""Forks a grandchild that would outlive the child; returns its pid."""
+
+import os
+import time
+
+
+def backward():
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(1000)
+        os._exit(0)
+    return pid

@@ -1,0 +1,7 @@
+"""Reads address 0."""
+
+import ctypes
+
+
+def backward():
+    return ctypes.string_at(0)
