@@ -166,8 +166,13 @@ def run(config_paths: tuple[Path, ...], bug: Bug | None, fmt: str, output: Path 
 
 
 def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, output: Path | None) -> ExitCode:
+    from gradcheck.user.run import UserCode, run_user
+
+    code = UserCode.from_config(cfg)
+    if code is not None and bug is not None:
+        raise GradcheckError("--bug replaces the book's backward pass; it cannot be combined with --backward (user.backward)")
     with progress_bar() as progress:
-        result = check.run(cfg, bug, progress)
+        result = check.run(cfg, bug, progress) if code is None else run_user(cfg, code, progress)
     table = reports.run_report(result, source)
     if output is not None or fmt is Format.TABLE:
         stdout_console().print(table)

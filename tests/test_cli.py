@@ -72,7 +72,7 @@ INVALID_FILES = [
         "[data]\nseed = 1\nseed = 2\n",
         "dup.toml: line 3, column 9: invalid TOML: Cannot overwrite a value (a key or table given twice)",
     ),
-    ("list.yaml", "- 1\n- 2\n", "list.yaml: must be a mapping with sections model, data, check"),
+    ("list.yaml", "- 1\n- 2\n", "list.yaml: must be a mapping with sections model, data, check, user"),
     ("cfg.json", "{}", "cfg.json: unknown config format '.json': use .toml, .yaml or .yml"),
 ]
 

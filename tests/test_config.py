@@ -67,7 +67,7 @@ def test_overrides_keep_derived_sizes_consistent():
         ({"data": {"length": 3, "tokens": [1, 2]}}, "data.length: is 3 but the given sequence has length 2"),
         ({"check": {"params": ["h0"]}}, 'check.params: h0 can be checked only when model.h0 = "learned"'),
         ({"model": 3}, "model: must be a table of keys, got 3"),
-        ([1, 2], "must be a mapping with sections model, data, check"),
+        ([1, 2], "must be a mapping with sections model, data, check, user"),
     ],
 )
 def test_invalid_values_name_key_and_reason(raw, message):

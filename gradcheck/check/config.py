@@ -125,12 +125,32 @@ class CheckConfig(_Section):
         return self.memory_mb * 2**20
 
 
+Layout = Literal["book", "min-char-rnn", "cs231n"]
+
+
+class UserConfig(_Section):
+    """[user]: check your own code instead of the book's backward pass (run in a child process, with limits)."""
+
+    backward: str | None = Field(None, min_length=1, description="your backward pass: FILE.py or FILE.py:FUNCTION")
+    forward: str | None = Field(
+        None, min_length=1, description="your forward pass too (same file): its loss is then the one differenced"
+    )
+    layout: Layout = Field("book", description="how your functions are called: book, min-char-rnn or cs231n")
+    timeout: float = Field(60.0, gt=0, description="seconds your code may take to import, and for each call")
+    memory_mb: int = Field(4096, ge=256, description="memory your code may use, in MiB")
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_mb * 2**20
+
+
 class Config(_Section):
     """A whole problem: the model, its data and how to check it."""
 
     model: ModelConfig = ModelConfig()
     data: DataConfig = DataConfig()
     check: CheckConfig = CheckConfig()
+    user: UserConfig = UserConfig()
 
     @model_validator(mode="before")
     @classmethod
@@ -202,7 +222,7 @@ def auto_init_std(H: int, tau: int) -> float:
 def validate(raw: Any, path: Path | str | None = None) -> Config:
     """Validate raw mapping data into a Config, raising ConfigError with file and key on failure."""
     if not isinstance(raw, dict):
-        raise ConfigError(path, None, "must be a mapping with sections model, data, check")
+        raise ConfigError(path, None, "must be a mapping with sections model, data, check, user")
     try:
         config = Config.model_validate(raw)
     except ValidationError as error:
@@ -270,6 +290,31 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
     if config.check.directions is not None and config.check.sample != "all":
         raise ConfigError(path, "check.sample", "cannot be combined with check.directions")
+    _check_user(config, path)
+
+
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """ "my_rnn.py:backward" → ("my_rnn.py", "backward"); "my_rnn.py" → ("my_rnn.py", None)."""
+    file, colon, function = spec.rpartition(":")
+    return (file, function) if colon and function.isidentifier() else (spec, None)
+
+
+def _check_user(config: Config, path: Path | str | None) -> None:
+    """What a layout can take: min-char-rnn reads token ids and returns no gradient for hprev."""
+    user = config.user
+    if user.forward is not None and user.backward is None:
+        raise ConfigError(path, "user.forward", "needs user.backward (the forward is checked beside it)")
+    if user.forward is not None and user.backward is not None and split_spec(user.forward)[0] != split_spec(user.backward)[0]:
+        raise ConfigError(path, "user.forward", f"must be in the file of user.backward ({split_spec(user.backward)[0]})")
+    if user.forward is not None and config.check.method is Method.COMPLEX_STEP:
+        reason = '"complex-step" cannot difference user.forward: your code is not known to be complex-safe'
+        raise ConfigError(path, "check.method", reason)
+    if user.layout == "min-char-rnn" and user.backward is not None:
+        if config.data.inputs is Inputs.GAUSSIAN:
+            raise ConfigError(path, "user.layout", 'min-char-rnn reads token ids: use data.inputs = "one-hot"')
+        if config.model.h0 is H0Mode.LEARNED:
+            reason = 'min-char-rnn returns no gradient for hprev: model.h0 = "learned" cannot be checked'
+            raise ConfigError(path, "user.layout", reason)
 
 
 _RULES = {

@@ -17,9 +17,12 @@ class SecondOpinion:
     first estimate was the complex step. Estimates are remembered per entry, so checks of several backward
     passes against one set of estimates (`gradcheck bugs`) pay for each entry once."""
 
-    def __init__(self, model: Model, check: CheckConfig, directions: dict[str, Array], noise: dict[str, float]) -> None:
+    def __init__(
+        self, model: Model, check: CheckConfig, directions: dict[str, Array], noise: dict[str, float], complex_safe: bool = True
+    ) -> None:
+        """complex_safe: whether the forward pass carries complex numbers through (the book's does; a user's may not)."""
         self.model, self.check, self.noise = model, check, noise
-        self.sweep = check.method is Method.COMPLEX_STEP
+        self.sweep = check.method is Method.COMPLEX_STEP or not complex_safe
         self.title = SWEEP_TITLE if self.sweep else RULES[Method.COMPLEX_STEP].title
         self.entries = entry_losses(model, check.memory_bytes, complex_step=not self.sweep)
         self.along = direction_losses(model, directions)

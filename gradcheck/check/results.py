@@ -24,6 +24,27 @@ class EquationResult:
 
 
 @dataclass(frozen=True)
+class ForwardResult:
+    """A user's forward pass against the book's (10.8–10.14) at the checked point.
+
+    losses_user, losses_book: L summed up to each step t = 1..τ (the user's from shorter sequences);
+    first_t: the first step where they part (from 1), None when they agree to round-off; why: a named
+    reason (bits, an unused parameter), if one was found.
+    """
+
+    loss_user: float
+    loss_book: float
+    first_t: int | None
+    step_user: float  # L(first_t) from each side (0 when they agree)
+    step_book: float
+    why: str | None = None
+
+    @property
+    def agrees(self) -> bool:
+        return self.first_t is None
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check: a row per parameter (and per equation), and what produced them.
 
@@ -40,11 +61,15 @@ class CheckResult:
     elapsed: float
     bug: Bug | None = None
     nonfinite_loss: tuple[int, str] | None = None
+    code: str | None = None  # the user's code checked instead of the book's backward: "my_rnn.py:backward (book)"
+    forward: ForwardResult | None = None  # the user's forward pass against the book's, when it was given
+    diagnosis: str | None = None  # for a failing user's code: the named mistake, or where it first goes wrong
 
     @property
     def verdict(self) -> Verdict:
-        """FAIL if a row failed (confirmed) or the loss is not finite; UNDECIDED if a row could not be decided."""
-        if self.nonfinite_loss is not None:
+        """FAIL if a row failed (confirmed), the loss is not finite or the user's forward pass is not the book's;
+        UNDECIDED if a row could not be decided."""
+        if self.nonfinite_loss is not None or (self.forward is not None and not self.forward.agrees):
             return Verdict.FAIL
         return Verdict.of(row.verdict for row in self.rows.values())
 

@@ -54,11 +54,14 @@ def targets(config: Config, model: Model) -> tuple[str, ...]:
 Progress = Callable[[str, int, int], None]  # (what is being estimated, done, total)
 
 
-def numerical(config: Config, progress: Progress | None = None) -> Numerical:
-    """Estimate ∂L/∂θ for every target entry by finite differences of the forward pass alone."""
+def numerical(config: Config, progress: Progress | None = None, differenced: Model | None = None) -> Numerical:
+    """Estimate ∂L/∂θ for every target entry by finite differences of the forward pass alone.
+
+    differenced: the model whose forward pass is differenced (a user's), by default the book's at the config's point.
+    """
     start = time.perf_counter()
     problem = build(config)
-    model = problem.model()
+    model = differenced or problem.model()
     check = config.check
     values = model.params | model.nodes
     rng = np.random.default_rng(problem.sample_seed)
@@ -83,7 +86,7 @@ def numerical(config: Config, progress: Progress | None = None) -> Numerical:
         else:
             theta, losses = values[name], batched
         found[name] = estimate(losses, name, theta, index[name], check.method, check.eps, bounded, noise.get(name, 0.0))
-    second = SecondOpinion(model, check, directions, noise)
+    second = SecondOpinion(model, check, directions, noise, complex_safe=differenced is None)
     elapsed = time.perf_counter() - start
     return Numerical(problem, model, index, found, elapsed, directions, noise, model.rounding(), second)
 
@@ -203,7 +206,7 @@ def equation_rows(
     for eq in num.model.equations:
         if eq.target in by_name:
             rows.append(EquationResult(eq, by_name[eq.target]))
-        elif eq.target in num.index:
+        elif eq.target in num.index and eq.target in gradients:  # a user's code may not give the node's rows
             node = gradients[eq.target]
             tau, time_of = len(node), num.index[eq.target] // node.shape[1]
             keep = {"all": time_of >= 0, "last": time_of == tau - 1, "earlier": time_of < tau - 1}[eq.times]
@@ -216,12 +219,12 @@ def equation_rows(
     return tuple(rows)
 
 
-def evaluate(num: Numerical, bug: Bug | None = None) -> CheckResult:
-    """Compare the analytic gradients (clean or with a bug) against estimates already made."""
+def evaluate(num: Numerical, bug: Bug | None = None, gradients: dict[str, Array] | None = None) -> CheckResult:
+    """Compare the analytic gradients (the model's, a bug's, or given ones: a user's) against estimates already made."""
     start = time.perf_counter()
     config = num.problem.config
     model = num.model if bug is None else num.problem.model(bug)
-    gradients = model.gradients()
+    gradients = model.gradients() if gradients is None else gradients
     scale = gradient_scale(gradients[name] for name in model.params)
     params = tuple(
         _directional(num, name, gradients[name], scale)

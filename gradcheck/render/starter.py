@@ -30,9 +30,12 @@ the defaults. Commented keys are off by default. Editor completion: `gradcheck s
 def starter(fmt: str, name: str) -> str:
     """A commented starter config in TOML or YAML, with every key, its default and what it means."""
     lines = [f"# {line}".rstrip() for line in STARTER_HEADER.format(name=name).splitlines()]
-    examples = {"text": "hello world", "tokens": [0, 3, 1], "targets": [3, 1, 2], "params": ["U", "W"], "directions": 16}
+    examples = {
+        **{"text": "hello world", "tokens": [0, 3, 1], "targets": [3, 1, 2], "params": ["U", "W"], "directions": 16},
+        **{"backward": "my_rnn.py:backward", "forward": "my_rnn.py:forward"},
+    }
     defaults = Config()
-    for section in ("model", "data", "check"):
+    for section in ("model", "data", "check", "user"):
         lines += ["", f"[{section}]" if fmt == "toml" else f"{section}:"]
         model = getattr(defaults, section)
         for key, field in type(model).model_fields.items():

@@ -94,8 +94,10 @@ def header(result: CheckResult, source: str) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
+    code = (("checked", f"your code: {result.code}"),) if result.code else ()
     for key, value in (
         ("config", source),
+        *code,
         ("sizes", f"I = {I}, H = {H}, O = {O}, τ = {tau}"),
         ("method", f"{rule.title} {rule.formula}, float64"),
         ("step", step),
@@ -161,6 +163,8 @@ def verdict_line(
         line.append(f"the parameter gradients match, but equation {', '.join(bad_nodes)} does not")
     elif nonfinite_loss is not None:
         line.append("the parameter gradients match, but the loss is not finite")
+    elif verdict is Verdict.FAIL:
+        line.append("the parameter gradients match the book's forward pass, but your forward pass is not the book's")
     undecided = [row for row in rows if row.verdict is Verdict.UNDECIDED]
     if undecided:
         line.append("; " if bad or bad_nodes else "")

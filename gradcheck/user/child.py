@@ -274,10 +274,10 @@ def limit_memory(memory_bytes: int) -> None:
 
 
 def start(hello: dict[str, Any], frames: UserFrames) -> Any:
-    """Import the trusted factory, then (limited) the user's module; return the handler."""
+    """Import the trusted factory, then (limited) the user's module; return the handler, factory(module, **options)."""
     factory = resolve_factory(hello["adapter"])  # before the user's folder is on sys.path: nothing of theirs shadows it
     limit_memory(hello["limits"]["memory_bytes"])
-    return factory(load_module(frames.path))
+    return factory(load_module(frames.path), **hello.get("options", {}))
 
 
 def reply_to(pipe: Pipe, action: Any, frames: UserFrames, label: str, memory_bytes: int) -> Kind | None:

@@ -126,9 +126,10 @@ class _StderrTail:
 class Sandbox:
     """A child process running one user module behind a trusted handler (see module docstring)."""
 
-    def __init__(self, path: Path, adapter: str, limits: Limits = Limits()) -> None:
+    def __init__(self, path: Path, adapter: str, limits: Limits = Limits(), options: dict[str, Value] | None = None) -> None:
         self.path = Path(path)
         self.adapter = adapter
+        self.options = options or {}  # the factory's keyword arguments, after the module
         self.limits = limits
         self.name = self.path.name
         self._proc: subprocess.Popen[bytes] | None = None
@@ -142,7 +143,10 @@ class Sandbox:
         try:
             check_path(self.path)
             self._start()
-            self._exchange({"path": str(self.path.resolve()), "adapter": self.adapter, "limits": self._limits()}, IMPORTING)
+            self._exchange(
+                {"path": str(self.path.resolve()), "adapter": self.adapter, "limits": self._limits(), "options": self.options},
+                IMPORTING,
+            )
         except BaseException:
             self.close()
             raise

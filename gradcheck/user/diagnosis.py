@@ -1,0 +1,99 @@
+"""Name the mistake: a failing user's gradient against every catalogued bug and every known mistake, at the same point.
+
+A match to round-off is said in plain words with the equation it breaks. Without one, the diagnosis points at the
+earliest equation that fails in the order BPTT computes them, and (when the user's code returns its ∇h(t)L rows)
+the step t where they first depart from the book's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from gradcheck.book import mistakes, rnn
+from gradcheck.book.bugs import BUGS
+from gradcheck.book.rnn import Array, Params
+from gradcheck.check.problem import Problem
+from gradcheck.check.results import CheckResult
+
+MATCH = 1e-7  # norm-wise relative difference below which two gradients are the same (round-off of a τ-step sum)
+BPTT_ORDER = ("10.18", "10.19", "10.21", "c", "b", "V", "W", "U", "h0")  # the order the equations are computed in
+EQUATION_OF = {"c": "10.22", "b": "10.23", "V": "10.24", "W": "10.26", "U": "10.28", "h0": "∇h(0)L"}
+
+
+def _same(a: Array, b: Array) -> bool:
+    scale = max(float(np.linalg.norm(b)), 1e-300)
+    return bool(np.all(np.isfinite(a))) and float(np.linalg.norm(a - b)) <= MATCH * max(scale, 1e-12)
+
+
+def _names(names: list[str]) -> str:
+    shown = [f"d{name}" for name in names]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _wrong_names(candidate: Params, clean: Params, names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if not _same(candidate[name], clean[name])]
+
+
+def _candidates(problem: Problem, gradients: dict[str, Array], names: tuple[str, ...]) -> Iterator[tuple[str, str, Params]]:
+    """(name, how it reads, parameter gradients) of every catalogued bug and known mistake at the point."""
+    trace = rnn.forward(problem.params, problem.x, problem.y)
+    for bug in BUGS.values():
+        yield bug.name, f"{bug.summary}: {bug.explanation}", bug.backward(problem.params, trace).params
+    clip = max((float(np.abs(gradients[name]).max(initial=0.0)) for name in names), default=0.0)
+    for mistake in mistakes.candidates(problem.params, trace, clip):
+        yield mistake.name, f"{mistake.summary}: {mistake.explanation}", mistake.params
+
+
+def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> str:
+    """One or two sentences on what the user's failing gradients are."""
+    names = tuple(row.name for row in result.params)
+    clean = rnn.backward(problem.params, rnn.forward(problem.params, problem.x, problem.y)).params
+    for name, words, candidate in _candidates(problem, gradients, names):
+        wrong = _wrong_names(candidate, clean, names)
+        if wrong and all(_same(gradients[n], candidate[n]) for n in names):
+            verb = "is" if len(wrong) == 1 else "are"
+            return f"your {_names(wrong)} {verb} exactly what you get with {name}, {words}"
+    return _where(problem, gradients, result)
+
+
+def _where(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> str:
+    """No known mistake matches: the first failing equation in BPTT order, and where ∇h(t)L departs if given."""
+    failing = result.failing
+    first = next((key for key in BPTT_ORDER if key in failing), None)
+    words = "no known mistake matches"
+    if first is not None:
+        label = first if first.startswith("10.") else f"{EQUATION_OF[first]} (d{first})"
+        words += f"; the first equation that fails, in the order BPTT computes them, is {label}"
+    if "h" in gradients:
+        book = rnn.backward(problem.params, rnn.forward(problem.params, problem.x, problem.y))
+        tau = len(book.h)
+        departs = [t for t in range(tau, 0, -1) if not _same(gradients["h"][t - 1], book.h[t - 1])]
+        if departs:
+            words += f"; your ∇h(t)L first departs from the book's at t = {departs[0]} (BPTT runs from t = τ = {tau} down)"
+    return words
+
+
+def diagnose_forward(loss: Callable[..., float], problem: Problem) -> str | None:
+    """Why the user's forward pass is not the book's, when a known reason fits: a loss in bits or averaged over t, or
+    a parameter it never reads."""
+    book = rnn.forward(problem.params, problem.x, problem.y)
+    ratio = loss() / book.loss if book.loss else np.nan
+    tau = len(book.h)
+    for factor, words in (
+        (1 / np.log(2), "your loss is the book's divided by ln 2: it is in bits (log₂), while 10.12–10.14 use the natural log"),
+        (1 / tau, "your loss is the book's divided by τ: the mean over t, while 10.13 sums L = Σ_t L(t)"),
+    ):
+        if abs(ratio - factor) <= MATCH * factor:
+            return words
+    rng = np.random.default_rng(0)
+    params = dict(problem.params)
+    for name, value in params.items():
+        if name == "h0" or not value.size:
+            continue
+        moved = params | {name: value + 0.1 * rng.standard_normal(value.shape)}
+        book_moved = rnn.forward(Params(**moved), problem.x, problem.y).loss
+        if abs(book_moved - book.loss) > 1e-6 * max(1.0, abs(book.loss)) and loss(moved) == loss():
+            return f"your forward pass never uses {name} (its loss does not change when {name} does), though 10.8–10.10 do"
+    return None

@@ -1,0 +1,281 @@
+"""The layouts people write Fig. 10.3's RNN in, each turned into the book's names and time-major shapes.
+
+This module runs in the child process only, beside the user's module (gradcheck/user/child.py builds a handler with
+`book`, `min_char_rnn` or `cs231n`). Every handler answers the same four questions in the book's terms:
+
+    gradients(params, x, y)      {U, W, V, b, c, h0: ∇L, and where the layout gives them o: ∇o(t)L, h: ∇h(t)L}
+    loss(params, x, y)           L from the user's forward pass
+    entry_losses(params, x, y, name, index, shifts)              L with entry index[k] of `name` moved by shifts[k]
+    direction_losses(params, x, y, name, directions, k, shifts)  L with `name` moved by shifts[r]·directions[k[r]]
+
+params are the book's {U (H×I), W (H×H), V (O×H), b (H,), c (O,), h0 (H,)}; x (τ×I), y (τ,) ints. The user's
+functions always get fresh copies, so nothing they do in place reaches the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradcheck.errors import UserCodeError
+
+Arrays = dict[str, NDArray[Any]]
+PARAMS = ("U", "W", "V", "b", "c", "h0")
+NODES = ("o", "h")  # the optional ∇o(t)L and ∇h(t)L rows (τ × O, τ × H)
+LAYOUTS = ("book", "min-char-rnn", "cs231n")
+DEFAULT_FUNCTIONS = {
+    "book": ("backward", "forward"),
+    "min-char-rnn": ("lossFun", "lossFun"),
+    "cs231n": ("rnn_backward", "rnn_forward"),
+}
+
+
+class Layout:
+    """What every layout shares: the user's module, the functions named on the command line, fresh copies."""
+
+    name = ""
+
+    def __init__(self, module: ModuleType, backward: str, forward: str | None) -> None:
+        self.module = module
+        self.file = Path(module.__file__ or module.__name__).name
+        self.backward_name, self.forward_name = backward, forward
+        self._function(backward)  # a missing function is said at once, not at the first call
+        if forward is not None:
+            self._function(forward)
+
+    def _function(self, name: str) -> Callable[..., Any]:
+        found = getattr(self.module, name, None)
+        if not callable(found):
+            raise UserCodeError(f"{self.file}: has no function {name} (the {self.name} layout calls it)")
+        return found  # type: ignore[no-any-return]
+
+    def _array(self, value: Any, what: str, shape: tuple[int, ...], squeeze: bool = False) -> NDArray[np.float64]:
+        """A returned gradient as a real float64 array of the expected shape, or one line saying what is wrong."""
+        try:
+            array = np.array(value, dtype=np.complex128 if np.iscomplexobj(value) else np.float64)
+        except (TypeError, ValueError):
+            raise UserCodeError(
+                f"{self.file}: {what} is a {type(value).__name__}, expected an array of shape {_dims(shape)}"
+            ) from None
+        if squeeze and array.shape != shape and array.size == int(np.prod(shape)) and array.ndim == 2 and 1 in array.shape:
+            array = array.reshape(shape)  # a column vector (H×1) for a bias of shape (H,)
+        if array.shape != shape:
+            raise UserCodeError(f"{self.file}: {what} has shape {_dims(array.shape)}, expected {_dims(shape)}")
+        if np.iscomplexobj(array):
+            raise UserCodeError(f"{self.file}: {what} is complex, expected real numbers")
+        return array.astype(np.float64, copy=False)
+
+    def _loss(self, value: Any, what: str) -> float | complex:
+        array = np.asarray(value)
+        if array.size != 1 or array.dtype.kind not in "biufc":
+            raise UserCodeError(f"{self.file}: {what} must be the scalar loss, got {_kind(value)}")
+        scalar = array.reshape(()).item()
+        return complex(scalar) if isinstance(scalar, complex) else float(scalar)
+
+    # the four questions (subclasses answer gradients and loss)
+    def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
+        raise NotImplementedError
+
+    def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
+        raise NotImplementedError
+
+    def entry_losses(
+        self, params: Arrays, x: NDArray[Any], y: NDArray[Any], name: str, index: NDArray[Any], shifts: NDArray[Any]
+    ) -> NDArray[Any]:
+        out = np.empty(len(index), dtype=np.result_type(shifts, np.float64))
+        for row, (k, s) in enumerate(zip(index, shifts, strict=True)):
+            moved = dict(params)
+            moved[name] = params[name].astype(out.dtype, copy=True)
+            moved[name].reshape(-1)[k] += s
+            out[row] = self.loss(moved, x, y)
+        return out
+
+    def direction_losses(
+        self,
+        params: Arrays,
+        x: NDArray[Any],
+        y: NDArray[Any],
+        name: str,
+        directions: NDArray[Any],
+        k: NDArray[Any],
+        shifts: NDArray[Any],
+    ) -> NDArray[Any]:
+        out = np.empty(len(k), dtype=np.result_type(shifts, np.float64))
+        for row, (which, s) in enumerate(zip(k, shifts, strict=True)):
+            out[row] = self.loss(dict(params) | {name: params[name] + s * directions[which]}, x, y)
+        return out
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if shape else "a scalar"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {_dims(value.shape)}"
+    return f"a {type(value).__name__}"
+
+
+def _copies(params: Arrays) -> Arrays:
+    return {name: np.array(value) for name, value in params.items()}
+
+
+class Book(Layout):
+    """`backward(U, W, V, b, c, h0, x, y)` → {name: gradient} (keys U…h0 or dU…dh0, optional o and h);
+    `forward(same arguments)` → L."""
+
+    name = "book"
+
+    def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Any:
+        return self._function(function)(**_copies(params), x=np.array(x), y=np.array(y))
+
+    def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
+        got = self._call(self.backward_name, params, x, y)
+        what = f"{self.backward_name}(U, W, V, b, c, h0, x, y)"
+        if not isinstance(got, Mapping):
+            raise UserCodeError(
+                f"{self.file}: {what} returned {_kind(got)}; expected a dict of gradients by name: U, W, V, b, c, h0"
+            )
+        named = {
+            str(key).removeprefix("d") if str(key).removeprefix("d") in PARAMS + NODES else str(key): v for key, v in got.items()
+        }
+        unknown = sorted(set(named) - set(PARAMS + NODES))
+        if unknown:
+            raise UserCodeError(
+                f"{self.file}: {what} returned unknown names {', '.join(unknown)}; expected U, W, V, b, c, h0 (optional o, h)"
+            )
+        missing = [name for name in PARAMS[:-1] if name not in named]
+        if missing:
+            raise UserCodeError(f"{self.file}: {what} returned no gradient for {', '.join(missing)}")
+        tau = len(x)
+        shapes = {name: params[name].shape for name in PARAMS} | {"o": (tau, len(params["c"])), "h": (tau, len(params["b"]))}
+        return {
+            name: self._array(value, f"the gradient {name} from {self.backward_name}", shapes[name])
+            for name, value in named.items()
+        }
+
+    def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
+        assert self.forward_name is not None
+        return self._loss(self._call(self.forward_name, params, x, y), f"{self.forward_name}(U, W, V, b, c, h0, x, y)")
+
+
+class MinCharRNN(Layout):
+    """Module globals Wxh, Whh, Why, bh (H×1), by (O×1), set before each call;
+    `lossFun(inputs, targets, hprev)` → loss, dWxh, dWhh, dWhy, dbh, dby, h(τ)."""
+
+    name = "min-char-rnn"
+    GLOBALS = (("Wxh", "U"), ("Whh", "W"), ("Why", "V"), ("bh", "b"), ("by", "c"))
+
+    def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> tuple[Any, ...]:
+        for global_name, name in self.GLOBALS:
+            value = np.array(params[name])
+            setattr(self.module, global_name, value[:, np.newaxis] if value.ndim == 1 else value)
+        inputs = [int(i) for i in np.argmax(np.real(x), axis=1)]  # x(t) is one-hot (checked by the parent)
+        got = self._function(function)(inputs, [int(t) for t in y], np.array(params["h0"])[:, np.newaxis])
+        what = f"{function}(inputs, targets, hprev)"
+        if not isinstance(got, tuple | list) or len(got) != 7:
+            raise UserCodeError(f"{self.file}: {what} returned {_kind(got)}; expected loss, dWxh, dWhh, dWhy, dbh, dby, hprev")
+        return tuple(got)
+
+    def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
+        got = self._call(self.backward_name, params, x, y)
+        return {
+            name: self._array(value, f"d{global_name} from {self.backward_name}", params[name].shape, squeeze=True)
+            for (global_name, name), value in zip(self.GLOBALS, got[1:6], strict=True)
+        }
+
+    def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
+        assert self.forward_name is not None
+        return self._loss(self._call(self.forward_name, params, x, y)[0], f"the loss from {self.forward_name}")
+
+
+class CS231n(Layout):
+    """rnn_forward(x, h0, Wx, Wh, b) and rnn_backward(dh, cache), batch-major (N = 1) with Wx = Uᵀ (D×H), Wh = Wᵀ,
+    composed with temporal_affine_forward/backward (w = Vᵀ, b = c) and temporal_softmax_loss: the user's own when
+    the file defines them (as the assignment's does), else the book's."""
+
+    name = "cs231n"
+
+    def _helper(self, name: str) -> Callable[..., Any]:
+        found = getattr(self.module, name, None)
+        return found if callable(found) else BOOK_HELPERS[name]
+
+    def _forward(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> tuple[Any, ...]:
+        p = _copies(params)
+        got = self._function(function)(np.array(x)[np.newaxis], p["h0"][np.newaxis], p["U"].T.copy(), p["W"].T.copy(), p["b"])
+        if not isinstance(got, tuple | list) or len(got) != 2:
+            raise UserCodeError(f"{self.file}: {function}(x, h0, Wx, Wh, b) returned {_kind(got)}; expected (h, cache)")
+        h, cache = got
+        tau, H = len(x), len(params["b"])
+        h = self._array(h, f"h from {function}", (1, tau, H))
+        scores, affine_cache = self._helper("temporal_affine_forward")(h, p["V"].T.copy(), p["c"])
+        mask = np.ones((1, tau), dtype=bool)
+        loss, dscores = self._helper("temporal_softmax_loss")(scores, np.array(y)[np.newaxis], mask)
+        return loss, dscores, affine_cache, cache
+
+    def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
+        assert self.forward_name is not None
+        _, dscores, affine_cache, cache = self._forward(self.forward_name, params, x, y)
+        tau, (O, H), I = len(x), params["V"].shape, params["U"].shape[1]
+        dh, dw, dc = self._helper("temporal_affine_backward")(dscores, affine_cache)
+        got = self._function(self.backward_name)(dh, cache)
+        what = f"{self.backward_name}(dh, cache)"
+        if not isinstance(got, tuple | list) or len(got) != 5:
+            raise UserCodeError(f"{self.file}: {what} returned {_kind(got)}; expected (dx, dh0, dWx, dWh, db)")
+        _, dh0, dWx, dWh, db = got
+        return {
+            "U": self._array(dWx, f"dWx from {self.backward_name}", (I, H)).T,
+            "W": self._array(dWh, f"dWh from {self.backward_name}", (H, H)).T,
+            "V": self._array(dw, "dw from temporal_affine_backward", (H, O)).T,
+            "b": self._array(db, f"db from {self.backward_name}", (H,)),
+            "c": self._array(dc, "db from temporal_affine_backward", (O,)),
+            "h0": self._array(dh0, f"dh0 from {self.backward_name}", (1, H))[0],
+            "o": self._array(dscores, "dx from temporal_softmax_loss", (1, tau, O))[0],
+        }
+
+    def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
+        assert self.forward_name is not None
+        return self._loss(self._forward(self.forward_name, params, x, y)[0], "the loss from temporal_softmax_loss")
+
+
+# The assignment's given layers, for a file that defines only the RNN: the book's 10.10–10.14 with N = 1.
+def _affine_forward(h: NDArray[Any], w: NDArray[Any], b: NDArray[Any]) -> tuple[NDArray[Any], tuple[Any, ...]]:
+    return h @ w + b, (h, w)  # (10.10) o(t) = c + V h(t), batch-major
+
+
+def _affine_backward(dout: NDArray[Any], cache: tuple[Any, ...]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    h, w = cache
+    return dout @ w.T, np.einsum("nth,nto->ho", h, dout), dout.sum(axis=(0, 1))  # (10.24), (10.22)
+
+
+def _softmax_loss(scores: NDArray[Any], y: NDArray[Any], mask: NDArray[Any]) -> tuple[Any, NDArray[Any]]:
+    shifted = scores - scores.real.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))  # (10.11) in log form
+    n, t = np.indices(y.shape)
+    loss = -(mask * log_p[n, t, y]).sum() / len(scores)  # (10.12–10.14), summed over t, divided by N
+    dscores = np.exp(log_p)
+    dscores[n, t, y] -= 1.0  # (10.18)
+    return loss, dscores * mask[..., np.newaxis] / len(scores)
+
+
+BOOK_HELPERS: dict[str, Callable[..., Any]] = {
+    "temporal_affine_forward": _affine_forward,
+    "temporal_affine_backward": _affine_backward,
+    "temporal_softmax_loss": _softmax_loss,
+}
+HANDLERS: dict[str, type[Layout]] = {"book": Book, "min-char-rnn": MinCharRNN, "cs231n": CS231n}
+
+
+def handler(module: ModuleType, layout: str, backward: str, forward: str | None) -> Layout:
+    """The child's handler for a layout (the sandbox's adapter, "gradcheck.user.layouts:handler").
+
+    forward: the user's forward function, or None to check the backward only (cs231n always needs rnn_forward:
+    its backward reads the cache the forward made)."""
+    if layout == "cs231n" and forward is None:
+        forward = DEFAULT_FUNCTIONS["cs231n"][1]
+    return HANDLERS[layout](module, backward, forward)

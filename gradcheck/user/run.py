@@ -1,0 +1,187 @@
+"""Check a user's BPTT code: their gradients against finite differences of the book's forward pass (or of their own,
+once it is shown to equal the book's), through the same engine, table and verdict rules as the built-in backward.
+
+The user's module lives in a child process (sandbox.py); this side only sends the point and reads arrays back.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradcheck.check.config import Config, split_spec
+from gradcheck.check.problem import Problem, build
+from gradcheck.check.results import CheckResult, ForwardResult
+from gradcheck.check.run import Progress, evaluate, numerical
+from gradcheck.engine.model import Array, Equation, Index
+from gradcheck.engine.rnn import TanhRNN
+from gradcheck.errors import UserCodeError
+from gradcheck.user.diagnosis import diagnose, diagnose_forward
+from gradcheck.user.layouts import DEFAULT_FUNCTIONS
+from gradcheck.user.sandbox import Limits, Sandbox
+
+ADAPTER = "gradcheck.user.layouts:handler"
+USER_ROW_BYTES = 2**18  # a user's forward runs one copy at a time: this only sizes the chunks (progress, timeouts)
+FORWARD_RTOL = 1e-9  # the user's L against the book's: equal to round-off, with room for another order of sums
+
+
+@dataclass(frozen=True)
+class UserCode:
+    """Which of the user's functions to run, how they are called, and their limits."""
+
+    file: Path
+    backward: str
+    forward: str | None
+    layout: str
+    limits: Limits
+
+    @classmethod
+    def from_config(cls, config: Config) -> UserCode | None:
+        user = config.user
+        if user.backward is None:
+            return None
+        file, backward = split_spec(user.backward)
+        default_backward, default_forward = DEFAULT_FUNCTIONS[user.layout]
+        forward = (split_spec(user.forward)[1] or default_forward) if user.forward is not None else None
+        return cls(Path(file), backward or default_backward, forward, user.layout, Limits(user.timeout, user.memory_bytes))
+
+    @property
+    def label(self) -> str:
+        checked = f"{self.backward}" + (f" and {self.forward}" if self.forward and self.forward != self.backward else "")
+        return f"{self.file.name}: {checked} ({self.layout} layout)"
+
+    def sandbox(self) -> Sandbox:
+        options: dict[str, Any] = {"layout": self.layout, "backward": self.backward, "forward": self.forward}
+        return Sandbox(self.file, ADAPTER, self.limits, options)
+
+
+class UserSide:
+    """The user's code at one problem: gradients, loss and perturbed losses in the book's names."""
+
+    def __init__(self, sandbox: Sandbox, problem: Problem, code: UserCode) -> None:
+        self.sandbox, self.problem, self.code = sandbox, problem, code
+        self.point: dict[str, Any] = dict(problem.params)
+        self.lock = threading.Lock()  # one child, one request at a time (the engine calls from two threads)
+
+    def _ask(self, method: str, label: str, **args: Any) -> Any:
+        with self.lock:
+            return self.sandbox.request(method, label=label, params=dict(self.point), x=self.problem.x, y=self.problem.y, **args)
+
+    def gradients(self) -> dict[str, Array]:
+        got = self._ask("gradients", self.code.backward)
+        missing = [name for name in self.problem.config.checked_params if name not in got]
+        if missing:
+            raise UserCodeError(f"{self.code.file.name}: {self.code.backward} returned no gradient for {', '.join(missing)}")
+        return {name: np.asarray(value, dtype=np.float64) for name, value in got.items()}
+
+    def loss(self, params: dict[str, Array] | None = None, length: int | None = None) -> float:
+        """The user's L at the point (or at `params`), over the first `length` steps of the sequence."""
+        tau = length or len(self.problem.y)
+        assert self.code.forward is not None
+        point: dict[str, Any] = dict(params or self.point)
+        with self.lock:
+            got: Any = self.sandbox.request(
+                "loss", label=self.code.forward, params=point, x=self.problem.x[:tau], y=self.problem.y[:tau]
+            )
+        return float(np.real(got))
+
+    def entry_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        return np.asarray(self._ask("entry_losses", self.code.forward or "", name=name, index=index, shifts=shift))
+
+    def direction_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        args = {"name": name, "directions": directions, "k": k, "shifts": shift}
+        return np.asarray(self._ask("direction_losses", self.code.forward or "", **args))
+
+
+class UserForward:
+    """The book's model with the user's forward pass differenced for the parameters (a Model).
+
+    Nodes (o, h) cannot be moved inside someone else's code: their rows are differenced through the book's forward
+    pass, which the user's was first shown to equal."""
+
+    def __init__(self, book: TanhRNN, user: UserSide, loss: float) -> None:
+        self.book, self.user, self._loss = book, user, loss
+
+    @property
+    def params(self) -> dict[str, Array]:
+        return self.book.params
+
+    @property
+    def nodes(self) -> dict[str, Array]:
+        return self.book.nodes
+
+    @property
+    def equations(self) -> tuple[Equation, ...]:
+        return self.book.equations
+
+    @property
+    def loss(self) -> float:
+        return self._loss
+
+    def gradients(self) -> dict[str, Array]:
+        return self.user.gradients()
+
+    def rounding(self) -> dict[str, Array]:
+        return self.book.rounding()
+
+    def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        if name in self.params:
+            return self.user.entry_losses(name, index, shift)[:, np.newaxis]
+        return self.book.perturbed_losses(name, index, shift)
+
+    def directional_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        return self.user.direction_losses(name, directions, k, shift)[:, np.newaxis]
+
+    def row_bytes(self, name: str, complex_step: bool) -> int:
+        return USER_ROW_BYTES if name in self.params else self.book.row_bytes(name, complex_step)
+
+    def first_nonfinite(self) -> tuple[int, str] | None:
+        return self.book.first_nonfinite()
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        return self.book.arrays()
+
+
+def compare_forward(user: UserSide, book: TanhRNN) -> ForwardResult:
+    """The user's L against the book's at the point, and if they differ, the first step t where they part
+    (the user's loss over the first t steps against the book's Σ_{s ≤ t} L(s))."""
+    loss = user.loss()
+    expected = book.loss
+    scale = max(1.0, float(np.abs(book.trace.losses).sum()))
+    if abs(loss - expected) <= FORWARD_RTOL * scale:
+        return ForwardResult(loss, expected, None, 0.0, 0.0)
+    prefix_book = np.cumsum(book.trace.losses)
+    previous_user = previous_book = 0.0
+    for t in range(1, len(prefix_book) + 1):
+        user_t = loss if t == len(prefix_book) else user.loss(length=t)
+        if abs(user_t - prefix_book[t - 1]) > FORWARD_RTOL * scale:
+            return ForwardResult(loss, expected, t, user_t - previous_user, float(prefix_book[t - 1] - previous_book))
+        previous_user, previous_book = user_t, float(prefix_book[t - 1])
+    return ForwardResult(loss, expected, len(prefix_book), loss - previous_user, float(book.trace.losses[-1]))
+
+
+def run_user(config: Config, code: UserCode, progress: Progress | None = None) -> CheckResult:
+    """The check of the user's gradients (and forward pass, if given) at the config's point, with a diagnosis when
+    they fail."""
+    problem = build(config)
+    book = problem.model()
+    with code.sandbox() as sandbox, np.errstate(all="ignore"):
+        user = UserSide(sandbox, problem, code)
+        gradients = user.gradients()
+        forward = None
+        differenced = None
+        if code.forward is not None:
+            forward = compare_forward(user, book)
+            if not forward.agrees:
+                forward = replace(forward, why=diagnose_forward(user.loss, problem))
+            else:
+                differenced = UserForward(book, user, forward.loss_user)
+        num = numerical(config, progress, differenced)
+        result = evaluate(num, gradients=gradients)
+    result = replace(result, code=code.label, forward=forward)
+    return replace(result, diagnosis=diagnose(problem, gradients, result)) if result.failing else result
