@@ -20,8 +20,21 @@ MAX_NESTING = 64  # a config nests two levels; parsers recurse once per level an
 
 
 def load(path: Path) -> Config:
-    """Read and validate a TOML or YAML config file."""
-    return loads(_read_bytes(path), path)
+    """Read and validate a TOML or YAML config file. The user's code it names (user.backward, user.forward) is found
+    beside the config, as a relative path in a file means; an absolute path is kept."""
+    return _beside(loads(_read_bytes(path), path), path)
+
+
+def _beside(config: Config, path: Path) -> Config:
+    user = config.user
+    if user.backward is None:
+        return config
+    moved = {
+        key: os.path.abspath(os.path.join(os.path.dirname(path), spec))
+        for key in ("backward", "forward")
+        if (spec := getattr(user, key)) is not None and not os.path.isabs(spec)
+    }
+    return config.model_copy(update={"user": user.model_copy(update=moved)})
 
 
 def loads(data: bytes, path: Path) -> Config:

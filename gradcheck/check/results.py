@@ -44,6 +44,18 @@ class ForwardResult:
         return self.first_t is None
 
 
+def forward_text(forward: ForwardResult) -> str:
+    """The user's forward pass against the book's, in one sentence (the table, Markdown and JUnit say the same)."""
+    if forward.agrees:
+        return f"your loss equals the book's (10.8–10.14): L = {forward.loss_user:.12g}"
+    text = (
+        f"your loss is not the book's (10.8–10.14): L = {forward.loss_user:.10g} against {forward.loss_book:.10g}; "
+        f"they part at t = {forward.first_t}, L({forward.first_t}) = {forward.step_user:.10g} against "
+        f"{forward.step_book:.10g}"
+    )
+    return text + (f". {forward.why[0].upper()}{forward.why[1:]}" if forward.why else "")
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check: a row per parameter (and per equation), and what produced them.

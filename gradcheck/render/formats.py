@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gradcheck.check.results import CheckResult
+from gradcheck.check.results import CheckResult, forward_text
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES
 from gradcheck.render.cells import ERROR_COLUMNS, index_text
@@ -77,6 +77,18 @@ class Timing(_Frozen):
     elapsed_s: float
 
 
+class Forward(_Frozen):
+    """The user's forward pass against the book's (10.8–10.14), when --forward was given."""
+
+    agrees: bool = Field(description="the user's L equals the book's to round-off")
+    loss_user: float | None
+    loss_book: float | None
+    first_t: int | None = Field(description="the first step t where the two part (null when they agree)")
+    step_user: float | None = Field(description="L(first_t) from the user's forward pass")
+    step_book: float | None = Field(description="L(first_t) from the book's")
+    why: str | None = Field(description="a named reason, if one was found (a loss in bits, an unused parameter)")
+
+
 class Report(_Frozen):
     """The JSON report of `gradcheck run --format json` (version 2)."""
 
@@ -95,6 +107,9 @@ class Report(_Frozen):
     tolerance: Literal["auto", "fixed"] = Field(description="auto: the method's error bound; fixed: rtol and atol")
     loss: float | None = Field(description="L = Σ_t L(t) at the checked parameters (null when it is not finite)")
     bug: str | None = Field(description="the injected bug the analytic side ran with, if any")
+    code: str | None = Field(None, description="the user's code checked instead of the book's backward pass, if any")
+    forward: Forward | None = Field(None, description="the user's forward pass against the book's, if it was checked")
+    diagnosis: str | None = Field(None, description="for failing user code: the named mistake, or where it goes wrong")
     parameters: list[Row]
     equations: list[EquationRow]
     timing: Timing
@@ -137,10 +152,21 @@ def build_report(result: CheckResult, source: str) -> Report:
         tolerance="fixed" if config.fixed_tolerance else "auto",
         loss=_num(result.loss),
         bug=result.bug.name if result.bug else None,
+        code=result.code,
+        forward=_forward(result),
+        diagnosis=result.diagnosis,
         parameters=[Row(**_row(row)) for row in result.params],
         equations=[EquationRow(**_row(e.row), equation=e.equation.number, formula=e.equation.formula) for e in result.equations],
         timing=Timing(elapsed_s=result.elapsed),
     )
+
+
+def _forward(result: CheckResult) -> Forward | None:
+    f = result.forward
+    if f is None:
+        return None
+    numbers = {key: _num(getattr(f, key)) for key in ("loss_user", "loss_book", "step_user", "step_book")}
+    return Forward(agrees=f.agrees, first_t=f.first_t, why=f.why, **numbers)
 
 
 def to_json(result: CheckResult, source: str) -> str:
@@ -168,22 +194,30 @@ def to_junit(result: CheckResult, source: str) -> str:
     skipped with the reason."""
     cases = [("gradcheck.parameters", row.name, row) for row in result.params]
     cases += [("gradcheck.equations", f"{e.equation.number} {e.row.name}", e.row) for e in result.equations]
-    failures = sum(row.verdict is Verdict.FAIL for _, _, row in cases)
+    forward_failed = result.forward is not None and not result.forward.agrees
+    failures = sum(row.verdict is Verdict.FAIL for _, _, row in cases) + forward_failed
     skipped = sum(row.verdict is Verdict.UNDECIDED for _, _, row in cases)
-    suites = ET.Element("testsuites", name="gradcheck", tests=str(len(cases)), failures=str(failures))
+    tests = len(cases) + (result.forward is not None)
+    suites = ET.Element("testsuites", name="gradcheck", tests=str(tests), failures=str(failures))
     suite = ET.SubElement(
         suites,
         "testsuite",
         name=f"gradcheck {source}",
-        tests=str(len(cases)),
+        tests=str(tests),
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
         time=f"{result.elapsed:.6f}",
     )
     properties = ET.SubElement(suite, "properties")
-    for key, value in (("method", result.method.value), ("loss", repr(result.loss)), ("source", source)):
+    user = [(key, value) for key, value in (("code", result.code), ("diagnosis", result.diagnosis)) if value]
+    for key, value in (("method", result.method.value), ("loss", repr(result.loss)), ("source", source), *user):
         ET.SubElement(properties, "property", name=key, value=value)
+    if result.forward is not None:
+        case = ET.SubElement(suite, "testcase", classname="gradcheck.forward", name="10.8-10.14 forward pass", time="0")
+        if not result.forward.agrees:
+            text = forward_text(result.forward)
+            ET.SubElement(case, "failure", message=text, type="ForwardMismatch").text = text
     for classname, name, row in cases:
         case = ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
         if row.verdict is Verdict.FAIL:
@@ -226,6 +260,9 @@ def to_markdown(result: CheckResult, source: str) -> str:
         lines.append(_md_row([label, f"{row.checked} {row.unit}", *cells, verdict]))
     undecided = [f"- {label}: {row.reason}" for label, row in rows if row.verdict is Verdict.UNDECIDED]
     lines += ["", "Undecided:", *undecided] if undecided else []
+    lines += ["", f"Checked: {_code(result.code)}"] if result.code else []
+    lines += ["", f"Forward: {forward_text(result.forward)}"] if result.forward is not None else []
+    lines += ["", f"Diagnosis: {result.diagnosis}"] if result.diagnosis else []
     return "\n".join(lines) + "\n"
 
 

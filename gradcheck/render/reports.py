@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from gradcheck.check.results import BugsResult, CheckResult, ForwardResult
+from gradcheck.check.results import BugsResult, CheckResult, ForwardResult, forward_text
 from gradcheck.render.bugs import bug_matrix, bug_panel, bugs_verdict, prediction_line
 from gradcheck.render.tables import build_table, equation_table, header, verdict_line
 
@@ -29,14 +29,9 @@ def run_report(result: CheckResult, source: str) -> Group:
 def forward_line(forward: ForwardResult) -> Text:
     """The user's forward pass against the book's: equal to round-off, or where they part and why."""
     if forward.agrees:
-        return Text.assemble(("forward    ", "bold"), f"your loss equals the book's (10.8–10.14): L = {forward.loss_user:.12g}")
-    text = (
-        f"your loss is not the book's (10.8–10.14): L = {forward.loss_user:.10g} against {forward.loss_book:.10g}; "
-        f"they part at t = {forward.first_t}, L({forward.first_t}) = {forward.step_user:.10g} against {forward.step_book:.10g}"
-    )
-    if forward.why:
-        text += f". {forward.why[0].upper()}{forward.why[1:]}"
-    return Text.assemble(("forward    ", "bold red"), text, ". The gradients above are checked against the book's forward pass.")
+        return Text.assemble(("forward    ", "bold"), forward_text(forward))
+    after = ". The gradients above are checked against the book's forward pass."
+    return Text.assemble(("forward    ", "bold red"), forward_text(forward), after)
 
 
 def bugs_report(result: BugsResult, source: str) -> Group:
