@@ -75,7 +75,7 @@ def candidates(params: Params, trace: Trace, clip: float | None) -> Iterator[Mis
     tau = len(trace.h)
     yield Mistake(
         "forwards-in-time",
-        "the BPTT loop runs forwards in time",
+        "the BPTT loop run forwards in time",
         "10.21 carries ∇h(t+1)L back into step t, so the loop must run t = τ down to 1; run upwards, each step "
         "receives the gradient of the step before it instead of the one after.",
         forwards_in_time(params, trace),

@@ -36,25 +36,25 @@ def _wrong_names(candidate: Params, clean: Params, names: tuple[str, ...]) -> li
     return [name for name in names if not _same(candidate[name], clean[name])]
 
 
-def _candidates(problem: Problem, gradients: dict[str, Array], names: tuple[str, ...]) -> Iterator[tuple[str, str, Params]]:
-    """(name, how it reads, parameter gradients) of every catalogued bug and known mistake at the point."""
+def _candidates(problem: Problem, gradients: dict[str, Array], names: tuple[str, ...]) -> Iterator[mistakes.Mistake]:
+    """Every catalogued bug and known mistake at the point, as mistakes (name, summary, explanation, gradients)."""
     trace = rnn.forward(problem.params, problem.x, problem.y)
     for bug in BUGS.values():
-        yield bug.name, f"{bug.summary}: {bug.explanation}", bug.backward(problem.params, trace).params
+        yield mistakes.Mistake(bug.name, bug.summary, bug.explanation, bug.backward(problem.params, trace).params)
     clip = max((float(np.abs(gradients[name]).max(initial=0.0)) for name in names), default=0.0)
-    for mistake in mistakes.candidates(problem.params, trace, clip):
-        yield mistake.name, f"{mistake.summary}: {mistake.explanation}", mistake.params
+    yield from mistakes.candidates(problem.params, trace, clip)
 
 
 def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> str:
     """One or two sentences on what the user's failing gradients are."""
     names = tuple(row.name for row in result.params)
     clean = rnn.backward(problem.params, rnn.forward(problem.params, problem.x, problem.y)).params
-    for name, words, candidate in _candidates(problem, gradients, names):
-        wrong = _wrong_names(candidate, clean, names)
-        if wrong and all(_same(gradients[n], candidate[n]) for n in names):
+    for mistake in _candidates(problem, gradients, names):
+        wrong = _wrong_names(mistake.params, clean, names)
+        if wrong and all(_same(gradients[n], mistake.params[n]) for n in names):
             verb = "is" if len(wrong) == 1 else "are"
-            return f"your {_names(wrong)} {verb} exactly what you get with {name}, {words}"
+            what = f"{mistake.summary} ({mistake.name})"
+            return f"your {_names(wrong)} {verb} exactly what you get with {what}: {mistake.explanation}"
     return _where(problem, gradients, result)
 
 
