@@ -32,8 +32,8 @@ test: $(TEST_DEPS) lint type
 	$(BIN)/python -m pytest -n auto
 
 lint: $(TEST_DEPS)
-	$(BIN)/ruff check gradcheck tests benchmarks
-	$(BIN)/ruff format --check gradcheck tests benchmarks
+	$(BIN)/ruff check gradcheck tests benchmarks examples fuzz
+	$(BIN)/ruff format --check gradcheck tests benchmarks examples fuzz
 	$(BIN)/codespell gradcheck tests README.md docs configs
 
 type: $(TEST_DEPS)

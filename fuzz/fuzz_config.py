@@ -7,6 +7,7 @@ The first byte picks the format (even: TOML, odd: YAML); the rest is the file. C
 as regression inputs in tests/fuzz_regressions/ and replayed by tests/test_adversarial.py.
 """
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -22,10 +23,8 @@ NAMES = (Path("fuzz.toml"), Path("fuzz.yaml"))
 def one_input(data: bytes) -> None:
     if not data:
         return
-    try:
+    with contextlib.suppress(ConfigError):
         loads(data[1:], NAMES[data[0] % 2])
-    except ConfigError:
-        pass
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ The library API is `check_gradients` (returning a `GradientReport`) and `gradche
 
 from importlib.metadata import version
 
-from gradcheck.api import GradientReport, check_gradients
+from gradcheck.api import GradientReport, MutationWarning, PrecisionWarning, check_gradients
 
-__all__ = ["GradientReport", "__version__", "check_gradients"]
+__all__ = ["GradientReport", "MutationWarning", "PrecisionWarning", "__version__", "check_gradients"]
 __version__ = version("gradcheck")

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gradcheck.arguments import (
+    MutationWarning,
+    Point,
+    PrecisionWarning,
+    check_options,
+    gradients_of,
+    loss_of,
+    point_of,
+    short,
+    watched,
+)
 from gradcheck.engine.batching import sample_index
 from gradcheck.engine.compare import ParamResult, Verdict, gradient_scale
 from gradcheck.engine.confirm import Opinion, Tolerance, amplified, judge
@@ -19,24 +30,22 @@ from gradcheck.engine.model import Array, BatchLosses, Index
 from gradcheck.engine.noise import START_SCALE, search_noise
 
 Arrays = Mapping[str, NDArray[Any]]
-
-
-class PrecisionWarning(UserWarning):
-    """Arrays below float64 were given: gradients are checked in float64 and tolerances are not widened."""
+Loss = Callable[[Point], Any]
 
 
 @dataclass(frozen=True)
-class GradientReport:
+class GradientReport(Mapping[str, ParamResult]):
     """The result of check_gradients: one row per named array, the same columns and verdict as `gradcheck run`.
 
-    Shows itself as the table in a terminal (rich), in a notebook (HTML) and as plain text (str).
+    A read-only mapping {name: ParamResult} in the order of params, equal to another when the results are (run time
+    aside). Shows itself as the table in a terminal (rich), in a notebook (HTML) and as plain text (str).
     """
 
     params: tuple[ParamResult, ...]
     method: Method
     tolerance: str
     loss: float
-    elapsed: float
+    elapsed: float = field(compare=False)
 
     @property
     def verdict(self) -> Verdict:
@@ -48,7 +57,16 @@ class GradientReport:
         return self.verdict is Verdict.PASS
 
     def __getitem__(self, name: str) -> ParamResult:
-        return next(row for row in self.params if row.name == name)
+        for row in self.params:
+            if row.name == name:
+                return row
+        raise KeyError(f"no array named {short(name)}; the report has {', '.join(repr(row.name) for row in self.params)}")
+
+    def __iter__(self) -> Iterator[str]:
+        return (row.name for row in self.params)
+
+    def __len__(self) -> int:
+        return len(self.params)
 
     # Rendering is imported on first display only: `import gradcheck` stays free of rich.
     def __rich__(self) -> Any:
@@ -69,41 +87,9 @@ class GradientReport:
         return html(gradient_report(self))
 
 
-def _warn_below_float64(params: Arrays) -> None:
-    for name, value in params.items():
-        dtype = np.asarray(value).dtype
-        if dtype.kind == "f" and dtype.itemsize < 8:
-            warnings.warn(
-                f"params[{name!r}] is {dtype}: finite differences in single precision are unreliable "
-                "(round-off swamps the step); gradcheck evaluates f at float64 copies and widens no tolerance",
-                PrecisionWarning,
-                stacklevel=3,
-            )
-
-
-def _one_by_one(f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]]) -> BatchLosses:
-    """A BatchLosses over f: each perturbed copy is one call of f on copies of the arrays (f is a black box)."""
-
-    def losses(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        out = np.empty((len(index), 1), dtype=np.result_type(shift, np.float64))
-        for row, (k, s) in enumerate(zip(index, shift, strict=True)):
-            moved = dict(point)
-            moved[name] = point[name].astype(out.dtype, copy=True)
-            moved[name].reshape(-1)[k] += s
-            try:
-                out[row, 0] = f(moved)
-            except TypeError as error:
-                if not np.iscomplexobj(shift):
-                    raise
-                raise TypeError(f'method="complex-step" needs f to accept complex arrays: {error}') from error
-        return out
-
-    return losses
-
-
 def check_gradients(
-    f: Callable[[dict[str, NDArray[Any]]], Any],
-    grad_f: Callable[[dict[str, NDArray[Any]]], Mapping[str, NDArray[Any]]],
+    f: Loss,
+    grad_f: Callable[[Point], Mapping[str, NDArray[Any]]],
     params: Arrays,
     *,
     method: Method | str = Method.CENTRAL,
@@ -118,8 +104,8 @@ def check_gradients(
 
     Args:
         f: params -> the scalar loss (float64; complex-safe if method is "complex-step").
-        grad_f: params -> {name: ∂f/∂params[name]}, same shapes.
-        params: the point to check at, {name: array}; never modified.
+        grad_f: params -> {name: ∂f/∂params[name]}, same keys and shapes.
+        params: the point to check at, {name: real array}; never modified (f and grad_f get copies).
         method: "central", "forward", "richardson" or "complex-step".
         eps: "auto" (scaled per entry) or a step.
         tolerance: "auto" (the method's own error bound) or "fixed" (rtol and atol).
@@ -127,23 +113,22 @@ def check_gradients(
 
     Returns:
         A GradientReport; `.passed` is the verdict.
+
+    Raises:
+        TypeError, ValueError: a misused argument or a return of f or grad_f of the wrong kind, named in the message.
     """
     start = time.perf_counter()
+    check_options(f, grad_f, method=method, tolerance=tolerance, eps=eps, rtol=rtol, atol=atol, sample=sample, seed=seed)
     method = Method(method)
-    if tolerance not in ("auto", "fixed"):
-        raise ValueError(f'tolerance must be "auto" or "fixed", got {tolerance!r}')
-    _warn_below_float64(params)
-    point = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
-    analytic = grad_f({name: value.copy() for name, value in point.items()})
-    rng = np.random.default_rng(seed)
+    point = point_of(params)
+    loss = loss_of(watched("f", f, point)).real
+    gradients = gradients_of(watched("grad_f", grad_f, point), point)
     losses = _one_by_one(f, point)
-    gradients = {name: np.asarray(analytic[name], dtype=np.float64) for name in point}
-    for name, gradient in gradients.items():
-        if gradient.shape != point[name].shape:
-            raise ValueError(f"grad_f returned shape {gradient.shape} for {name!r}, whose shape is {point[name].shape}")
+    if method is Method.COMPLEX_STEP:
+        _require_complex_safe(losses, point, gradients)
+    rng = np.random.default_rng(seed)
     index = {name: sample_index(value.size, sample, rng) for name, value in point.items()}
     noise = 0.0 if tolerance == "fixed" else _noise(f, point, rng)
-    loss = float(np.real(f(point)))
     tol = Tolerance(rtol, atol, tolerance == "fixed", gradient_scale(gradients.values()), amplified(noise, loss), noise)
     second = _second_opinion(f, point, losses, method, noise, rng)
     rows = []
@@ -153,20 +138,41 @@ def check_gradients(
     return GradientReport(tuple(rows), method, tolerance, loss, time.perf_counter() - start)
 
 
-def _along(
-    f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]], rng: np.random.Generator
-) -> Callable[[Array], Array]:
+# --- the engine's view of f -----------------------------------------------------------------------------------------
+
+
+def _one_by_one(f: Loss, point: Point) -> BatchLosses:
+    """A BatchLosses over f: each perturbed copy is one call of f on fresh copies of every array (f is a black box)."""
+
+    def losses(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        out = np.empty((len(index), 1), dtype=np.result_type(shift, np.float64))
+        for row, (k, s) in enumerate(zip(index, shift, strict=True)):
+            moved = {key: value.astype(out.dtype) if key == name else value.copy() for key, value in point.items()}
+            moved[name].reshape(-1)[k] += s
+            try:
+                value = loss_of(f(moved), real=not np.iscomplexobj(shift))
+            except TypeError as error:
+                if not np.iscomplexobj(shift):
+                    raise
+                raise TypeError(f'method="complex-step" needs f to accept complex arrays: {error}') from error
+            out[row, 0] = value if np.iscomplexobj(out) else value.real
+        return out
+
+    return losses
+
+
+def _along(f: Loss, point: Point, rng: np.random.Generator) -> Callable[[Array], Array]:
     """f at θ + s·u for each shift s, u a random unit direction over every array (real or complex shifts)."""
     u = {name: rng.standard_normal(value.shape) for name, value in point.items()}
     norm = np.sqrt(sum(float((d**2).sum()) for d in u.values()))
 
     def values(shifts: Array) -> Array:
-        return np.array([f({name: point[name] + s * u[name] / norm for name in point}) for s in shifts])
+        return np.array([loss_of(f({name: point[name] + s * u[name] / norm for name in point})).real for s in shifts])
 
     return values
 
 
-def _noise(f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray[Any]], rng: np.random.Generator) -> float:
+def _noise(f: Loss, point: Point, rng: np.random.Generator) -> float:
     """f's rounding noise at the point (Moré & Wild), along one random direction."""
     scale = max((float(np.abs(value).max(initial=1.0)) for value in point.values()), default=1.0)
     if not np.isfinite(scale):
@@ -178,12 +184,7 @@ def _noise(f: Callable[[dict[str, NDArray[Any]]], Any], point: dict[str, NDArray
 
 
 def _second_opinion(
-    f: Callable[[dict[str, NDArray[Any]]], Any],
-    point: dict[str, NDArray[Any]],
-    losses: BatchLosses,
-    method: Method,
-    noise: float,
-    rng: np.random.Generator,
+    f: Loss, point: Point, losses: BatchLosses, method: Method, noise: float, rng: np.random.Generator
 ) -> Opinion:
     """The independent estimate that confirms failures: the complex step when f is complex-safe (tried on one call)
     and was not the first method; otherwise a Richardson step sweep."""
@@ -201,13 +202,41 @@ def _second_opinion(
     return Opinion(second, title, "check at another point, or scale the inputs down", exact=use_complex)
 
 
-def _complex_safe(losses: BatchLosses, point: dict[str, NDArray[Any]]) -> bool:
-    """Whether f carries an imaginary perturbation through, tried once per array (on its first entry) exactly as
-    the complex step will call it: no error, finite values, and a non-zero imaginary part somewhere."""
+def _complex_tries(losses: BatchLosses, entries: Mapping[str, int]) -> list[complex]:
+    """f with an imaginary perturbation at one entry of each array, exactly as the complex step will call it."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # ComplexWarning: f dropped the imaginary part, which the caller sees
+        return [complex(losses(name, np.array([k]), np.array([1j * COMPLEX_STEP]))[0, 0]) for name, k in entries.items()]
+
+
+def _complex_safe(losses: BatchLosses, point: Point) -> bool:
+    """Whether f carries an imaginary perturbation through, tried once per array (on its first entry):
+    no error, finite values, and a non-zero imaginary part somewhere."""
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            tried = [complex(losses(name, np.zeros(1, dtype=np.intp), np.array([1j * COMPLEX_STEP]))[0, 0]) for name in point]
+        tried = _complex_tries(losses, dict.fromkeys(point, 0))
     except (TypeError, ValueError, ArithmeticError):
         return False
     return all(np.isfinite(value) for value in tried) and any(value.imag != 0 for value in tried)
+
+
+def _require_complex_safe(losses: BatchLosses, point: Point, gradients: Mapping[str, Array]) -> None:
+    """Under method="complex-step", f must keep the imaginary part: tried at each array's largest analytic gradient
+    entry, a zero imaginary part everywhere while f moves under a real step there and grad_f is non-zero is a
+    TypeError (f raising TypeError on complex input already is one)."""
+    entries = {name: int(np.argmax(np.where(np.isfinite(g), np.abs(g), -1.0))) for name, g in gradients.items()}
+    tried = _complex_tries(losses, entries)
+    if any(value.imag != 0 for value in tried):
+        return
+    for name, k in entries.items():
+        if gradients[name].reshape(-1)[k] == 0:
+            continue
+        h = 1e-6 * max(1.0, abs(float(point[name].reshape(-1)[k])))
+        moved = losses(name, np.array([k, k]), np.array([h, -h]))
+        if moved[0, 0] != moved[1, 0]:
+            raise TypeError(
+                'method="complex-step" needs f to carry complex arrays through: f(params) dropped the imaginary part '
+                "(float(), np.real or astype(float) inside f?)"
+            )
+
+
+__all__ = ["GradientReport", "MutationWarning", "PrecisionWarning", "check_gradients"]

@@ -1,6 +1,6 @@
 """The package's layers: every import points down (or sideways), the import graph has no cycle, the math needs numpy only.
 
-    0 errors   1 book   2 engine   3 check, user   4 render   5 surfaces (cli, options, api, testing, files, __init__, __main__)
+    0 errors   1 book   2 engine   3 check, user   4 render   5 surfaces (cli, options, api, arguments, testing, …)
 
 Every module under gradcheck/ is found by walking the folder, so a new module is covered the day it is added;
 one the map below does not place fails the test until it is given a layer.
@@ -21,7 +21,7 @@ from conftest import ROOT
 PACKAGE = ROOT / "gradcheck"
 # The layer of each module, named inside the package: a module by its own name or by a package above it.
 LAYERS = {"errors": 0, "book": 1, "engine": 2, "check": 3, "user": 3, "render": 4}
-SURFACES = {"", "cli", "options", "api", "testing", "files", "__main__"}  # layer 5, by exact name ("" is __init__.py)
+SURFACES = {"", "cli", "options", "api", "arguments", "testing", "files", "__main__"}  # layer 5, by name ("" = __init__)
 LAYER_NAMES = ["errors", "book", "engine", "check", "render", "surfaces"]
 MATH_LAYERS = {1, 2}  # book and engine: numpy and the standard library only
 
