@@ -416,3 +416,11 @@ def outcome(call: dict[str, Any]) -> tuple[str, list[str]]:
 def test_any_call_returns_a_report_or_one_clear_error(call):
     kind, _ = outcome(call)
     assert kind in ("report", "UserBugError", "ValueError", "TypeError")
+
+
+def test_a_huge_step_is_a_row_that_says_so_not_a_warning():
+    """eps = 2e269 overflows the error bound (inf − inf): the row is undecided or failed, and numpy stays quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = check_gradients(lambda p: float(np.sum(p["w"] ** 2)), lambda p: {"w": 2 * p["w"]}, {"w": np.ones(3)}, eps=2e269)
+    assert not result.passed
