@@ -311,3 +311,35 @@ def test_contradictions_and_bad_values_are_one_line(cli, assert_one_line_error, 
 def test_min_char_rnn_needs_token_inputs(cli, assert_one_line_error, tmp_path):
     config = _write(tmp_path, "g.toml", '[data]\ninputs = "gaussian"\n[user]\nbackward = "x.py"\nlayout = "min-char-rnn"\n')
     assert_one_line_error(cli("run", config), 2, "g.toml: user.layout: min-char-rnn reads token ids")
+
+
+def test_an_unknown_mistake_points_at_the_first_failing_equation_and_step(cli, tmp_path):
+    """No known mistake matches: the diagnosis names the first failing equation in BPTT order and the step t where
+    the returned ∇h(t)L rows first depart from the book's (counting from τ down)."""
+    text = (
+        "import numpy as np\n"
+        "def backward(U, W, V, b, c, h0, x, y):\n"
+        "    hs, h = [], h0\n"
+        "    for x_t in x:\n"
+        "        h = np.tanh(b + W @ h + U @ x_t)\n"
+        "        hs.append(h)\n"
+        "    hs = np.array(hs)\n"
+        "    o = hs @ V.T + c\n"
+        "    p = np.exp(o - o.max(axis=1, keepdims=True))\n"
+        "    p /= p.sum(axis=1, keepdims=True)\n"
+        "    do = p.copy()\n"
+        "    do[np.arange(len(y)), y] -= 1\n"
+        "    dh = np.zeros_like(hs)\n"
+        "    dh[-1] = V.T @ do[-1]\n"
+        "    for t in range(len(y) - 2, -1, -1):\n"
+        "        dh[t] = W.T @ ((1 - hs[t + 1] ** 2) * dh[t + 1]) + V.T @ do[t]\n"
+        "        if t == 5:\n"
+        "            dh[t] *= 1.01  # an odd slip at t = 6 (row 5), nothing in the catalogue\n"
+        "    da = (1 - hs**2) * dh\n"
+        "    prev = np.vstack([h0, hs[:-1]])\n"
+        "    return dict(U=da.T @ x, W=da.T @ prev, V=do.T @ hs, b=da.sum(0), c=do.sum(0), o=do, h=dh)\n"
+    )
+    path = _write(tmp_path, "odd.py", text)
+    got = report(cli, "--backward", path, code=1)
+    assert got["diagnosis"].startswith("no known mistake matches; the first equation that fails")
+    assert "10.23 (db)" in got["diagnosis"] and "first departs from the book's at t = 6" in got["diagnosis"]
