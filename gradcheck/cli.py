@@ -23,9 +23,14 @@ from gradcheck.files import display, same_file, write_atomically, write_text
 from gradcheck.render import bugs as bug_render
 from gradcheck.render import convergence as convergence_render
 from gradcheck.render import formats, reports, teaching
+from gradcheck.render import grade as grade_render
 from gradcheck.render.console import STDOUT, StdoutError, fall_back_to_ascii, plain_text, progress_bar, stdout_console
 from gradcheck.render.formats import Format
+from gradcheck.render.grade import GradeFormat
 from gradcheck.render.starter import starter
+from gradcheck.render.student import SKELETONS, run_command, skeleton
+from gradcheck.user.grade import JOBS, Grade
+from gradcheck.user.grade import grade as grade_files
 
 EXAMPLES = """
 \b
@@ -185,6 +190,67 @@ def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, outp
     return EXIT[result.verdict]
 
 
+GRADE_EPILOG = """
+\b
+Examples:
+  gradcheck grade submissions/*.py                 every file against the built-in default problem
+  gradcheck grade *.py --config hw3.toml --forward  and each forward pass against the book's
+  gradcheck grade *.py --layout cs231n --timeout 20 --format junit -o grades.xml
+
+\b
+Exit codes: 0 every submission passes; 1 at least one FAILs (a confirmed wrong gradient or forward pass);
+2 none failed but at least one could not be run (a crash, a timeout, not implemented, a wrong return: an ERROR row),
+or bad input (a missing file, a bad config or option: one line, before any submission runs);
+3 the rest passed but something could not be decided.
+"""
+GRADE_EXIT = {Grade.PASS: ExitCode.OK, Grade.FAIL: ExitCode.MISMATCH, Grade.ERROR: ExitCode.USAGE}
+GRADE_EXIT |= {Grade.UNDECIDED: ExitCode.UNDECIDED}
+
+
+@cli.command(epilog=GRADE_EPILOG)
+@click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="the problem (default: the built-in one)")
+@opts.options("layout", "timeout")
+@click.option("--function", metavar="NAME", help="the backward function each file defines (default: the layout's, e.g. backward)")
+@click.option("--forward", "with_forward", is_flag=True, help="also compare each forward pass's loss with the book's")
+@click.option("--jobs", type=click.IntRange(1, 32), default=JOBS, show_default=True, help="submissions checked at once")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in GradeFormat]), default="table", help="report format")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
+def grade(
+    submissions: tuple[Path, ...],
+    config_path: Path | None,
+    function: str | None,
+    with_forward: bool,
+    jobs: int,
+    fmt: str,
+    output: Path | None,
+    **overrides: Any,
+) -> ExitCode:
+    """Check many users' backward passes (one .py file each) against one problem: one row per file.
+
+    The book's forward pass is differenced once; each file runs in its own process with the time and memory limits
+    of [user] (timeout, memory_mb), so one that crashes or hangs is an ERROR row and never stops the others."""
+    if function is not None and not function.isidentifier():
+        raise click.BadParameter(f"{function!r} is not a Python function name", param_hint="--function")
+    _refuse_overwriting_an_input(output, config_path)
+    if output is not None and (given := same_file(output, submissions)) is not None:
+        raise GradcheckError(f"{display(output)}: is the submission {display(given)}; refusing to overwrite an input")
+    cfg, source = _load(config_path, overrides)
+    config.with_overrides(cfg, {"user.backward": str(submissions[0])}, {}, config_path)  # what a layout can take
+    with progress_bar() as progress:
+        grading = grade_files(cfg, submissions, function, with_forward, jobs, progress)
+    report = grade_render.grade_report(grading, source)
+    if output is not None or fmt == GradeFormat.TABLE:
+        stdout_console().print(report)
+    if fmt != GradeFormat.TABLE or output is not None:
+        text = plain_text(report) if fmt == GradeFormat.TABLE else grade_render.RENDERERS[GradeFormat(fmt)](grading, source)
+        if output is None:
+            STDOUT.write_utf8(text)
+        else:
+            write_text(output, text)
+    return GRADE_EXIT[grading.grade]
+
+
 @cli.command()
 @CONFIG_ARG
 @opts.options()
@@ -285,8 +351,19 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
 @click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["toml", "yaml"]), default=None, help="default: from PATH, else toml")
 @click.option("--force", is_flag=True, help="overwrite an existing file")
-def init(path: Path | None, fmt: str | None, force: bool) -> ExitCode:
-    """Write a commented starter config (every key, its default and what it means) that runs as it is."""
+@click.option("--student", is_flag=True, help="write a student's skeleton instead (PATH.py, default my_rnn.py)")
+@click.option(
+    "--layout", type=click.Choice(list(SKELETONS)), default=None, help="with --student: the skeleton's layout (default book)"
+)
+def init(path: Path | None, fmt: str | None, force: bool, student: bool, layout: str | None) -> ExitCode:
+    """Write a commented starter config (every key, its default and what it means) that runs as it is.
+
+    With --student: a Python skeleton of the RNN in a layout, its forward pass given (10.8–10.14) and its backward
+    pass to write (10.18–10.28); `gradcheck run --backward PATH` checks it."""
+    if student:
+        return _init_student(path or Path("my_rnn.py"), fmt, force, layout or "book")
+    if layout is not None:
+        raise click.UsageError("--layout goes with --student")
     fmt = fmt or ("yaml" if path is not None and path.suffix.lower() in (".yaml", ".yml") else "toml")
     path = path or Path(f"gradcheck.{fmt}")
     _runnable_name(path, fmt)
@@ -295,6 +372,20 @@ def init(path: Path | None, fmt: str | None, force: bool) -> ExitCode:
     text = starter(fmt, display(path))
     write_text(path, text)
     _say(f"wrote {display(path)}; run it with: gradcheck run {display(path)}")
+    return ExitCode.OK
+
+
+def _init_student(path: Path, fmt: str | None, force: bool, layout: str) -> ExitCode:
+    """`init --student`: the skeleton, under a .py name, never over an existing file without --force."""
+    if fmt is not None:
+        raise click.UsageError("--format is for configs; --student writes Python")
+    if path.suffix != ".py" and not (path.exists() and not path.is_file()):
+        better = display(path.with_suffix(".py") if path.name not in ("", ".", "..") else "my_rnn.py")
+        raise GradcheckError(f"{display(path)}: a student's skeleton is a Python file: name it {better}")
+    if path.exists() and not force:
+        raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
+    write_text(path, skeleton(layout, display(path.name)))
+    _say(f"wrote {display(path)} ({layout} layout); write its backward pass, then run: {run_command(layout, display(path))}")
     return ExitCode.OK
 
 

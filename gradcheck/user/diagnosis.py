@@ -8,6 +8,7 @@ the step t where they first depart from the book's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +21,15 @@ from gradcheck.check.results import CheckResult
 MATCH = 1e-7  # norm-wise relative difference below which two gradients are the same (round-off of a τ-step sum)
 BPTT_ORDER = ("10.18", "10.19", "10.21", "c", "b", "V", "W", "U", "h0")  # the order the equations are computed in
 EQUATION_OF = {"c": "10.22", "b": "10.23", "V": "10.24", "W": "10.26", "U": "10.28", "h0": "∇h(0)L"}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What a user's failing code gets wrong, in words, and the id of the known mistake it matched, if any: a
+    catalogued bug's name or a mistake of gradcheck.book.mistakes ("untransposed-W", "truncated-k", "bits-vs-nats")."""
+
+    text: str
+    mistake: str | None = None
 
 
 def _same(a: Array, b: Array) -> bool:
@@ -45,8 +55,8 @@ def _candidates(problem: Problem, gradients: dict[str, Array], names: tuple[str,
     yield from mistakes.candidates(problem.params, trace, clip)
 
 
-def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> str:
-    """One or two sentences on what the user's failing gradients are."""
+def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> Diagnosis:
+    """One or two sentences on what the user's failing gradients are, with the matching mistake's id."""
     names = tuple(row.name for row in result.params)
     clean = rnn.backward(problem.params, rnn.forward(problem.params, problem.x, problem.y)).params
     for mistake in _candidates(problem, gradients, names):
@@ -54,8 +64,9 @@ def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult)
         if wrong and all(_same(gradients[n], mistake.params[n]) for n in names):
             verb = "is" if len(wrong) == 1 else "are"
             what = f"{mistake.summary} ({mistake.name})"
-            return f"your {_names(wrong)} {verb} exactly what you get with {what}: {mistake.explanation}"
-    return _where(problem, gradients, result)
+            text = f"your {_names(wrong)} {verb} exactly what you get with {what}: {mistake.explanation}"
+            return Diagnosis(text, mistake.name)
+    return Diagnosis(_where(problem, gradients, result))
 
 
 def _where(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> str:
@@ -75,18 +86,22 @@ def _where(problem: Problem, gradients: dict[str, Array], result: CheckResult) -
     return words
 
 
-def diagnose_forward(loss: Callable[..., float], problem: Problem) -> str | None:
+def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis | None:
     """Why the user's forward pass is not the book's, when a known reason fits: a loss in bits or averaged over t, or
     a parameter it never reads."""
     book = rnn.forward(problem.params, problem.x, problem.y)
     ratio = loss() / book.loss if book.loss else np.nan
     tau = len(book.h)
-    for factor, words in (
-        (1 / np.log(2), "your loss is the book's divided by ln 2: it is in bits (log₂), while 10.12–10.14 use the natural log"),
-        (1 / tau, "your loss is the book's divided by τ: the mean over t, while 10.13 sums L = Σ_t L(t)"),
+    for factor, mistake, words in (
+        (
+            1 / np.log(2),
+            "bits-vs-nats",
+            "your loss is the book's divided by ln 2: it is in bits (log₂), while 10.12–10.14 use the natural log",
+        ),
+        (1 / tau, "mean-over-t", "your loss is the book's divided by τ: the mean over t, while 10.13 sums L = Σ_t L(t)"),
     ):
         if abs(ratio - factor) <= MATCH * factor:
-            return words
+            return Diagnosis(words, mistake)
     rng = np.random.default_rng(0)
     params = dict(problem.params)
     for name, value in params.items():
@@ -95,5 +110,6 @@ def diagnose_forward(loss: Callable[..., float], problem: Problem) -> str | None
         moved = params | {name: value + 0.1 * rng.standard_normal(value.shape)}
         book_moved = rnn.forward(Params(**moved), problem.x, problem.y).loss
         if abs(book_moved - book.loss) > 1e-6 * max(1.0, abs(book.loss)) and loss(moved) == loss():
-            return f"your forward pass never uses {name} (its loss does not change when {name} does), though 10.8–10.10 do"
+            words = f"your forward pass never uses {name} (its loss does not change when {name} does), though 10.8–10.10 do"
+            return Diagnosis(words, "unused-parameter")
     return None

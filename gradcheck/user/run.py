@@ -7,6 +7,8 @@ The user's module lives in a child process (sandbox.py); this side only sends th
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,17 +19,18 @@ from numpy.typing import NDArray
 from gradcheck.check.config import Config, split_spec
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.results import CheckResult, ForwardResult
-from gradcheck.check.run import Progress, evaluate, numerical
+from gradcheck.check.run import Numerical, Progress, evaluate, numerical
 from gradcheck.engine.model import Array, Equation, Index
 from gradcheck.engine.rnn import TanhRNN
 from gradcheck.errors import UserCodeError
-from gradcheck.user.diagnosis import diagnose, diagnose_forward
+from gradcheck.user.diagnosis import Diagnosis, diagnose, diagnose_forward
 from gradcheck.user.layouts import DEFAULT_FUNCTIONS
 from gradcheck.user.sandbox import Limits, Sandbox
 
 ADAPTER = "gradcheck.user.layouts:handler"
 USER_ROW_BYTES = 2**18  # a user's forward runs one copy at a time: this only sizes the chunks (progress, timeouts)
 FORWARD_RTOL = 1e-9  # the user's L against the book's: equal to round-off, with room for another order of sums
+Watch = Callable[[Sandbox], AbstractContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -165,23 +168,58 @@ def compare_forward(user: UserSide, book: TanhRNN) -> ForwardResult:
     return ForwardResult(loss, expected, len(prefix_book), loss - previous_user, float(book.trace.losses[-1]))
 
 
+@dataclass(frozen=True)
+class CodeResult:
+    """A user's code checked: the result (its diagnosis in words) and the id of the known mistake it matched, if any."""
+
+    result: CheckResult
+    mistake: str | None = None
+
+
+def _forward(user: UserSide, book: TanhRNN, problem: Problem) -> tuple[ForwardResult, Diagnosis | None]:
+    """The user's forward pass against the book's, with the named reason when they differ."""
+    forward = compare_forward(user, book)
+    if forward.agrees:
+        return forward, None
+    why = diagnose_forward(user.loss, problem)
+    return replace(forward, why=why.text if why else None), why
+
+
+def _conclude(
+    num: Numerical, code: UserCode, gradients: dict[str, Array], forward: tuple[ForwardResult, Diagnosis | None] | None
+) -> CodeResult:
+    """The user's gradients judged against the estimates, and a diagnosis when they (or the forward pass) fail."""
+    result = replace(evaluate(num, gradients=gradients), code=code.label, forward=forward[0] if forward else None)
+    if result.failing:
+        found = diagnose(num.problem, gradients, result)
+        return CodeResult(replace(result, diagnosis=found.text), found.mistake)
+    why = forward[1] if forward else None
+    return CodeResult(result, why.mistake if why else None)
+
+
+def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> CodeResult:
+    """The user's gradients against finite differences already made of the book's forward pass (numerical(config)),
+    so that many users' files are judged against one set of estimates; the user's forward pass, if given, is compared
+    with the book's but never differenced. watch(sandbox) is entered while the child runs (to stop it from outside)."""
+    problem = num.problem
+    book = problem.model()
+    with code.sandbox() as sandbox, watch(sandbox), np.errstate(all="ignore"):
+        user = UserSide(sandbox, problem, code)
+        gradients = user.gradients()
+        forward = _forward(user, book, problem) if code.forward is not None else None
+    with np.errstate(all="ignore"):
+        return _conclude(num, code, gradients, forward)
+
+
 def run_user(config: Config, code: UserCode, progress: Progress | None = None) -> CheckResult:
     """The check of the user's gradients (and forward pass, if given) at the config's point, with a diagnosis when
-    they fail."""
+    they fail. A forward pass equal to the book's is the one differenced."""
     problem = build(config)
     book = problem.model()
     with code.sandbox() as sandbox, np.errstate(all="ignore"):
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
-        forward = None
-        differenced = None
-        if code.forward is not None:
-            forward = compare_forward(user, book)
-            if not forward.agrees:
-                forward = replace(forward, why=diagnose_forward(user.loss, problem))
-            else:
-                differenced = UserForward(book, user, forward.loss_user)
+        forward = _forward(user, book, problem) if code.forward is not None else None
+        differenced = UserForward(book, user, forward[0].loss_user) if forward and forward[0].agrees else None
         num = numerical(config, progress, differenced)
-        result = evaluate(num, gradients=gradients)
-    result = replace(result, code=code.label, forward=forward)
-    return replace(result, diagnosis=diagnose(problem, gradients, result)) if result.failing else result
+        return _conclude(num, code, gradients, forward).result
