@@ -43,6 +43,7 @@ type: $(TEST_DEPS)
 bench: $(RUN_DEPS)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_grade.py
 
 fmt: $(TEST_DEPS)
 	$(BIN)/ruff format gradcheck tests
