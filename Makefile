@@ -34,7 +34,7 @@ test: $(TEST_DEPS) lint type
 lint: $(TEST_DEPS)
 	$(BIN)/ruff check gradcheck tests benchmarks examples fuzz
 	$(BIN)/ruff format --check gradcheck tests benchmarks examples fuzz
-	$(BIN)/codespell gradcheck tests README.md docs configs
+	$(BIN)/codespell gradcheck tests README.md docs configs examples
 
 type: $(TEST_DEPS)
 	$(BIN)/mypy
