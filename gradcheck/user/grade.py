@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -25,7 +25,7 @@ from gradcheck.engine.compare import Verdict
 from gradcheck.errors import UserCodeError
 from gradcheck.user.layouts import DEFAULT_FUNCTIONS
 from gradcheck.user.run import UserCode, check_code
-from gradcheck.user.sandbox import Limits, Sandbox, SandboxError, check_path
+from gradcheck.user.sandbox import WAKE, Limits, Sandbox, SandboxError, check_path
 
 JOBS = 2  # submissions checked at once: each thread owns one child process; the parent's share is light
 
@@ -185,11 +185,20 @@ def grade(
     done = _Done(progress, len(codes))
     stopper = Stopper()
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+    futures: list[Future[Submission]] = []
     try:
-        futures = [pool.submit(done.after(_grade_one), num, code, stopper) for code in codes]
+        for code in codes:  # one by one: a signal while submitting still knows every future submitted
+            futures.append(pool.submit(done.after(_grade_one), num, code, stopper))
+        pending = set(futures)
+        while pending:  # in slices: SIGTERM may be delivered to a worker thread, and runs here only when this wakes
+            pending = wait(pending, timeout=WAKE).not_done
         submissions = tuple(future.result() for future in futures)
-    except BaseException:  # Ctrl-C or SIGTERM: end every running child, start no other
-        stopper.stop()
+    except BaseException:  # Ctrl-C or SIGTERM: start no other child, and end every running one (a child still
+        for future in futures:  # starting has no pid yet: it is killed on the next round)
+            future.cancel()
+        while not all(future.done() for future in futures):
+            stopper.stop()
+            time.sleep(0.02)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

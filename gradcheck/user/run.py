@@ -203,7 +203,8 @@ def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> Co
     with the book's but never differenced. watch(sandbox) is entered while the child runs (to stop it from outside)."""
     problem = num.problem
     book = problem.model()
-    with code.sandbox() as sandbox, watch(sandbox), np.errstate(all="ignore"):
+    sandbox = code.sandbox()
+    with watch(sandbox), sandbox, np.errstate(all="ignore"):  # watched from before the child starts: the import too
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
         forward = _forward(user, book, problem) if code.forward is not None else None

@@ -36,6 +36,7 @@ PIPE_BUFFER = 2**20
 STDERR_TAIL = 8192  # bytes of the child's stderr kept for crash messages
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding gradcheck/, for the child's PYTHONPATH
+WAKE = 0.25  # seconds: the longest a wait blocks before it lets a pending signal handler run
 REAP_GRACE = 2.0  # seconds to wait for a child that closed its reply pipe to exit
 FAULT_FRAME = re.compile(r'File "(.+)", line (\d+) in (\S+)')
 
@@ -315,7 +316,8 @@ class Sandbox:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _DeadlineError
-            slice_ms = remaining * 1000 if self._pidfd >= 0 else min(remaining, 0.1) * 1000
+            # in slices: a signal delivered to another thread runs its handler only when this one wakes (Ctrl-C)
+            slice_ms = min(remaining, WAKE if self._pidfd >= 0 else 0.1) * 1000
             ready = dict(poller.poll(max(1, int(slice_ms))))
             if ready.get(fd):  # data (or EOF, or an error) first: a child may reply and then exit
                 return
