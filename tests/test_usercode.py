@@ -68,7 +68,7 @@ def test_every_catalogued_bug_is_caught_and_named_in_every_layout(cli, bug_env, 
     got = report(cli, "--backward", path, *args, code=1)
     assert got["verdict"] == "fail"
     assert f"({bug})" in got["diagnosis"], got["diagnosis"]
-    assert got["diagnosis"].startswith("your d")
+    assert got["diagnosis"].startswith("your d") and got["mistake"] == bug
 
 
 # --- the forward pass ------------------------------------------------------------------------------------------------
@@ -98,6 +98,7 @@ def test_a_loss_in_bits_is_a_failing_forward_named_as_such(cli, bug_env, tmp_pat
     got = report(cli, "--backward", path, "--forward", path, code=1)
     forward = got["forward"]
     assert not forward["agrees"] and forward["first_t"] == 1 and "in bits" in forward["why"]
+    assert got["mistake"] == "bits-vs-nats"
     assert all(row["verdict"] == "pass" for row in got["parameters"])  # the gradient itself is the book's
 
 

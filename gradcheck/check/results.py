@@ -76,6 +76,7 @@ class CheckResult:
     code: str | None = None  # the user's code checked instead of the book's backward: "my_rnn.py:backward (book)"
     forward: ForwardResult | None = None  # the user's forward pass against the book's, when it was given
     diagnosis: str | None = None  # for a failing user's code: the named mistake, or where it first goes wrong
+    mistake: str | None = None  # the id of the known mistake the diagnosis matched ("untransposed-W", "bits-vs-nats")
 
     @property
     def verdict(self) -> Verdict:

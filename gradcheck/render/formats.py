@@ -110,6 +110,7 @@ class Report(_Frozen):
     code: str | None = Field(None, description="the user's code checked instead of the book's backward pass, if any")
     forward: Forward | None = Field(None, description="the user's forward pass against the book's, if it was checked")
     diagnosis: str | None = Field(None, description="for failing user code: the named mistake, or where it goes wrong")
+    mistake: str | None = Field(None, description="the id of the known mistake the diagnosis matched, if any")
     parameters: list[Row]
     equations: list[EquationRow]
     timing: Timing
@@ -155,6 +156,7 @@ def build_report(result: CheckResult, source: str) -> Report:
         code=result.code,
         forward=_forward(result),
         diagnosis=result.diagnosis,
+        mistake=result.mistake,
         parameters=[Row(**_row(row)) for row in result.params],
         equations=[EquationRow(**_row(e.row), equation=e.equation.number, formula=e.equation.formula) for e in result.equations],
         timing=Timing(elapsed_s=result.elapsed),

@@ -161,7 +161,7 @@ def _grade_one(num: Numerical, code: UserCode, stopper: Stopper) -> Submission:
         return Submission(code.file, time.perf_counter() - start, error=str(error), failure=error.failure.value)
     except UserCodeError as error:
         return Submission(code.file, time.perf_counter() - start, error=str(error), failure=UNKNOWN_FAILURE)
-    return Submission(code.file, time.perf_counter() - start, checked.result, checked.mistake)
+    return Submission(code.file, time.perf_counter() - start, checked, checked.mistake)
 
 
 def grade(

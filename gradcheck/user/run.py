@@ -168,14 +168,6 @@ def compare_forward(user: UserSide, book: TanhRNN) -> ForwardResult:
     return ForwardResult(loss, expected, len(prefix_book), loss - previous_user, float(book.trace.losses[-1]))
 
 
-@dataclass(frozen=True)
-class CodeResult:
-    """A user's code checked: the result (its diagnosis in words) and the id of the known mistake it matched, if any."""
-
-    result: CheckResult
-    mistake: str | None = None
-
-
 def _forward(user: UserSide, book: TanhRNN, problem: Problem) -> tuple[ForwardResult, Diagnosis | None]:
     """The user's forward pass against the book's, with the named reason when they differ."""
     forward = compare_forward(user, book)
@@ -187,17 +179,17 @@ def _forward(user: UserSide, book: TanhRNN, problem: Problem) -> tuple[ForwardRe
 
 def _conclude(
     num: Numerical, code: UserCode, gradients: dict[str, Array], forward: tuple[ForwardResult, Diagnosis | None] | None
-) -> CodeResult:
+) -> CheckResult:
     """The user's gradients judged against the estimates, and a diagnosis when they (or the forward pass) fail."""
     result = replace(evaluate(num, gradients=gradients), code=code.label, forward=forward[0] if forward else None)
     if result.failing:
         found = diagnose(num.problem, gradients, result)
-        return CodeResult(replace(result, diagnosis=found.text), found.mistake)
+        return replace(result, diagnosis=found.text, mistake=found.mistake)
     why = forward[1] if forward else None
-    return CodeResult(result, why.mistake if why else None)
+    return replace(result, mistake=why.mistake if why else None)
 
 
-def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> CodeResult:
+def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> CheckResult:
     """The user's gradients against finite differences already made of the book's forward pass (numerical(config)),
     so that many users' files are judged against one set of estimates; the user's forward pass, if given, is compared
     with the book's but never differenced. watch(sandbox) is entered while the child runs (to stop it from outside)."""
@@ -223,4 +215,4 @@ def run_user(config: Config, code: UserCode, progress: Progress | None = None) -
         forward = _forward(user, book, problem) if code.forward is not None else None
         differenced = UserForward(book, user, forward[0].loss_user) if forward and forward[0].agrees else None
         num = numerical(config, progress, differenced)
-        return _conclude(num, code, gradients, forward).result
+        return _conclude(num, code, gradients, forward)
