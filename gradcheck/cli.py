@@ -12,7 +12,7 @@ import click
 import numpy as np
 
 from gradcheck import options as opts
-from gradcheck.book.bugs import BUGS, Bug
+from gradcheck.book.bugs import AnyBug
 from gradcheck.check import config, convergence, loading, resources
 from gradcheck.check import run as check
 from gradcheck.check.steps import step_numbers
@@ -157,7 +157,7 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="write the report here (the table stays on the terminal)",
 )
-def run(config_paths: tuple[Path, ...], bug: Bug | None, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
+def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
     """Check every parameter's analytic gradient against finite differences; print the table.
 
     CONFIG is a .toml or .yaml file; without it the built-in default runs. Several CONFIGs run one
@@ -166,11 +166,12 @@ def run(config_paths: tuple[Path, ...], bug: Bug | None, fmt: str, output: Path 
         raise click.UsageError("--format and --output take one CONFIG at a time")
     _refuse_overwriting_an_input(output, *config_paths)
     loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
-    codes = [_run_one(cfg, source, bug, Format(fmt), output) for cfg, source in loaded]
+    bugs = [opts.bug_of(cfg.model.kind, bug) for cfg, _ in loaded]  # a name unknown to any config's network: said first
+    codes = [_run_one(cfg, source, found, Format(fmt), output) for (cfg, source), found in zip(loaded, bugs, strict=True)]
     return max(codes, key=(ExitCode.OK, ExitCode.UNDECIDED, ExitCode.MISMATCH).index)  # a failure outweighs a doubt
 
 
-def _run_one(cfg: config.Config, source: str, bug: Bug | None, fmt: Format, output: Path | None) -> ExitCode:
+def _run_one(cfg: config.Config, source: str, bug: AnyBug | None, fmt: Format, output: Path | None) -> ExitCode:
     from gradcheck.user.run import UserCode, run_user
 
     code = UserCode.from_config(cfg)
@@ -259,12 +260,13 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
     """Run every injected bug and print one matrix: bugs × parameters (× equations with --equations).
 
     Exit 0 only if the clean gradients pass and every bug is caught: a gate for the checker itself."""
-    if list_only:
-        stdout_console().print(bug_render.bug_list(tuple(BUGS.values())))
-        return ExitCode.OK
     cfg, source = _load(config_path, overrides)
+    catalogue = tuple(opts.bugs_of(cfg.model.kind).values())
+    if list_only:
+        stdout_console().print(bug_render.bug_list(catalogue))
+        return ExitCode.OK
     with progress_bar() as progress:
-        result = check.run_bugs(cfg, tuple(BUGS.values()), progress)
+        result = check.run_bugs(cfg, catalogue, progress)
     stdout_console().print(reports.bugs_report(result, source))
     return EXIT[result.verdict]
 
@@ -273,12 +275,12 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
 @CONFIG_ARG
 @opts.options("seed", "params", "max_memory")
 @opts.BUG
-def taylor(config_path: Path | None, bug: Bug | None, **overrides: Any) -> ExitCode:
+def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitCode:
     """Step-free check: the Taylor remainder must shrink as ε² (order 2) when the gradient is right.
 
     Reports the observed convergence order per parameter; a wrong gradient shows order 1."""
     cfg, source = _load(config_path, overrides)
-    result = convergence.taylor(cfg, bug)
+    result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug))
     stdout_console().print(convergence_render.taylor_report(result, source))
     return EXIT[result.verdict]
 

@@ -17,7 +17,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import click
 
-from gradcheck.book.bugs import BUGS
+from gradcheck.book.bugs import BUGS, AnyBug
+from gradcheck.book.kinds import FIG_10_3, network
 from gradcheck.check.config import describe
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -133,10 +134,27 @@ MAX_MEMORY = click.option(
 )
 BUG = click.option(
     "--bug",
-    type=click.Choice(list(BUGS)),
-    callback=lambda ctx, param, value: BUGS[value] if value else None,
-    help="run with a named wrong backward pass (see gradcheck bugs --list)",
+    metavar="NAME",
+    help="run with a named wrong backward pass of the config's network (see gradcheck bugs --list)",
 )
+
+
+def bug_of(kind: str, name: str | None) -> AnyBug | None:
+    """The named bug of model.kind's catalogue (a click usage error naming the valid ones if it has none such)."""
+    if name is None:
+        return None
+    catalogue = bugs_of(kind)
+    if name not in catalogue:
+        raise click.BadParameter(f"{name!r} is not one of {', '.join(catalogue)} ({kind})", param_hint="'--bug'")
+    return catalogue[name]
+
+
+def bugs_of(kind: str) -> dict[str, AnyBug]:
+    """The bug catalogue of a network: Fig. 10.3's (book/bugs.py) or the network module's BUGS."""
+    if kind == FIG_10_3:
+        return dict(BUGS)
+    found: dict[str, AnyBug] = dict(network(kind).BUGS)
+    return found
 
 
 def options(*names: str) -> Callable[[Command], Command]:

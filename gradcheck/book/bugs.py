@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck.book import rnn
+from gradcheck.book.network import NetBug
 from gradcheck.book.rnn import Array, Grads, Params, Trace
 
 # The intermediate equations a bug can break, as named in the equation table.
@@ -200,3 +201,6 @@ BUGS: dict[str, Bug] = {
         ),
     )
 }
+
+
+AnyBug = Bug | NetBug  # Fig. 10.3's bugs (rows by equation number) or another network's (nodes by name)

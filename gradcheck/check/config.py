@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,11 +24,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from gradcheck.book.kinds import FIG_10_3, KINDS, param_shapes
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ConfigError
 
 PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
-ParamName = Literal["U", "W", "V", "b", "c", "h0"]
 
 
 class H0Mode(StrEnum):
@@ -68,6 +69,16 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
+def _known_kind(kind: str) -> str:
+    if kind not in KINDS:
+        expected = {"expected": "one of " + ", ".join(KINDS), "got": _show(kind)}
+        raise PydanticCustomError("either", "must be {expected}, got {got}", expected)
+    return kind
+
+
+Kind = Annotated[str, AfterValidator(_known_kind), Field(json_schema_extra={"enum": list(KINDS)})]
+
+
 class ModelConfig(_Section):
     """[model]: sizes and initialisation of the network of Fig. 10.3."""
 
@@ -79,6 +90,11 @@ class ModelConfig(_Section):
         description='parameters ~ N(0, init_std²); "auto": min(0.5, 2^min(1, 10/τ)/√H), which bends tanh but stays judgeable',
     )
     h0: H0Mode = Field(H0Mode.ZEROS, strict=False, description="h(0): zeros, random, or learned (checked)")
+    kind: Kind = Field("fig-10.3", description="the network: " + ", ".join(KINDS))
+    variant: Literal["book", "common"] = Field(
+        "book", description='lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)'
+    )
+    layers: int = Field(2, ge=1, le=16, description="deep: the number of stacked tanh layers")
 
 
 class DataConfig(_Section):
@@ -97,7 +113,7 @@ class CheckConfig(_Section):
 
     method: Method = Field(Method.CENTRAL, strict=False, description="finite-difference method")
     eps: Step = Field("auto", description='step: "auto" scales with each entry, or a number')
-    params: list[ParamName] | None = Field(None, min_length=1, description="parameters to check (default: all)")
+    params: list[str] | None = Field(None, min_length=1, description="parameters to check (default: all)")
     sample: Sample = Field("all", description='"all" entries, or N random entries per parameter')
     tolerance: Literal["auto", "fixed"] = Field(
         "auto", description='pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'
@@ -205,8 +221,17 @@ class Config(_Section):
     def checked_params(self) -> tuple[str, ...]:
         """Parameter names to check, in the fixed order U, W, V, b, c, h0."""
         learned = self.model.h0 is H0Mode.LEARNED
-        wanted = set(self.check.params) if self.check.params else {p for p in PARAM_NAMES if p != "h0" or learned}
-        return tuple(p for p in PARAM_NAMES if p in wanted)
+        names = self.param_names
+        wanted = set(self.check.params) if self.check.params else {p for p in names if p != "h0" or learned}
+        return tuple(p for p in names if p in wanted)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Every parameter of the network model.kind selects, in table order."""
+        if self.model.kind == FIG_10_3:
+            return PARAM_NAMES
+        I, H, O, _ = self.sizes
+        return tuple(param_shapes(self.model.kind, I, H, O, self.model.layers))
 
 
 def auto_init_std(H: int, tau: int) -> float:
@@ -286,11 +311,30 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
             raise ConfigError(path, f"data.{key}", f"{bad[0]} is out of range: must be < {size} = {bound}")
     if "length" in d.model_fields_set and d.length != tau:
         raise ConfigError(path, "data.length", f"is {d.length} but the given sequence has length {tau}")
+    names = config.param_names
+    for i, name in enumerate(config.check.params or []):
+        if name not in names:
+            choices = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
+            raise ConfigError(path, f"check.params[{i}]", f"must be one of {choices}, got {_clip(json.dumps(name))}")
+    if m.kind != FIG_10_3:
+        _check_kind(config, path)
     if "h0" in (config.check.params or []) and m.h0 is not H0Mode.LEARNED:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
     if config.check.directions is not None and config.check.sample != "all":
         raise ConfigError(path, "check.sample", "cannot be combined with check.directions")
     _check_user(config, path)
+
+
+def _check_kind(config: Config, path: Path | str | None) -> None:
+    """What the other networks of chapter 10 take: no learned or random h(0) (their initial states are zeros), one
+    target for fig-10.5, the variant only for lstm and gru, the user's code only for fig-10.3."""
+    m = config.model
+    if m.h0 is not H0Mode.ZEROS:
+        raise ConfigError(path, "model.h0", f'model.kind = "{m.kind}" starts from zero states: h0 must be "zeros"')
+    if m.variant != "book" and m.kind not in ("lstm", "gru"):
+        raise ConfigError(path, "model.variant", f'"{m.variant}" is for lstm and gru; {m.kind} has one form')
+    if config.user.backward is not None:
+        raise ConfigError(path, "user.backward", f"your own code is checked on fig-10.3 only, not {m.kind}")
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradcheck.book.bugs import Bug
+from gradcheck.book.bugs import AnyBug
+from gradcheck.book.network import NetBug
 from gradcheck.check.config import Config
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import Method
@@ -71,7 +72,7 @@ class CheckResult:
     equations: tuple[EquationResult, ...]
     steps: tuple[float, float]
     elapsed: float
-    bug: Bug | None = None
+    bug: AnyBug | None = None
     nonfinite_loss: tuple[int, str] | None = None
     code: str | None = None  # the user's code checked instead of the book's backward: "my_rnn.py:backward (book)"
     forward: ForwardResult | None = None  # the user's forward pass against the book's, when it was given
@@ -112,7 +113,12 @@ class CheckResult:
     @property
     def expected(self) -> frozenset[str]:
         """The rows the injected bug should fail (none without a bug)."""
-        return self.bug.predicted(tuple(self.rows)) if self.bug else frozenset()
+        if self.bug is None:
+            return frozenset()
+        if isinstance(self.bug, NetBug):  # nodes by name: their equations' rows
+            nodes = {e.equation.number for e in self.equations if e.node and e.equation.target in self.bug.nodes}
+            return frozenset(self.rows) & (self.bug.params | nodes)
+        return self.bug.predicted(tuple(self.rows))
 
     @property
     def as_predicted(self) -> bool:

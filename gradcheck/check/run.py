@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from gradcheck.book.bugs import Bug
+from gradcheck.book.bugs import AnyBug
 from gradcheck.check.config import Config
 from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
@@ -219,7 +219,7 @@ def equation_rows(
     return tuple(rows)
 
 
-def evaluate(num: Numerical, bug: Bug | None = None, gradients: dict[str, Array] | None = None) -> CheckResult:
+def evaluate(num: Numerical, bug: AnyBug | None = None, gradients: dict[str, Array] | None = None) -> CheckResult:
     """Compare the analytic gradients (the model's, a bug's, or given ones: a user's) against estimates already made."""
     start = time.perf_counter()
     config = num.problem.config
@@ -237,14 +237,14 @@ def evaluate(num: Numerical, bug: Bug | None = None, gradients: dict[str, Array]
     return CheckResult(config, model.loss, params, equations, num.steps, elapsed, bug, model.first_nonfinite())
 
 
-def run_bugs(config: Config, bugs: tuple[Bug, ...], progress: Progress | None = None) -> BugsResult:
+def run_bugs(config: Config, bugs: tuple[AnyBug, ...], progress: Progress | None = None) -> BugsResult:
     """The clean check and one per bug, all against the same finite-difference estimates (made once)."""
     with np.errstate(all="ignore"):
         num = numerical(config, progress)
         return BugsResult(evaluate(num), tuple(evaluate(num, bug) for bug in bugs))
 
 
-def run(config: Config, bug: Bug | None = None, progress: Progress | None = None) -> CheckResult:
+def run(config: Config, bug: AnyBug | None = None, progress: Progress | None = None) -> CheckResult:
     """Check every selected parameter's analytic gradient (and every equation, if asked) against finite differences.
 
     Overflow is not an error here: NaN and inf are carried into the rows and reported as failures.

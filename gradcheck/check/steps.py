@@ -85,7 +85,7 @@ def step_numbers(config: Config, t: int) -> StepNumbers:
     if not 1 <= t <= tau:
         raise GradcheckError(f"--t: must be between 1 and τ = {tau}, got {t}")
     with np.errstate(all="ignore"):
-        model = problem.model()
+        model = problem.book_model()
     trace = model.trace
     O, row, y = trace.o.shape[1], t - 1, int(problem.y[t - 1])
     found = estimate(model.perturbed_losses, "o", trace.o, row * O + np.arange(O), Method.CENTRAL, with_bound=True)

@@ -48,17 +48,17 @@ def _wrong_names(candidate: Params, clean: Params, names: tuple[str, ...]) -> li
 
 def _candidates(problem: Problem, gradients: dict[str, Array], names: tuple[str, ...]) -> Iterator[mistakes.Mistake]:
     """Every catalogued bug and known mistake at the point, as mistakes (name, summary, explanation, gradients)."""
-    trace = rnn.forward(problem.params, problem.x, problem.y)
+    trace = rnn.forward(problem.book_params, problem.x, problem.y)
     for bug in BUGS.values():
-        yield mistakes.Mistake(bug.name, bug.summary, bug.explanation, bug.backward(problem.params, trace).params)
+        yield mistakes.Mistake(bug.name, bug.summary, bug.explanation, bug.backward(problem.book_params, trace).params)
     clip = max((float(np.abs(gradients[name]).max(initial=0.0)) for name in names), default=0.0)
-    yield from mistakes.candidates(problem.params, trace, clip)
+    yield from mistakes.candidates(problem.book_params, trace, clip)
 
 
 def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> Diagnosis:
     """One or two sentences on what the user's failing gradients are, with the matching mistake's id."""
     names = tuple(row.name for row in result.params)
-    clean = rnn.backward(problem.params, rnn.forward(problem.params, problem.x, problem.y)).params
+    clean = rnn.backward(problem.book_params, rnn.forward(problem.book_params, problem.x, problem.y)).params
     for mistake in _candidates(problem, gradients, names):
         wrong = _wrong_names(mistake.params, clean, names)
         if wrong and all(_same(gradients[n], mistake.params[n]) for n in names):
@@ -78,7 +78,7 @@ def _where(problem: Problem, gradients: dict[str, Array], result: CheckResult) -
         label = first if first.startswith("10.") else f"{EQUATION_OF[first]} (d{first})"
         words += f"; the first equation that fails, in the order BPTT computes them, is {label}"
     if "h" in gradients:
-        book = rnn.backward(problem.params, rnn.forward(problem.params, problem.x, problem.y))
+        book = rnn.backward(problem.book_params, rnn.forward(problem.book_params, problem.x, problem.y))
         tau = len(book.h)
         departs = [t for t in range(tau, 0, -1) if not _same(gradients["h"][t - 1], book.h[t - 1])]
         if departs:
@@ -89,7 +89,7 @@ def _where(problem: Problem, gradients: dict[str, Array], result: CheckResult) -
 def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis | None:
     """Why the user's forward pass is not the book's, when a known reason fits: a loss in bits or averaged over t, or
     a parameter it never reads."""
-    book = rnn.forward(problem.params, problem.x, problem.y)
+    book = rnn.forward(problem.book_params, problem.x, problem.y)
     ratio = loss() / book.loss if book.loss else np.nan
     tau = len(book.h)
     for factor, mistake, words in (
@@ -103,7 +103,7 @@ def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis 
         if abs(ratio - factor) <= MATCH * factor:
             return Diagnosis(words, mistake)
     rng = np.random.default_rng(0)
-    params = dict(problem.params)
+    params = dict(problem.book_params)
     for name, value in params.items():
         if name == "h0" or not value.size:
             continue

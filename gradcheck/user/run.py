@@ -68,7 +68,7 @@ class UserSide:
 
     def __init__(self, sandbox: Sandbox, problem: Problem, code: UserCode) -> None:
         self.sandbox, self.problem, self.code = sandbox, problem, code
-        self.point: dict[str, Any] = dict(problem.params)
+        self.point: dict[str, Any] = dict(problem.book_params)
         self.lock = threading.Lock()  # one child, one request at a time (the engine calls from two threads)
 
     def _ask(self, method: str, label: str, **args: Any) -> Any:
@@ -194,7 +194,7 @@ def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> Ch
     so that many users' files are judged against one set of estimates; the user's forward pass, if given, is compared
     with the book's but never differenced. watch(sandbox) is entered while the child runs (to stop it from outside)."""
     problem = num.problem
-    book = problem.model()
+    book = problem.book_model()
     sandbox = code.sandbox()
     with watch(sandbox), sandbox, np.errstate(all="ignore"):  # watched from before the child starts: the import too
         user = UserSide(sandbox, problem, code)
@@ -208,7 +208,7 @@ def run_user(config: Config, code: UserCode, progress: Progress | None = None) -
     """The check of the user's gradients (and forward pass, if given) at the config's point, with a diagnosis when
     they fail. A forward pass equal to the book's is the one differenced."""
     problem = build(config)
-    book = problem.model()
+    book = problem.book_model()
     with code.sandbox() as sandbox, np.errstate(all="ignore"):
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()

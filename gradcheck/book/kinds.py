@@ -1,0 +1,42 @@
+"""The networks of chapter 10 by model.kind, and the module of this package that holds each one's equations."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+from types import ModuleType
+
+FIG_10_3 = "fig-10.3"  # rnn.py: the tanh RNN of Fig. 10.3, with its own batched engine (engine/rnn.py)
+MODULES = {
+    "fig-10.4": "output_recurrence",
+    "teacher-forcing": "output_recurrence",
+    "fig-10.5": "single_output",
+    "bidirectional": "bidirectional",
+    "deep": "deep",
+    "lstm": "lstm",
+    "gru": "gru",
+}
+KINDS = (FIG_10_3, *(kind for kind, module in MODULES.items() if importlib.util.find_spec(f"gradcheck.book.{module}")))
+
+
+def network(kind: str) -> ModuleType:
+    """The book-layer module of a network other than Fig. 10.3 (its interface: book/network.py)."""
+    return importlib.import_module(f"gradcheck.book.{MODULES[kind]}")
+
+
+def options(kind: str, variant: str) -> dict[str, str]:
+    """The keyword arguments a module's forward and backward take for this kind and variant."""
+    net = network(kind)
+    found = {"variant": variant}
+    if hasattr(net, "KINDS"):
+        found["kind"] = kind
+    return found
+
+
+def param_shapes(kind: str, I: int, H: int, O: int, layers: int) -> dict[str, tuple[int, ...]]:
+    """Every parameter of the network, in the order tables list them."""
+    net = network(kind)
+    takes_layers = len(inspect.signature(net.param_shapes).parameters) > 3
+    shapes: dict[str, tuple[int, ...]] = net.param_shapes(I, H, O, layers) if takes_layers else net.param_shapes(I, H, O)
+    return shapes
