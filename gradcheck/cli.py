@@ -296,6 +296,9 @@ def explain(config_path: Path | None, t: int | None) -> ExitCode:
     numbers = None
     if config_path is not None or t is not None:
         cfg, source = _load(config_path, {})
+        if cfg.model.kind != "fig-10.3":  # another network: its equations and its backward pass's derivation
+            stdout_console().print(teaching.network_report(cfg.model.kind, cfg.model.variant, source))
+            return ExitCode.OK
         numbers = step_numbers(cfg, 1 if t is None else t)
     stdout_console().print(teaching.explain_report(numbers, source if numbers else ""))
     return ExitCode.OK

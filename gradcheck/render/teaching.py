@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -154,4 +155,30 @@ def explain_report(numbers: StepNumbers | None, source: str | None) -> Group:
     parts: list[RenderableType] = [derivation()]
     if numbers is not None:
         parts += [Text(), Text(f"8. The numbers ({source})", style="bold"), step_table(numbers), step_summary(numbers)]
+    return Group(*parts)
+
+
+def network_report(kind: str, variant: str, source: str) -> Group:
+    """`explain` for a network other than Fig. 10.3: its forward equations as the book numbers them (the module's
+    docstring), the derivation of its backward pass (the backward's docstring) and the rows the check compares."""
+    import inspect
+
+    from gradcheck.book.kinds import network
+
+    net = network(kind)
+    table = Table(title="the rows the check compares (each node perturbed itself)", title_justify="left", box=box.SIMPLE)
+    table.add_column("eq", style="bold")
+    table.add_column("gradient")
+    table.add_column("formula")
+    for equation in net.EQUATIONS:
+        table.add_row(equation.number, equation.gradient, equation.formula)
+    parts: list[RenderableType] = [
+        Text(f"{kind} ({variant})" + (f" — {source}" if source else ""), style="bold"),
+        Text(inspect.cleandoc(net.__doc__ or "")),
+        Text(),
+        Text("the backward pass", style="bold"),
+        Text(inspect.cleandoc(net.backward.__doc__ or "")),
+        Text(),
+        table,
+    ]
     return Group(*parts)
