@@ -1,0 +1,105 @@
+"""The other networks of chapter 10 through the whole tool: run, bugs, equations, complex step, explain, export, config.
+
+Each network's own derivation is tested against autograd in tests/test_net_<name>.py; here every kind the book layer
+offers (gradcheck.book.kinds.KINDS) goes through the command line like a user's config.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradcheck.book.kinds import FIG_10_3, KINDS, network
+from gradcheck.check import config as config_module
+from gradcheck.check.problem import build
+from gradcheck.engine.network import NetworkModel
+
+OTHER = [kind for kind in KINDS if kind != FIG_10_3]
+CASES = [(kind, variant) for kind in OTHER for variant in getattr(network(kind), "VARIANTS", ("book",))]
+IDS = [f"{kind}-{variant}" for kind, variant in CASES]
+SMALL = '[model]\ninput_size = 4\nhidden_size = 5\noutput_size = 3\nkind = "{kind}"\nvariant = "{variant}"\n[data]\nlength = 6\n'
+
+pytestmark = pytest.mark.skipif(not OTHER, reason="no network but Fig. 10.3 in gradcheck/book yet")
+
+
+def small(tmp_path: Path, kind: str, variant: str) -> Path:
+    path = tmp_path / f"{kind}.toml"
+    path.write_text(SMALL.format(kind=kind, variant=variant), encoding="utf-8")
+    return path
+
+
+def report(cli: Any, *args: object, code: int = 0) -> dict[str, Any]:
+    return json.loads(cli("run", *args, "--format", "json", code=code).stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("kind", "variant"), CASES, ids=IDS)
+@pytest.mark.parametrize("method", ["central", "complex-step"])
+def test_every_network_passes_with_its_equations(cli, tmp_path, kind, variant, method):
+    got = report(cli, small(tmp_path, kind, variant), "--equations", "--method", method)
+    names = [row["name"] for row in got["parameters"]]
+    assert got["verdict"] == "pass" and names == list(
+        config_module.Config.model_validate(
+            {"model": {"kind": kind, "variant": variant, "input_size": 4, "hidden_size": 5, "output_size": 3}}
+        ).param_names
+    )
+    assert {row["equation"] for row in got["equations"]} >= {e.number for e in network(kind).EQUATIONS if e.target in names}
+
+
+@pytest.mark.parametrize(("kind", "variant"), CASES, ids=IDS)
+def test_gradcheck_bugs_catches_every_bug_with_a_wide_margin(cli, tmp_path, kind, variant):
+    from gradcheck.check.run import run_bugs
+    from gradcheck.options import bugs_of
+
+    path = small(tmp_path, kind, variant)
+    cli("bugs", path, code=0)
+    cfg = config_module.validate({"model": {"kind": kind, "variant": variant}, "data": {"length": 6}})
+    result = run_bugs(cfg, tuple(bugs_of(kind).values()))
+    assert result.passed and result.smallest_failing is not None
+    assert result.smallest_failing >= 1000 * result.largest_clean, (result.smallest_failing, result.largest_clean)
+
+
+@pytest.mark.parametrize(("kind", "variant"), CASES, ids=IDS)
+def test_perturbed_copies_are_whole_forward_passes(kind, variant):
+    """The engine's batched perturbation equals moving the entry by hand and running the module's forward once."""
+    cfg = config_module.validate({"model": {"kind": kind, "variant": variant, "hidden_size": 3}, "data": {"length": 4}})
+    model = build(cfg).model()
+    assert isinstance(model, NetworkModel)
+    name = next(iter(model.params))
+    index, shift = np.array([0, model.params[name].size - 1]), np.array([1e-3, -2e-3])
+    batched = model.perturbed_losses(name, index, shift)
+    for row, (k, s) in enumerate(zip(index, shift, strict=True)):
+        moved = {n: v.copy()[np.newaxis] for n, v in model.params.items()}
+        moved[name].reshape(-1)[k] += s
+        alone = model.net.forward(moved, model.x, model.y, None, **model.options).losses[0]
+        np.testing.assert_allclose(batched[row], alone, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", OTHER)
+def test_explain_and_export_know_the_network(cli, tmp_path, kind):
+    path = small(tmp_path, kind, "book")
+    text = cli("explain", path, code=0).stdout
+    assert kind in text and all(e.number in text for e in network(kind).EQUATIONS)
+    out = tmp_path / "g.npz"
+    cli("export", path, "-o", out, code=0)
+    with np.load(out) as arrays:
+        assert {f"grad_{name}" for name in network(kind).NODES} <= set(arrays.files)
+
+
+@pytest.mark.parametrize("kind", OTHER)
+def test_what_another_network_refuses(cli, assert_one_line_error, tmp_path, kind):
+    path = tmp_path / "c.toml"
+    path.write_text(f'[model]\nkind = "{kind}"\nh0 = "learned"\n', encoding="utf-8")
+    assert_one_line_error(cli("run", path), 2, "model.h0", "starts from zero states")
+    assert_one_line_error(cli("run", small(tmp_path, kind, "book"), "--params", "Q"), 2, "--params (check.params[0])")
+    assert_one_line_error(cli("run", small(tmp_path, kind, "book"), "--backward", "x.py"), 2, "fig-10.3 only")
+    assert_one_line_error(cli("run", small(tmp_path, kind, "book"), "--bug", "sign-flip"), 2, f"({kind})")
+
+
+def test_an_unknown_kind_lists_the_known_ones(cli, assert_one_line_error, tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[model]\nkind = "transformer"\n', encoding="utf-8")
+    assert_one_line_error(cli("run", path), 2, "model.kind: must be one of fig-10.3", 'got "transformer"')
