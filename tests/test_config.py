@@ -47,7 +47,10 @@ def test_overrides_keep_derived_sizes_consistent():
     [
         ({"model": {"hiden_size": 3}}, "model.hiden_size: unknown key; did you mean 'hidden_size'?"),
         ({"chek": {}}, "chek: unknown key; did you mean 'check'?"),
-        ({"model": {"zzz": 3}}, "model.zzz: unknown key; valid keys: input_size, hidden_size, output_size, init_std, h0, kind, variant, layers"),
+        (
+            {"model": {"zzz": 3}},
+            "model.zzz: unknown key; valid keys: input_size, hidden_size, output_size, init_std, h0, kind, variant, layers",
+        ),
         ({"model": {"hidden_size": 0}}, "model.hidden_size: must be ≥ 1, got 0"),
         ({"model": {"init_std": -0.5}}, 'model.init_std: must be "auto" or a number > 0, got -0.5'),
         ({"model": {"hidden_size": 2.5}}, "model.hidden_size: must be an integer, got 2.5"),

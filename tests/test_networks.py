@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import NETWORK_CONFIGS
 
 from gradcheck.book.kinds import FIG_10_3, KINDS, network
 from gradcheck.check import config as config_module
@@ -103,3 +104,16 @@ def test_an_unknown_kind_lists_the_known_ones(cli, assert_one_line_error, tmp_pa
     path = tmp_path / "c.toml"
     path.write_text('[model]\nkind = "transformer"\n', encoding="utf-8")
     assert_one_line_error(cli("run", path), 2, "model.kind: must be one of fig-10.3", 'got "transformer"')
+
+
+@pytest.mark.parametrize("path", NETWORK_CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_network_config_passes_and_its_bugs_fail_as_predicted(path):
+    from gradcheck.check import loading
+    from gradcheck.check.run import run_bugs
+    from gradcheck.options import bugs_of
+
+    cfg = config_module.with_overrides(loading.load(path), {"check.equations": True}, {})
+    runs = run_bugs(cfg, tuple(bugs_of(cfg.model.kind).values()))
+    assert runs.clean.passed, runs.clean.failing
+    for result in runs.bugs:
+        assert result.failing and result.as_predicted, (result.bug.name if result.bug else None, result.failing, result.expected)

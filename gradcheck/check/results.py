@@ -115,10 +115,19 @@ class CheckResult:
         """The rows the injected bug should fail (none without a bug)."""
         if self.bug is None:
             return frozenset()
-        if isinstance(self.bug, NetBug):  # nodes by name: their equations' rows
-            nodes = {e.equation.number for e in self.equations if e.node and e.equation.target in self.bug.nodes}
-            return frozenset(self.rows) & (self.bug.params | nodes)
+        if isinstance(self.bug, NetBug):
+            return frozenset(self.rows) & (self.bug.params | self._node_rows(self.bug))
         return self.bug.predicted(tuple(self.rows))
+
+    def _node_rows(self, bug: NetBug) -> set[str]:
+        """The equation rows of the nodes a network's bug names: a row's own number, or a node's name for its rows —
+        all of them but the last step's (∇h(τ)L = Vᵀ∇o(τ)L), which breaks only when ∇o(t)L does ("o" named too)."""
+        rows = set()
+        for e in self.equations:
+            named = e.equation.target in bug.nodes and (e.equation.times != "last" or "o" in bug.nodes)
+            if e.node and (named or e.equation.number in bug.nodes):
+                rows.add(e.equation.number)
+        return rows
 
     @property
     def as_predicted(self) -> bool:

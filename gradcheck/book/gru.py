@@ -1,0 +1,224 @@
+"""The gated recurrent unit of Goodfellow et al., Deep Learning, §10.10.2: forward (10.45–10.47) and BPTT.
+
+As the book prints it (variant "book"), with update gate u, reset gate r and index i over units:
+
+    (10.45) h_i(t) = u_i(t−1) h_i(t−1) + (1 − u_i(t−1)) σ(b_i + Σ_j U_ij x_j(t−1) + Σ_j W_ij r_j(t−1) h_j(t−1))
+    (10.46) u_i(t) = σ(b^u_i + Σ_j U^u_ij x_j(t) + Σ_j W^u_ij h_j(t))
+    (10.47) r_i(t) = σ(b^r_i + Σ_j U^r_ij x_j(t) + Σ_j W^r_ij h_j(t))
+
+then o(t) = c + V h(t) (10.10), ŷ(t) = softmax o(t) (10.11) and L = Σ_t −log ŷ(t)_{y(t)} (10.12–10.14). Note the
+book's t−1 indices and its σ (not tanh) on the candidate. Conventions (DESIGN.md §8): h(0) = 0, x(0) = 0, and u(0),
+r(0) come from h(0) by 10.46–10.47; so step t reads x(t−1), and x(τ) never reaches the loss (nor do u(τ), r(τ)).
+
+Variant "common" is torch.nn.GRU's form (one bias per gate), with same-step gates and input:
+
+    u(t) = σ(b^u + U^u x(t) + W^u h(t−1)),   r(t) = σ(b^r + U^r x(t) + W^r h(t−1)),
+    n(t) = tanh(b + U x(t) + r(t) ⊙ (W h(t−1))),   h(t) = (1 − u(t)) ⊙ n(t) + u(t) ⊙ h(t−1).
+
+Both are one step rule: step t = 1..τ reads gates u, r and an input z(t) (book: u(t−1), r(t−1), z(t) = x(t−1);
+common: u(t), r(t), z(t) = x(t)), forms the candidate n(t) from its pre-activation a(t), and mixes
+h(t) = u ⊙ h(t−1) + (1 − u) ⊙ n(t). Arrays are time-major: row t−1 holds step t, so h[t−1] is h(t) and u[t−1] is
+the update gate step t uses (u(t−1) in the book's numbering, u(t) in the common one).
+
+The book gives no backward pass for the GRU. Ours, by the chain rule through one step, with δ(t) = ∇h(t)L:
+
+    ∇a(t)L   = (1 − u) ⊙ δ(t) ⊙ n(t)(1 − n(t))     book: σ′ = σ(1 − σ)      common: tanh′ = 1 − n(t)²
+    ∇a_u(t)L = δ(t) ⊙ (h(t−1) − n(t)) ⊙ u(1 − u)     ∂h/∂u = h(t−1) − n(t): u multiplies h(t−1), (1 − u) multiplies n
+    ∇a_r(t)L = (Wᵀ∇a(t)L) ⊙ h(t−1) ⊙ r(1 − r)        common: ∇a(t)L ⊙ (W h(t−1)) ⊙ r(1 − r)
+    ∇h(t−1)L = Vᵀ∇o(t−1)L + u ⊙ δ(t) + r ⊙ Wᵀ∇a(t)L + W^uᵀ∇a_u(t)L + W^rᵀ∇a_r(t)L   common: Wᵀ(r ⊙ ∇a(t)L)
+    ∇W L = Σ_t ∇a(t)L (r ⊙ h(t−1))ᵀ                common: Σ_t (r ⊙ ∇a(t)L) h(t−1)ᵀ
+
+and every gate's U, W, b pair its pre-activation's gradient with z(t)ᵀ, h(t−1)ᵀ and 1, summed over t.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax, sigmoid
+
+KIND = "gru"
+VARIANTS = ("book", "common")
+NODES = {"o": "the output o(t) = c + V h(t), before the softmax", "h": "the hidden state h(t)"}
+
+
+def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
+    """Every parameter, in table order: update gate (Uu, Wu, bu), reset gate (Ur, Wr, br), candidate (U, W, b), V, c."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for gate in ("u", "r", ""):
+        shapes |= {f"U{gate}": (H, I), f"W{gate}": (H, H), f"b{gate}": (H,)}
+    return shapes | {"V": (O, H), "c": (O,)}
+
+
+def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, **opts: Any) -> dict[str, Array]:
+    """Parameters ~ N(0, std²), drawn in param_shapes order (no option changes a draw; h(0) is always 0)."""
+    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O).items()}
+
+
+def _step_inputs(x: NDArray[Any], variant: str) -> NDArray[Any]:
+    """z(t) for t = 1..τ, (τ, I): the book's step t reads x(t−1), with x(0) = 0 (x(τ) is never read); common reads x(t)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
+    return np.vstack([np.zeros_like(x[:1]), x[:-1]]) if variant == "book" else x
+
+
+def _mv(M: NDArray[Any], v: NDArray[Any]) -> NDArray[Any]:
+    """M v for each of B copies: M (B, m, n), v (B, n) -> (B, m)."""
+    result: NDArray[Any] = np.einsum("bij,bj->bi", M, v)
+    return result
+
+
+def forward(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+) -> Forward:
+    """B copies of the GRU over x(1..τ), scored against y(1..τ) (10.45–10.47, 10.10–10.14).
+
+    params: {name: (B, *shape)}; x: (τ, I); y: (τ,); offsets: {"h" or "o": (B, τ, n)} added where the node is made.
+    Nodes (B, τ, n): h, o, and the step quantities the backward pass reuses: u, r (the gates step t reads) and n
+    (the candidate n(t)).
+    """
+    offsets = offsets or {}
+    z = _step_inputs(x, variant)
+    dtype = np.result_type(np.float64, *params.values(), *offsets.values())  # complex under the complex step
+    (B, H), tau = params["b"].shape, len(x)
+    zu, zr, zn = (np.einsum("bhi,ti->bth", params[name], z) for name in ("Uu", "Ur", "U"))  # U z(t) for every t
+    h, u, r, n = (np.zeros((B, tau, H), dtype=dtype) for _ in range(4))
+    h_prev = np.zeros((B, H), dtype=dtype)  # h(0) = 0
+    for t in range(tau):
+        u[:, t] = sigmoid(params["bu"] + zu[:, t] + _mv(params["Wu"], h_prev))  # (10.46), at t−1 in the book
+        r[:, t] = sigmoid(params["br"] + zr[:, t] + _mv(params["Wr"], h_prev))  # (10.47), at t−1 in the book
+        if variant == "book":
+            n[:, t] = sigmoid(params["b"] + zn[:, t] + _mv(params["W"], r[:, t] * h_prev))  # (10.45): σ(b + U x + W(r⊙h))
+        else:
+            n[:, t] = np.tanh(params["b"] + zn[:, t] + r[:, t] * _mv(params["W"], h_prev))  # tanh(b + U x + r⊙(W h))
+        h[:, t] = u[:, t] * h_prev + (1 - u[:, t]) * n[:, t]  # (10.45)
+        if "h" in offsets:
+            h[:, t] += offsets["h"][:, t]
+        h_prev = h[:, t]
+    o = params["c"][:, np.newaxis] + np.einsum("boh,bth->bto", params["V"], h)  # (10.10)
+    if "o" in offsets:
+        o = o + offsets["o"]
+    target = np.broadcast_to(np.asarray(y)[np.newaxis, :, np.newaxis], (B, tau, 1))
+    losses = -np.take_along_axis(log_softmax(o), target, axis=-1)[..., 0]  # (10.11–10.14): L(t) = −log ŷ(t)_{y(t)}
+    return Forward(losses, {"h": h, "o": o, "u": u, "r": r, "n": n})
+
+
+def _backward(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str, candidate_sign: float, reset_in_w: bool
+) -> dict[str, Array]:
+    """BPTT through the step rule (module docstring), from t = τ down to 1.
+
+    candidate_sign: the sign of n(t) in ∂h(t)/∂u = h(t−1) − n(t) (−1; a bug writes +1). reset_in_w: whether r
+    multiplies the W path on the way back, as it does on the way forward (True; a bug leaves it out).
+    """
+    z = _step_inputs(x, variant)
+    h, o, u, r, n = (fwd.nodes[name] for name in ("h", "o", "u", "r", "n"))
+    tau, H = h.shape
+    W, Wu, Wr = params["W"], params["Wu"], params["Wr"]
+    h_prev = np.vstack([np.zeros((1, H)), h[:-1]])  # rows h(t−1), h(0) = 0
+    g_o = np.exp(log_softmax(o))
+    g_o[np.arange(tau), y] -= 1.0  # (10.18): ∇o(t)L = ŷ(t) − e_{y(t)}
+    from_output = g_o @ params["V"]  # rows Vᵀ∇o(t)L
+    dn = n * (1 - n) if variant == "book" else 1 - n**2  # σ′ or tanh′ of the candidate, from its value
+    g_h, g_a, g_au, g_ar, g_w_out = (np.zeros((tau, H)) for _ in range(5))
+    carry = np.zeros(H)  # what ∇h(t)L receives through step t+1: none at t = τ
+    for t in range(tau - 1, -1, -1):
+        g_h[t] = from_output[t] + carry  # (10.19) at t = τ; at t < τ the sum below
+        g_a[t] = (1 - u[t]) * g_h[t] * dn[t]  # ∇a(t)L = (1 − u) ⊙ δ(t) ⊙ σ′/tanh′
+        g_au[t] = g_h[t] * (h_prev[t] + candidate_sign * n[t]) * u[t] * (1 - u[t])  # ∂h/∂u = h(t−1) − n(t)
+        if variant == "book":
+            g_rh = W.T @ g_a[t]  # ∇(r ⊙ h(t−1))L: W multiplies r ⊙ h(t−1)
+            g_ar[t] = g_rh * h_prev[t] * r[t] * (1 - r[t])  # ∇a_r(t)L
+            g_w_out[t] = g_a[t]  # the gradient at W's output
+            through_w = r[t] * g_rh if reset_in_w else g_rh  # r ⊙ Wᵀ∇a(t)L
+        else:
+            g_ar[t] = g_a[t] * (W @ h_prev[t]) * r[t] * (1 - r[t])  # ∇a_r(t)L: r multiplies W h(t−1)
+            g_w_out[t] = r[t] * g_a[t] if reset_in_w else g_a[t]  # ∇(W h(t−1))L = r ⊙ ∇a(t)L
+            through_w = W.T @ g_w_out[t]  # Wᵀ(r ⊙ ∇a(t)L)
+        carry = u[t] * g_h[t] + through_w + Wu.T @ g_au[t] + Wr.T @ g_ar[t]  # ∇h(t−1)L from step t
+    w_in = r * h_prev if variant == "book" and reset_in_w else h_prev  # what W multiplies at each step
+    grads = {"V": g_o.T @ h, "c": g_o.sum(axis=0)}  # (10.24), (10.22)
+    for gate, g in (("u", g_au), ("r", g_ar), ("", g_a)):
+        grads |= {f"U{gate}": g.T @ z, f"W{gate}": g.T @ h_prev, f"b{gate}": g.sum(axis=0)}  # Σ_t ∇a z(t)ᵀ, h(t−1)ᵀ, 1
+    grads["W"] = g_w_out.T @ w_in  # book: Σ_t ∇a(t)L (r ⊙ h(t−1))ᵀ; common: Σ_t (r ⊙ ∇a(t)L) h(t−1)ᵀ
+    return {name: grads[name] for name in param_shapes(1, 1, 1)} | {"o": g_o, "h": g_h}
+
+
+def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+    """Every gradient of L: the parameters' (same shapes as params) and ∇o(t)L, ∇h(t)L as (τ, n) rows.
+
+    params without the batch axis; fwd: the clean Forward of that single copy (nodes (τ, n), no batch axis).
+    """
+    return _backward(params, x, y, fwd, variant, candidate_sign=-1.0, reset_in_w=True)
+
+
+EQUATIONS = (
+    NetEquation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+    NetEquation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    NetEquation(
+        "∇h(t)",
+        "∇h(t)L = Vᵀ∇o(t)L + u ⊙ ∇h(t+1)L + r ⊙ Wᵀ∇a(t+1)L [common: Wᵀ(r ⊙ ∇a)] + Wuᵀ∇a_u(t+1)L + Wrᵀ∇a_r(t+1)L, t < τ",
+        "h",
+        "∇h(t)L",
+        times="earlier",
+    ),
+    NetEquation("10.46 Uu", "∇Uu L = Σ_t ∇a_u(t)L z(t)ᵀ,  ∇a_u = ∇h(t)L ⊙ (h(t−1) − n(t)) ⊙ u(1 − u)", "Uu", "Uu"),
+    NetEquation("10.46 Wu", "∇Wu L = Σ_t ∇a_u(t)L h(t−1)ᵀ", "Wu", "Wu"),
+    NetEquation("10.46 bu", "∇bu L = Σ_t ∇a_u(t)L", "bu", "bu"),
+    NetEquation(
+        "10.47 Ur", "∇Ur L = Σ_t ∇a_r(t)L z(t)ᵀ,  ∇a_r = (Wᵀ∇a(t)L) ⊙ h(t−1) ⊙ r(1 − r) [common: ∇a ⊙ W h(t−1)]", "Ur", "Ur"
+    ),
+    NetEquation("10.47 Wr", "∇Wr L = Σ_t ∇a_r(t)L h(t−1)ᵀ", "Wr", "Wr"),
+    NetEquation("10.47 br", "∇br L = Σ_t ∇a_r(t)L", "br", "br"),
+    NetEquation("10.45 U", "∇U L = Σ_t ∇a(t)L z(t)ᵀ,  ∇a = (1 − u) ⊙ ∇h(t)L ⊙ n(1 − n) [common: 1 − n²]", "U", "U"),
+    NetEquation("10.45 W", "∇W L = Σ_t ∇a(t)L (r ⊙ h(t−1))ᵀ [common: Σ_t (r ⊙ ∇a(t)L) h(t−1)ᵀ]", "W", "W"),
+    NetEquation("10.45 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
+    NetEquation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    NetEquation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+)
+
+
+def _plus_candidate(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
+) -> dict[str, Array]:
+    return _backward(params, x, y, fwd, variant, candidate_sign=+1.0, reset_in_w=True)  # ∂h/∂u = h(t−1) + n(t)
+
+
+def _reset_left_out(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
+) -> dict[str, Array]:
+    return _backward(params, x, y, fwd, variant, candidate_sign=-1.0, reset_in_w=False)  # W path as if W h(t−1)
+
+
+_RECURRENT = frozenset(param_shapes(1, 1, 1)) - {"V", "c"}  # everything ∇h(t<τ)L feeds: all but the output layer
+
+BUGS: dict[str, NetBug] = {
+    bug.name: bug
+    for bug in (
+        NetBug(
+            "gru-one-minus-u-sign",
+            "∂h(t)/∂u = h(t−1) + n(t): the sign of the (1 − u) branch lost",
+            "h(t) = u ⊙ h(t−1) + (1 − u) ⊙ n(t), and the derivative of (1 − u) n with respect to u is −n, not +n: "
+            "∇u must be ∇h(t)L ⊙ (h(t−1) − n(t)). With +n(t) every update-gate gradient is wrong, so Uu, Wu and bu "
+            "fail, and through Wuᵀ∇a_u the error enters ∇h(t)L for t < τ and every parameter behind it. Only what "
+            "sits after h — ∇o(t)L, ∇h(τ)L, V and c — stays right.",
+            _plus_candidate,
+            _RECURRENT,
+            frozenset({"h"}),
+        ),
+        NetBug(
+            "gru-reset-left-out-of-W-path",
+            "r dropped from the W path on the way back: ∇W and ∇h(t−1) as if the candidate read W h(t−1)",
+            "The candidate reads W (r ⊙ h(t−1)) in the book (r ⊙ (W h(t−1)) in torch's form), so the gradient "
+            "through W is gated by r in both directions: ∇W L pairs ∇a(t)L with (r ⊙ h(t−1))ᵀ, and h(t−1) receives "
+            "r ⊙ Wᵀ∇a(t)L. Leaving r out (while still giving r its own gradient) breaks W directly and ∇h(t)L for "
+            "t < τ, hence every parameter behind it; ∇o(t)L, ∇h(τ)L, V and c stay right. Invisible where r = 1.",
+            _reset_left_out,
+            _RECURRENT,
+            frozenset({"h"}),
+        ),
+    )
+}
