@@ -171,7 +171,7 @@ def network_report(kind: str, variant: str, source: str) -> Group:
     table.add_column("gradient")
     table.add_column("formula")
     for equation in net.EQUATIONS:
-        table.add_row(equation.number, equation.gradient, equation.formula)
+        table.add_row(Text(equation.number), Text(equation.gradient), Text(equation.formula))
     parts: list[RenderableType] = [
         Text(f"{kind} ({variant})" + (f" — {source}" if source else ""), style="bold"),
         Text(inspect.cleandoc(net.__doc__ or "")),
