@@ -166,7 +166,9 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
         raise click.UsageError("--format and --output take one CONFIG at a time")
     _refuse_overwriting_an_input(output, *config_paths)
     loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
-    bugs = [opts.bug_of(cfg.model.kind, bug) for cfg, _ in loaded]  # a name unknown to any config's network: said first
+    bugs = [
+        opts.bug_of(cfg.model.kind, bug, cfg.model.layers) for cfg, _ in loaded
+    ]  # a name unknown to any config's network: said first
     codes = [_run_one(cfg, source, found, Format(fmt), output) for (cfg, source), found in zip(loaded, bugs, strict=True)]
     return max(codes, key=(ExitCode.OK, ExitCode.UNDECIDED, ExitCode.MISMATCH).index)  # a failure outweighs a doubt
 
@@ -261,7 +263,7 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
 
     Exit 0 only if the clean gradients pass and every bug is caught: a gate for the checker itself."""
     cfg, source = _load(config_path, overrides)
-    catalogue = tuple(opts.bugs_of(cfg.model.kind).values())
+    catalogue = tuple(opts.bugs_of(cfg.model.kind, cfg.model.layers).values())
     if list_only:
         stdout_console().print(bug_render.bug_list(catalogue))
         return ExitCode.OK
@@ -280,7 +282,7 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
 
     Reports the observed convergence order per parameter; a wrong gradient shows order 1."""
     cfg, source = _load(config_path, overrides)
-    result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug))
+    result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug, cfg.model.layers))
     stdout_console().print(convergence_render.taylor_report(result, source))
     return EXIT[result.verdict]
 
@@ -297,7 +299,7 @@ def explain(config_path: Path | None, t: int | None) -> ExitCode:
     if config_path is not None or t is not None:
         cfg, source = _load(config_path, {})
         if cfg.model.kind != "fig-10.3":  # another network: its equations and its backward pass's derivation
-            stdout_console().print(teaching.network_report(cfg.model.kind, cfg.model.variant, source))
+            stdout_console().print(teaching.network_report(cfg.model.kind, cfg.model.variant, source, cfg.model.layers))
             return ExitCode.OK
         numbers = step_numbers(cfg, 1 if t is None else t)
     stdout_console().print(teaching.explain_report(numbers, source if numbers else ""))

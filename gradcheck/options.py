@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 import click
 
 from gradcheck.book.bugs import BUGS, AnyBug
-from gradcheck.book.kinds import FIG_10_3, network
+from gradcheck.book.kinds import FIG_10_3, tables
 from gradcheck.check.config import describe
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -139,21 +139,21 @@ BUG = click.option(
 )
 
 
-def bug_of(kind: str, name: str | None) -> AnyBug | None:
+def bug_of(kind: str, name: str | None, layers: int = 1) -> AnyBug | None:
     """The named bug of model.kind's catalogue (a click usage error naming the valid ones if it has none such)."""
     if name is None:
         return None
-    catalogue = bugs_of(kind)
+    catalogue = bugs_of(kind, layers)
     if name not in catalogue:
         raise click.BadParameter(f"{name!r} is not one of {', '.join(catalogue)} ({kind})", param_hint="'--bug'")
     return catalogue[name]
 
 
-def bugs_of(kind: str) -> dict[str, AnyBug]:
-    """The bug catalogue of a network: Fig. 10.3's (book/bugs.py) or the network module's BUGS."""
+def bugs_of(kind: str, layers: int = 1) -> dict[str, AnyBug]:
+    """The bug catalogue of a network: Fig. 10.3's (book/bugs.py) or the network module's (for model.layers)."""
     if kind == FIG_10_3:
         return dict(BUGS)
-    found: dict[str, AnyBug] = dict(network(kind).BUGS)
+    found: dict[str, AnyBug] = dict(tables(kind, layers)[2])
     return found
 
 

@@ -58,7 +58,7 @@ def test_gradcheck_bugs_catches_every_bug_with_a_wide_margin(cli, tmp_path, kind
     path = small(tmp_path, kind, variant)
     cli("bugs", path, code=0)
     cfg = config_module.validate({"model": {"kind": kind, "variant": variant}, "data": {"length": 6}})
-    result = run_bugs(cfg, tuple(bugs_of(kind).values()))
+    result = run_bugs(cfg, tuple(bugs_of(kind, cfg.model.layers).values()))
     assert result.passed and result.smallest_failing is not None
     assert result.smallest_failing >= 1000 * result.largest_clean, (result.smallest_failing, result.largest_clean)
 
@@ -113,7 +113,18 @@ def test_every_shipped_network_config_passes_and_its_bugs_fail_as_predicted(path
     from gradcheck.options import bugs_of
 
     cfg = config_module.with_overrides(loading.load(path), {"check.equations": True}, {})
-    runs = run_bugs(cfg, tuple(bugs_of(cfg.model.kind).values()))
+    runs = run_bugs(cfg, tuple(bugs_of(cfg.model.kind, cfg.model.layers).values()))
     assert runs.clean.passed, runs.clean.failing
     for result in runs.bugs:
         assert result.failing and result.as_predicted, (result.bug.name if result.bug else None, result.failing, result.expected)
+
+
+@pytest.mark.skipif("deep" not in OTHER, reason="no deep network yet")
+@pytest.mark.parametrize("layers", [1, 3])
+def test_a_deep_network_of_any_depth(cli, tmp_path, layers):
+    path = tmp_path / "deep.toml"
+    path.write_text(f'[model]\nkind = "deep"\nlayers = {layers}\nhidden_size = 4\n[data]\nlength = 5\n', encoding="utf-8")
+    got = report(cli, path, "--equations")
+    assert [row["name"] for row in got["parameters"]][-2:] == ["V", "c"] and len(got["parameters"]) == 3 * layers + 2
+    assert any(f"h{layers}" in row["equation"] + row["name"] for row in got["equations"])
+    cli("bugs", path, code=0)

@@ -7,6 +7,8 @@ import importlib.util
 import inspect
 from types import ModuleType
 
+from gradcheck.book.network import NetBug, NetEquation
+
 FIG_10_3 = "fig-10.3"  # rnn.py: the tanh RNN of Fig. 10.3, with its own batched engine (engine/rnn.py)
 MODULES = {
     "fig-10.4": "output_recurrence",
@@ -40,3 +42,12 @@ def param_shapes(kind: str, I: int, H: int, O: int, layers: int) -> dict[str, tu
     takes_layers = len(inspect.signature(net.param_shapes).parameters) > 3
     shapes: dict[str, tuple[int, ...]] = net.param_shapes(I, H, O, layers) if takes_layers else net.param_shapes(I, H, O)
     return shapes
+
+
+def tables(kind: str, layers: int) -> tuple[dict[str, str], tuple[NetEquation, ...], dict[str, NetBug]]:
+    """A network's nodes, equation rows and bug catalogue; for a network whose shape depends on model.layers (deep)
+    the module's nodes(N), equations(N) and bugs(N), else its NODES, EQUATIONS and BUGS."""
+    net = network(kind)
+    if callable(getattr(net, "nodes", None)):
+        return net.nodes(layers), net.equations(layers), net.bugs(layers)
+    return dict(net.NODES), tuple(net.EQUATIONS), dict(net.BUGS)

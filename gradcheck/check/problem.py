@@ -49,7 +49,7 @@ class Problem:
         assert bug is None or isinstance(bug, NetBug)
         point = dict(self.params)
         options = kinds.options(m.kind, m.variant)
-        return NetworkModel(kinds.network(m.kind), point, self.x, self.y, options, bug.backward if bug else None)
+        return NetworkModel(kinds.network(m.kind), point, self.x, self.y, options, bug.backward if bug else None, m.layers)
 
     def book_model(self) -> TanhRNN:
         """Fig. 10.3's model with the book's backward pass."""

@@ -32,6 +32,7 @@ class NetworkModel:
     y: NDArray[np.int64]
     options: dict[str, Any]
     backward: Backward | None = None
+    layers: int = 1  # model.layers, for a network whose nodes and equations depend on it (deep)
 
     clean: Forward = field(init=False, repr=False)
 
@@ -47,12 +48,18 @@ class NetworkModel:
         return self.point
 
     @property
+    def node_names(self) -> tuple[str, ...]:
+        found = self.net.nodes(self.layers) if callable(getattr(self.net, "nodes", None)) else self.net.NODES
+        return tuple(found)
+
+    @property
     def nodes(self) -> dict[str, Array]:
-        return {name: self.clean.nodes[name][0] for name in self.net.NODES}
+        return {name: self.clean.nodes[name][0] for name in self.node_names}
 
     @property
     def equations(self) -> tuple[Equation, ...]:
-        return tuple(Equation(e.number, e.formula, e.target, e.gradient, e.times) for e in self.net.EQUATIONS)
+        rows = self.net.equations(self.layers) if callable(getattr(self.net, "equations", None)) else self.net.EQUATIONS
+        return tuple(Equation(e.number, e.formula, e.target, e.gradient, e.times) for e in rows)
 
     @property
     def loss(self) -> float:
@@ -115,5 +122,5 @@ class NetworkModel:
         arrays: dict[str, NDArray[Any]] = dict(self.point)
         arrays |= {"x": self.x, "y": self.y.astype(np.int64), "loss": np.asarray(self.loss)}
         arrays |= {f"grad_{name}": grads[name] for name in self.point}
-        arrays |= {name: value for name, value in self.nodes.items()} | {f"grad_{name}": grads[name] for name in self.net.NODES}
+        arrays |= {name: value for name, value in self.nodes.items()} | {f"grad_{name}": grads[name] for name in self.node_names}
         return arrays

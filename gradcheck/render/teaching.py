@@ -158,19 +158,19 @@ def explain_report(numbers: StepNumbers | None, source: str | None) -> Group:
     return Group(*parts)
 
 
-def network_report(kind: str, variant: str, source: str) -> Group:
+def network_report(kind: str, variant: str, source: str, layers: int = 1) -> Group:
     """`explain` for a network other than Fig. 10.3: its forward equations as the book numbers them (the module's
     docstring), the derivation of its backward pass (the backward's docstring) and the rows the check compares."""
     import inspect
 
-    from gradcheck.book.kinds import network
+    from gradcheck.book.kinds import network, tables
 
     net = network(kind)
     table = Table(title="the rows the check compares (each node perturbed itself)", title_justify="left", box=box.SIMPLE)
     table.add_column("eq", style="bold")
     table.add_column("gradient")
     table.add_column("formula")
-    for equation in net.EQUATIONS:
+    for equation in tables(kind, layers)[1]:
         table.add_row(Text(equation.number), Text(equation.gradient), Text(equation.formula))
     parts: list[RenderableType] = [
         Text(f"{kind} ({variant})" + (f" — {source}" if source else ""), style="bold"),

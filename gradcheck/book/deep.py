@@ -1,0 +1,190 @@
+"""The deep RNN of Goodfellow et al., Deep Learning, Fig. 10.13a (§10.5): N stacked tanh recurrences and BPTT.
+
+Every layer has width H and its own recurrence; layer 1 reads x(t), layer k reads layer k−1 at the same step, and
+the output reads the top layer (DESIGN.md §8, `layers = N`):
+
+    h¹(t) = tanh(b1 + W1 h¹(t−1) + U1 x(t))                        (10.8–10.9)
+    hᵏ(t) = tanh(bk + Wk hᵏ(t−1) + Uk hᵏ⁻¹(t)),   k = 2..N          (10.8–10.9 with hᵏ⁻¹(t) as the input)
+    o(t) = c + V hᴺ(t)                                              (10.10)
+
+with every hᵏ(0) = 0 (h0 is N×H zeros), ŷ(t) = softmax o(t) (10.11) and L = Σ_t −log ŷ(t)_{y(t)} (10.12–10.14).
+Arrays are time-major: row t−1 holds step t, so h1[t−1] is h¹(t). U1 is H×I, every other Uk, Wk is H×H.
+
+The book gives no backward pass for Fig. 10.13a. Ours, by the chain rule: hᵏ(t) feeds hᵏ(t+1) (through Wk) and
+hᵏ⁺¹(t) (through Uk+1), or o(t) for the top layer. With δᵏ(t) = diag(1 − hᵏ(t)²) ∇hᵏ(t)L, the pre-activation's
+gradient, and δᵏ(τ+1) = 0:
+
+    ∇hᴺ(t)L = Vᵀ ∇o(t)L + Wᴺᵀ δᴺ(t+1)                                (10.19, 10.21)
+    ∇hᵏ(t)L = Uk+1ᵀ δᵏ⁺¹(t) + Wkᵀ δᵏ(t+1),   k < N                    (10.21 with Uk+1ᵀ δᵏ⁺¹(t) in place of Vᵀ∇o(t)L)
+    ∇Uk L = Σ_t δᵏ(t) hᵏ⁻¹(t)ᵀ (h⁰(t) = x(t)),  ∇Wk L = Σ_t δᵏ(t) hᵏ(t−1)ᵀ,  ∇bk L = Σ_t δᵏ(t)   (10.28, 10.26, 10.23)
+
+so the layers are done from the top down, each one back through time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax
+
+KIND = "deep"
+VARIANTS = ("book",)
+DEFAULT_LAYERS = 2  # model.layers' default: what NODES, EQUATIONS and BUGS are written out for (nodes(N) etc. for any N)
+
+
+def nodes(layers: int) -> dict[str, str]:
+    """The nodes with their own rows for N = layers: o, then h1 … hN."""
+    found = {"o": "the output o(t) = c + V hᴺ(t), before the softmax"}
+    return found | {f"h{k}": f"layer {k}'s state h{k}(t)" for k in range(1, layers + 1)}
+
+
+def param_shapes(I: int, H: int, O: int, layers: int) -> dict[str, tuple[int, ...]]:
+    """Every parameter, in table order: U1 W1 b1 … UN WN bN, then V, c. U1 is H×I, every other Uk, Wk H×H."""
+    if layers < 1:
+        raise ValueError(f"layers must be ≥ 1, not {layers}")
+    shapes: dict[str, tuple[int, ...]] = {}
+    for k in range(1, layers + 1):
+        shapes |= {f"U{k}": (H, I if k == 1 else H), f"W{k}": (H, H), f"b{k}": (H,)}
+    return shapes | {"V": (O, H), "c": (O,)}
+
+
+def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, layers: int = 1, **opts: Any) -> dict[str, Array]:
+    """Parameters ~ N(0, std²), drawn in param_shapes order (every hᵏ(0) is always 0)."""
+    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O, layers).items()}
+
+
+def layer_count(params: Params) -> int:
+    """N, read from the parameter names (b1 … bN)."""
+    return sum(1 for name in params if name[0] == "b" and name[1:].isdigit())
+
+
+def _check(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
+
+
+def forward(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+) -> Forward:
+    """B copies of the deep RNN over x(1..τ), scored against y(1..τ) (Fig. 10.13a, 10.8–10.14).
+
+    params: {name: (B, *shape)}; x: (τ, I); y: (τ,); offsets: {"h1" … "hN" or "o": (B, τ, n)} added where the node
+    is made (an offset on hᵏ(t) reaches hᵏ(t+1) and hᵏ⁺¹(t)). Nodes (B, τ, n): o, h1 … hN.
+    """
+    _check(variant)
+    off = offsets or {}
+    N, tau = layer_count(params), len(x)
+    B, H = params["b1"].shape
+    dtype = np.result_type(*params.values(), *off.values())  # complex under the complex step
+    below: NDArray[Any] = np.broadcast_to(x, (B, *x.shape))  # h⁰(t) = x(t), the input of layer 1
+    nodes: dict[str, NDArray[Any]] = {}
+    for k in range(1, N + 1):
+        U, W, b = params[f"U{k}"], params[f"W{k}"], params[f"b{k}"]
+        h = np.zeros((B, tau, H), dtype)
+        inputs = np.einsum("bij,btj->bti", U, below)  # Uk hᵏ⁻¹(t) for every t at once: the layer below is done
+        state = np.zeros((B, H), dtype)  # hᵏ(0) = 0
+        for t in range(tau):
+            a = b + np.einsum("bij,bj->bi", W, state) + inputs[:, t]  # (10.8)
+            state = h[:, t] = np.tanh(a) + (off[f"h{k}"][:, t] if f"h{k}" in off else 0)  # (10.9)
+        nodes[f"h{k}"] = below = h
+    o = params["c"][:, np.newaxis] + np.einsum("boh,bth->bto", params["V"], below) + off.get("o", 0)  # (10.10)
+    log_y_hat = log_softmax(o)  # (10.11), in log form
+    target = np.broadcast_to(np.asarray(y), (B, tau))[..., np.newaxis]
+    losses = -np.take_along_axis(log_y_hat, target, axis=-1)[..., 0]  # (10.12–10.14): L(t) = −log ŷ(t)_{y(t)}
+    return Forward(losses, {"o": o, **nodes})
+
+
+def _single(node: NDArray[Any]) -> Array:
+    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
+    return np.real(node.reshape(node.shape[-2:]))
+
+
+def _backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, pass_down: bool) -> dict[str, Array]:
+    """Every gradient of L from the clean Forward, layer by layer from the top; pass_down=False drops Uk+1ᵀ δᵏ⁺¹(t)."""
+    N = layer_count(params)
+    hs = [x] + [_single(fwd.nodes[f"h{k}"]) for k in range(1, N + 1)]  # hs[k] = hᵏ, hs[0] = x
+    g_o = np.exp(log_softmax(_single(fwd.nodes["o"])))
+    g_o[np.arange(len(y)), y] -= 1.0  # (10.18): ŷ(t) − e_{y(t)}
+    grads: dict[str, Array] = {"o": g_o, "V": g_o.T @ hs[N], "c": g_o.sum(axis=0)}  # (10.24), (10.22)
+    from_above = g_o @ params["V"]  # rows Vᵀ ∇o(t)L for the top layer
+    for k in range(N, 0, -1):
+        h, W = hs[k], params[f"W{k}"]
+        dtanh = 1 - h**2  # tanh′ = 1 − tanh² (10.9)
+        g_h = from_above.copy()  # the last row alone is (10.19) for k = N
+        for t in range(len(g_h) - 2, -1, -1):
+            g_h[t] += W.T @ (dtanh[t + 1] * g_h[t + 1])  # (10.21)
+        delta = dtanh * g_h  # δᵏ(t) = diag(1 − hᵏ(t)²) ∇hᵏ(t)L
+        h_prev = np.vstack([np.zeros_like(h[:1]), h[:-1]])
+        grads |= {f"h{k}": g_h, f"U{k}": delta.T @ hs[k - 1], f"W{k}": delta.T @ h_prev, f"b{k}": delta.sum(axis=0)}
+        # (10.28), (10.26), (10.23) per layer; the layer below receives Ukᵀ δᵏ(t) as its "from the output" term
+        from_above = delta @ params[f"U{k}"] if pass_down else np.zeros_like(g_h)
+    return grads
+
+
+def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+    """BPTT through every layer, from hᴺ down to h¹ (see the module docstring)."""
+    _check(variant)
+    return _backward(params, x, y, fwd, pass_down=True)
+
+
+def equations(layers: int) -> tuple[NetEquation, ...]:
+    """The rows of the equation table for N = layers."""
+    N = layers
+    rows = [
+        NetEquation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+        NetEquation("10.19", f"∇h{N}(τ)L = Vᵀ ∇o(τ)L", f"h{N}", f"∇h{N}(τ)L", times="last"),
+        NetEquation("10.21", f"∇h{N}(t)L = W{N}ᵀ δ{N}(t+1) + Vᵀ ∇o(t)L, t < τ", f"h{N}", f"∇h{N}(t)L", times="earlier"),
+    ]
+    for k in range(N - 1, 0, -1):
+        down = f"U{k + 1}ᵀ δ{k + 1}(t)"
+        rows += [
+            NetEquation(f"∇h{k}(τ)", f"∇h{k}(τ)L = {down[:-3]}(τ)", f"h{k}", f"∇h{k}(τ)L", times="last"),
+            NetEquation(f"∇h{k}(t)", f"∇h{k}(t)L = W{k}ᵀ δ{k}(t+1) + {down}, t < τ", f"h{k}", f"∇h{k}(t)L", times="earlier"),
+        ]
+    for k in range(1, N + 1):
+        below = "x(t)" if k == 1 else f"h{k - 1}(t)"
+        rows += [
+            NetEquation(
+                f"10.28 U{k}", f"∇U{k} L = Σ_t δ{k}(t) {below}ᵀ,  δ{k}(t) = diag(1 − h{k}(t)²) ∇h{k}(t)L", f"U{k}", f"U{k}"
+            ),
+            NetEquation(f"10.26 W{k}", f"∇W{k} L = Σ_t δ{k}(t) h{k}(t−1)ᵀ", f"W{k}", f"W{k}"),
+            NetEquation(f"10.23 b{k}", f"∇b{k} L = Σ_t δ{k}(t)", f"b{k}", f"b{k}"),
+        ]
+    rows += [NetEquation("10.24", f"∇V L = Σ_t ∇o(t)L h{N}(t)ᵀ", "V", "V"), NetEquation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c")]
+    return tuple(rows)
+
+
+def _not_passed_down(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
+) -> dict[str, Array]:
+    return _backward(params, x, y, fwd, pass_down=False)
+
+
+def bugs(layers: int) -> dict[str, NetBug]:
+    """The mistakes, with the rows each breaks for N = layers (with N = 1 there is no layer below to break, and so
+    no bug: a single layer is Fig. 10.3's recurrence, whose mistakes are in book/bugs.py)."""
+    lower = range(1, layers)
+    if layers == 1:
+        return {}
+    return {
+        "deep-layer-gradient-not-passed-down": NetBug(
+            "deep-layer-gradient-not-passed-down",
+            "∇hᵏ⁻¹(t)L without Ukᵀ diag(1 − hᵏ(t)²) ∇hᵏ(t)L: no gradient sent from a layer to the one below",
+            "hᵏ⁻¹(t) is the input of layer k at the same step, exactly as x(t) is the input of layer 1, so besides "
+            "Wk−1ᵀ δᵏ⁻¹(t+1) from its own future it receives Ukᵀ diag(1 − hᵏ(t)²) ∇hᵏ(t)L from the layer above. "
+            "Back-propagating each layer through time as if it were alone drops that term; then only the top layer "
+            "ever hears from the loss, and every ∇hᵏ(t)L below it is zero. The top layer's rows, V, c and ∇o(t)L "
+            "stay right; every Uk, Wk, bk and hᵏ below the top is wrong.",
+            _not_passed_down,
+            frozenset(f"{p}{k}" for k in lower for p in "UWb"),
+            frozenset(f"h{k}" for k in lower),
+        )
+    }
+
+
+NODES = nodes(DEFAULT_LAYERS)
+EQUATIONS = equations(DEFAULT_LAYERS)
+BUGS = bugs(DEFAULT_LAYERS)
