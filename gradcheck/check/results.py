@@ -78,6 +78,7 @@ class CheckResult:
     forward: ForwardResult | None = None  # the user's forward pass against the book's, when it was given
     diagnosis: str | None = None  # for a failing user's code: the named mistake, or where it first goes wrong
     mistake: str | None = None  # the id of the known mistake the diagnosis matched ("untransposed-W", "bits-vs-nats")
+    differs: frozenset[str] = frozenset()  # a network's bug: the rows where its gradient is not the right one
 
     @property
     def verdict(self) -> Verdict:
@@ -116,18 +117,8 @@ class CheckResult:
         if self.bug is None:
             return frozenset()
         if isinstance(self.bug, NetBug):
-            return frozenset(self.rows) & (self.bug.params | self._node_rows(self.bug))
+            return frozenset(self.rows) & self.differs
         return self.bug.predicted(tuple(self.rows))
-
-    def _node_rows(self, bug: NetBug) -> set[str]:
-        """The equation rows of the nodes a network's bug names: a row's own number, or a node's name for its rows —
-        all of them but the last step's (∇h(τ)L = Vᵀ∇o(τ)L), which breaks only when ∇o(t)L does ("o" named too)."""
-        rows = set()
-        for e in self.equations:
-            named = e.equation.target in bug.nodes and (e.equation.times != "last" or "o" in bug.nodes)
-            if e.node and (named or e.equation.number in bug.nodes):
-                rows.add(e.equation.number)
-        return rows
 
     @property
     def as_predicted(self) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from gradcheck.book.bugs import AnyBug
+from gradcheck.book.network import NetBug
 from gradcheck.check.config import Config
 from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
@@ -234,7 +235,32 @@ def evaluate(num: Numerical, bug: AnyBug | None = None, gradients: dict[str, Arr
     )
     equations = equation_rows(gradients, num, params, scale) if config.check.equations else ()
     elapsed = num.elapsed + time.perf_counter() - start
-    return CheckResult(config, model.loss, params, equations, num.steps, elapsed, bug, model.first_nonfinite())
+    differs = _differs(num, gradients, params, equations) if isinstance(bug, NetBug) else frozenset()
+    return CheckResult(config, model.loss, params, equations, num.steps, elapsed, bug, model.first_nonfinite(), differs=differs)
+
+
+def _differs(
+    num: Numerical, gradients: dict[str, Array], params: tuple[ParamResult, ...], equations: tuple[EquationResult, ...]
+) -> frozenset[str]:
+    """The rows where a bug's gradient is not the right one (a relative difference over 1e-8 at an entry the row
+    checks): what a network's bug should fail, told by its own arithmetic rather than by a hand-kept list."""
+    right = num.model.gradients()
+
+    def apart(name: str, index: Index) -> bool:
+        wrong, good = gradients[name].reshape(-1)[index], right[name].reshape(-1)[index]
+        return bool(np.any(np.abs(wrong - good) > 1e-8 * max(float(np.abs(right[name]).max(initial=0.0)), 1e-300)))
+
+    every = {name: np.arange(right[name].size) for name in num.directions}  # directions see every entry
+    rows = {row.name for row in params if apart(row.name, every.get(row.name, num.index.get(row.name, np.arange(0))))}
+    for e in equations:
+        target = e.equation.target
+        if e.node and target in num.index:
+            node, index = right[target], num.index[target]
+            tau, times = len(node), index // node.shape[1]
+            keep = {"all": times >= 0, "last": times == tau - 1, "earlier": times < tau - 1}[e.equation.times]
+            if apart(target, index[keep]):
+                rows.add(e.equation.number)
+    return frozenset(rows)
 
 
 def run_bugs(config: Config, bugs: tuple[AnyBug, ...], progress: Progress | None = None) -> BugsResult:
