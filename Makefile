@@ -21,8 +21,11 @@ $(RUN_DEPS): pyproject.toml | $(BIN)/python
 	$(INSTALL) -e .
 	touch $@
 
+# torch (CPU) for the tests only: the oracle of the common LSTM and GRU is torch.nn.LSTM / torch.nn.GRU; pip takes
+# torch 2.13.0 from this machine's disk
 $(TEST_DEPS): pyproject.toml $(RUN_DEPS)
 	$(INSTALL) -e '.[test]'
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	touch $@
 
 run: $(RUN_DEPS)

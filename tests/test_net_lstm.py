@@ -166,7 +166,7 @@ def test_interface():
 
 @pytest.mark.parametrize("tau", [1, 4])
 def test_common_variant_agrees_with_torch(tau):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="torch is installed by make test (the oracle of the common variants)")
     I, H, O = 3, 4, 5
     params, x, y = problem(I, H, O, tau, 0.7, 13)
     net = torch.nn.LSTM(I, H, dtype=torch.float64)
