@@ -46,8 +46,11 @@ def param_shapes(kind: str, I: int, H: int, O: int, layers: int) -> dict[str, tu
 
 def tables(kind: str, layers: int) -> tuple[dict[str, str], tuple[NetEquation, ...], dict[str, NetBug]]:
     """A network's nodes, equation rows and bug catalogue; for a network whose shape depends on model.layers (deep)
-    the module's nodes(N), equations(N) and bugs(N), else its NODES, EQUATIONS and BUGS."""
+    the module's nodes(N), equations(N) and bugs(N), else its NODES, EQUATIONS and BUGS (BUGS_OF[kind] in a module
+    holding several networks)."""
     net = network(kind)
     if callable(getattr(net, "nodes", None)):
         return net.nodes(layers), net.equations(layers), net.bugs(layers)
+    if hasattr(net, "KINDS"):  # one module, several networks (output_recurrence.py): each its own catalogue
+        return dict(net.NODES), tuple(net.EQUATIONS), dict(net.BUGS_OF[kind])
     return dict(net.NODES), tuple(net.EQUATIONS), dict(net.BUGS)

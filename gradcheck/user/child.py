@@ -319,8 +319,9 @@ def main(argv: list[str]) -> int:
     pipe = Pipe(int(argv[1]), int(argv[2]))
     exit_with_parent(pipe.fd_in)  # before the memory limit: a thread's stack is address space too
     try:
+        pipe.send({"ok": "ready"})  # the parent starts the user's clock now, after our own start-up
         hello = pipe.receive()
-    except wire.ClosedError:
+    except (wire.ClosedError, BrokenPipeError):
         return 0
     os.dup2(2, 1)  # the user's prints go to stderr, which the parent drains
     faulthandler.enable()  # on a crash, a traceback on stderr lets the parent name the user's line

@@ -38,6 +38,7 @@ THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding gradcheck/, for the child's PYTHONPATH
 WAKE = 0.25  # seconds: the longest a wait blocks before it lets a pending signal handler run
 REAP_GRACE = 2.0  # seconds to wait for a child that closed its reply pipe to exit
+STARTUP = 60.0  # seconds for the child's interpreter and our imports: never counted against the user's --timeout
 FAULT_FRAME = re.compile(r'File "(.+)", line (\d+) in (\S+)')
 
 
@@ -144,6 +145,7 @@ class Sandbox:
         try:
             check_path(self.path)
             self._start()
+            self._await_ready()
             self._exchange(
                 {"path": str(self.path.resolve()), "adapter": self.adapter, "limits": self._limits(), "options": self.options},
                 IMPORTING,
@@ -155,6 +157,20 @@ class Sandbox:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+    def _await_ready(self) -> None:
+        """Wait for the child's "ready": its start-up is ours, so the user's timeout starts after it."""
+        try:
+            deadline = time.monotonic() + STARTUP
+            reply = wire.decode(lambda n: self._read_exact(n, deadline), self.limits.memory_bytes)
+        except _DeadlineError:
+            raise SandboxError(f"{self.name}: the child process did not start within {STARTUP:g} s", Failure.TIMEOUT) from None
+        except (_GoneError, wire.ClosedError):
+            raise self._gone("starting up") from None
+        except wire.WireError:
+            raise SandboxError(f"{self.name}: the child process sent an unreadable reply", Failure.UNREADABLE) from None
+        if reply != {"ok": "ready"}:
+            raise SandboxError(f"{self.name}: the child process sent an unreadable reply", Failure.UNREADABLE)
 
     def _limits(self) -> dict[str, Value]:
         return {"timeout": self.limits.timeout, "memory_bytes": self.limits.memory_bytes}
@@ -341,7 +357,7 @@ class Sandbox:
         _kill_group(self._proc.pid if self._proc else 0)  # grandchildren may hold stderr open
         stderr = self._stderr.text(wait=1.0) if self._stderr else ""
         how = f"signal {_signal_name(-status)}" if status < 0 else f"exit status {status}"
-        doing = label if label == IMPORTING else f"running {label}"
+        doing = label if label in (IMPORTING, "starting up") else f"running {label}"
         where = _crash_location(stderr, self.path)
         message = f"{where or self.name}: crashed the Python process ({how}) while {doing}"
         last = stderr.strip().splitlines()[-1:] if not where and status >= 0 else []

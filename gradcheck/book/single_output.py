@@ -1,0 +1,158 @@
+"""The RNN that reads a whole sequence and gives one output, Goodfellow et al., Deep Learning, Fig. 10.5: forward and BPTT.
+
+The hidden states are those of Fig. 10.3; only the last one is read out, against one target class y (DESIGN.md §8):
+
+    a(t) = b + W h(t−1) + U x(t),   h(0) = 0                    (10.8)
+    h(t) = tanh(a(t)),              t = 1..τ                    (10.9)
+    o(τ) = c + V h(τ)                                           (10.10, at τ only)
+    ŷ(τ) = softmax(o(τ)),   L = −log ŷ(τ)_y                     (10.11, and 10.12–10.14 with one term)
+
+Arrays are time-major: row t−1 holds step t. y has one entry; the losses are (B, 1) and the node o is (1, O).
+
+The book gives no backward pass for Fig. 10.5; it is 10.18–10.28 with the outputs at t < τ taken away:
+
+    ∇o(τ)L = ŷ(τ) − e_y                                                  (10.18)
+    ∇h(τ)L = Vᵀ ∇o(τ)L                                                   (10.19)
+    ∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L,   t < τ                      (10.21 without Vᵀ ∇o(t)L: no o(t))
+    ∇V L = ∇o(τ)L h(τ)ᵀ,   ∇c L = ∇o(τ)L                                  (10.24, 10.22: one term each)
+    ∇U L, ∇W L, ∇b L as 10.28, 10.26, 10.23
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax
+
+KIND = "fig-10.5"
+VARIANTS = ("book",)
+NODES = {
+    "o": "the one output o(τ) = c + V h(τ), before the softmax: a single row (1, O)",
+    "h": "the hidden state h(t)",
+}
+
+
+def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
+    """Every parameter, in table order: U (H, I), W (H, H), V (O, H), b (H,), c (O,)."""
+    return {"U": (H, I), "W": (H, H), "V": (O, H), "b": (H,), "c": (O,)}
+
+
+def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, **opts: Any) -> dict[str, Array]:
+    """Parameters ~ N(0, std²), drawn in param_shapes order (h(0) is always 0)."""
+    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O).items()}
+
+
+def _check(variant: str, y: NDArray[np.int64]) -> None:
+    if variant not in VARIANTS:
+        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
+    if np.shape(y) != (1,):
+        raise ValueError(f"fig-10.5 has one target class: y must have one entry, got shape {np.shape(y)}")
+
+
+def forward(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+) -> Forward:
+    """B copies of Fig. 10.5 over x(1..τ), scored at τ against the one class y (10.8–10.14).
+
+    params: {name: (B, *shape)}; x: (τ, I); y: (1,); offsets: {"h": (B, τ, H), "o": (B, 1, O)} added where the node
+    is made (an offset on h(t) reaches h(t+1)). Nodes: o (B, 1, O), h (B, τ, H). Losses (B, 1).
+    """
+    _check(variant, y)
+    off = offsets or {}
+    U, W, V, b, c = (params[name] for name in ("U", "W", "V", "b", "c"))
+    (B, H), tau = b.shape, len(x)
+    dtype = np.result_type(*params.values(), *off.values())  # complex under the complex step
+    h = np.zeros((B, tau, H), dtype)
+    state = np.zeros((B, H), dtype)  # h(0) = 0
+    for t in range(tau):
+        a = b + np.einsum("bij,bj->bi", W, state) + np.einsum("bij,j->bi", U, x[t])  # (10.8)
+        state = h[:, t] = np.tanh(a) + (off["h"][:, t] if "h" in off else 0)  # (10.9)
+    o = (c + np.einsum("boh,bh->bo", V, h[:, -1]))[:, np.newaxis] + off.get("o", 0)  # (10.10), at τ only
+    log_y_hat = log_softmax(o)  # (10.11), in log form
+    target = np.broadcast_to(np.asarray(y), (B, 1))[..., np.newaxis]
+    losses = -np.take_along_axis(log_y_hat, target, axis=-1)[..., 0]  # L = −log ŷ(τ)_y
+    return Forward(losses, {"o": o, "h": h})
+
+
+def _single(node: NDArray[Any]) -> Array:
+    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
+    return np.real(node.reshape(node.shape[-2:]))
+
+
+def _from_grad_o(params: Params, x: NDArray[Any], h: Array, g_o: Array) -> dict[str, Array]:
+    """Every gradient, given ∇o(t)L as rows (τ, O) — zero where there is no output (t < τ in Fig. 10.5)."""
+    W, V = params["W"], params["V"]
+    dh = 1 - h**2  # tanh′ = 1 − tanh² (10.9)
+    g_h = g_o @ V  # rows Vᵀ ∇o(t)L; the last is (10.19)
+    for t in range(len(h) - 2, -1, -1):
+        g_h[t] += W.T @ (dh[t + 1] * g_h[t + 1])  # (10.21)
+    delta = dh * g_h  # ∇a(t)L = diag(1 − h(t)²) ∇h(t)L
+    h_prev = np.vstack([np.zeros_like(h[:1]), h[:-1]])  # h(t−1), h(0) = 0
+    return {
+        "U": delta.T @ x,  # (10.28)
+        "W": delta.T @ h_prev,  # (10.26)
+        "V": g_o.T @ h,  # (10.24)
+        "b": delta.sum(axis=0),  # (10.23)
+        "c": g_o.sum(axis=0),  # (10.22)
+        "o": g_o[-1:],
+        "h": g_h,
+    }
+
+
+def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+    """BPTT from the one loss at τ (see the module docstring): ∇o(t)L = 0 for t < τ, so 10.21 loses its Vᵀ∇o(t)L."""
+    _check(variant, y)
+    h, o = _single(fwd.nodes["h"]), _single(fwd.nodes["o"])
+    g_o = np.zeros((len(h), o.shape[1]))
+    g_o[-1] = np.exp(log_softmax(o[0]))
+    g_o[-1, y[0]] -= 1.0  # (10.18): ŷ(τ) − e_y
+    return _from_grad_o(params, x, h, g_o)
+
+
+EQUATIONS = (
+    NetEquation("10.18", "(∇o(τ)L)_i = ŷ_i(τ) − 1[i = y]", "o", "∇o(τ)L"),
+    NetEquation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    NetEquation(
+        "10.21",
+        "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L, t < τ (no Vᵀ ∇o(t)L: no output before τ)",
+        "h",
+        "∇h(t)L",
+        times="earlier",
+    ),
+    NetEquation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+    NetEquation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
+    NetEquation("10.24", "∇V L = ∇o(τ)L h(τ)ᵀ", "V", "V"),
+    NetEquation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    NetEquation("10.22", "∇c L = ∇o(τ)L", "c", "c"),
+)
+
+
+def _summed_over_t(
+    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
+) -> dict[str, Array]:
+    h = _single(fwd.nodes["h"])
+    g_o = np.exp(log_softmax(h @ params["V"].T + params["c"]))  # ŷ(t) of an output c + V h(t) at every t
+    g_o[:, y[0]] -= 1.0  # ŷ(t) − e_y: the same target at every t
+    return _from_grad_o(params, x, h, g_o)
+
+
+BUGS: dict[str, NetBug] = {
+    bug.name: bug
+    for bug in (
+        NetBug(
+            "single-output-summed-over-t",
+            "the backward of Fig. 10.3 with the one target at every step: ∇h(t)L picks up Vᵀ(ŷ(t) − e_y) at every t",
+            "Fig. 10.5 reads the sequence out once, at the end: o(τ) = c + V h(τ) and L = −log ŷ(τ)_y. Copying the "
+            "backward of Fig. 10.3 keeps its sum over t, as if an output o(t) = c + V h(t) were made at every step and "
+            "scored against the same class y. Those outputs and losses are not in the graph: for t < τ, ∇h(t)L is only "
+            "Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L, with no Vᵀ(ŷ(t) − e_y) term. ∇h(t)L is wrong for t < τ, and so are U, W, b "
+            "(built from it) and V, c (which collect ŷ(t) − e_y at every step). ∇o(τ)L and ∇h(τ)L are right.",
+            _summed_over_t,
+            frozenset({"U", "W", "V", "b", "c"}),
+            frozenset({"h"}),
+        ),
+    )
+}
