@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import click
 
-from gradcheck.book.bugs import BUGS, AnyBug
-from gradcheck.book.kinds import FIG_10_3, tables
+from gradcheck.book.bugs import AnyBug
+from gradcheck.book.kinds import catalogue
 from gradcheck.check.config import describe
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -151,10 +151,7 @@ def bug_of(kind: str, name: str | None, layers: int = 1) -> AnyBug | None:
 
 def bugs_of(kind: str, layers: int = 1) -> dict[str, AnyBug]:
     """The bug catalogue of a network: Fig. 10.3's (book/bugs.py) or the network module's (for model.layers)."""
-    if kind == FIG_10_3:
-        return dict(BUGS)
-    found: dict[str, AnyBug] = dict(tables(kind, layers)[2])
-    return found
+    return catalogue(kind, layers)
 
 
 def options(*names: str) -> Callable[[Command], Command]:

@@ -96,7 +96,8 @@ def test_what_another_network_refuses(cli, assert_one_line_error, tmp_path, kind
     path.write_text(f'[model]\nkind = "{kind}"\nh0 = "learned"\n', encoding="utf-8")
     assert_one_line_error(cli("run", path), 2, "model.h0", "starts from zero states")
     assert_one_line_error(cli("run", small(tmp_path, kind, "book"), "--params", "Q"), 2, "--params (check.params[0])")
-    assert_one_line_error(cli("run", small(tmp_path, kind, "book"), "--backward", "x.py"), 2, "fig-10.3 only")
+    refused = cli("run", small(tmp_path, kind, "book"), "--backward", "x.py", "--layout", "min-char-rnn")
+    assert_one_line_error(refused, 2, "user.layout", 'is called in the "book" layout')
     assert_one_line_error(cli("run", small(tmp_path, kind, "book"), "--bug", "sign-flip"), 2, f"({kind})")
 
 

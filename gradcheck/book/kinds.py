@@ -7,6 +7,7 @@ import importlib.util
 import inspect
 from types import ModuleType
 
+from gradcheck.book.bugs import BUGS, AnyBug
 from gradcheck.book.network import NetBug, NetEquation
 
 FIG_10_3 = "fig-10.3"  # rnn.py: the tanh RNN of Fig. 10.3, with its own batched engine (engine/rnn.py)
@@ -54,3 +55,11 @@ def tables(kind: str, layers: int) -> tuple[dict[str, str], tuple[NetEquation, .
     if hasattr(net, "KINDS"):  # one module, several networks (output_recurrence.py): each its own catalogue
         return dict(net.NODES), tuple(net.EQUATIONS), dict(net.BUGS_OF[kind])
     return dict(net.NODES), tuple(net.EQUATIONS), dict(net.BUGS)
+
+
+def catalogue(kind: str, layers: int = 1) -> dict[str, AnyBug]:
+    """The bug catalogue of a network: Fig. 10.3's (book/bugs.py) or the network module's (for model.layers)."""
+    if kind == FIG_10_3:
+        return dict(BUGS)
+    found: dict[str, AnyBug] = dict(tables(kind, layers)[2])
+    return found

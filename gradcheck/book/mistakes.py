@@ -1,17 +1,19 @@
 """Mistakes found in real BPTT code beyond the bug catalogue: each a backward pass, parameterised where it has a knob.
 
-The diagnosis of a user's failing gradient compares it with every catalogued bug (bugs.py) and with these, at the
-same point: a match to round-off names the mistake. Parameter gradients only: what these do to ∇h(t)L is not one
-well-defined array (a truncated sweep, for example, has one ∇h(t)L per loss term).
+The diagnosis of a user's failing gradient compares it with every catalogued bug (bugs.py, or the network module's)
+and with these, at the same point: a match to round-off names the mistake. Parameter gradients only: what these do
+to ∇h(t)L is not one well-defined array (a truncated sweep, for example, has one ∇h(t)L per loss term).
+bptt_mistakes are Fig. 10.3's loop written wrong; scale_mistakes (a factor, clipping) fit any network's gradient.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gradcheck.book import rnn
 from gradcheck.book.rnn import Params, Trace
@@ -26,7 +28,7 @@ class Mistake:
     name: str
     summary: str
     explanation: str
-    params: Params
+    params: Mapping[str, NDArray[np.float64]]
 
 
 def truncated(params: Params, trace: Trace, k: int) -> Params:
@@ -60,25 +62,15 @@ def forwards_in_time(params: Params, trace: Trace) -> Params:
     return rnn.param_grads(params, trace, g_o, g_h, dtanh)
 
 
-def _scaled(clean: Params, factor: float) -> Params:
-    return Params(**{name: factor * value for name, value in clean})
-
-
-def _clipped(clean: Params, bound: float) -> Params:
-    return Params(**{name: np.clip(value, -bound, bound) for name, value in clean})
-
-
-def candidates(params: Params, trace: Trace, clip: float | None) -> Iterator[Mistake]:
-    """Every mistake of this module at the point; clip: the largest |entry| of the user's gradients, the bound a
-    clipping backward would have used."""
-    clean = rnn.backward(params, trace).params
+def bptt_mistakes(params: Params, trace: Trace) -> Iterator[Mistake]:
+    """Fig. 10.3's BPTT loop written wrong, at the point: run forwards in time, or truncated after k steps."""
     tau = len(trace.h)
     yield Mistake(
         "forwards-in-time",
         "the BPTT loop run forwards in time",
         "10.21 carries ∇h(t+1)L back into step t, so the loop must run t = τ down to 1; run upwards, each step "
         "receives the gradient of the step before it instead of the one after.",
-        forwards_in_time(params, trace),
+        dict(forwards_in_time(params, trace)),
     )
     if tau <= MAX_TRUNCATION_TAU:
         for k in range(1, tau - 1):
@@ -87,50 +79,60 @@ def candidates(params: Params, trace: Trace, clip: float | None) -> Iterator[Mis
                 f"BPTT truncated after k = {k} step{'s' * (k > 1)}",
                 f"each L(t) is sent back through only {k} earlier step{'s' * (k > 1)} (truncated BPTT): the gradient "
                 "of the loss as written keeps every step back to t = 1 (10.21 down to h(1)).",
-                truncated(params, trace, k),
+                dict(truncated(params, trace, k)),
             )
-    for factor, name, summary, why in (
-        (
-            0.5,
-            "half",
-            "every gradient half the right size",
-            "a factor 2 is missing (a ½ in the loss, or a 2 of a "
-            "squared error dropped): scale the gradient, or the loss, so that they match.",
-        ),
-        (
-            2.0,
-            "double",
-            "every gradient twice the right size",
-            "a factor 2 too many: the loss or the gradient counts something twice.",
-        ),
-        (
-            1 / math.log(2),
-            "bits-vs-nats",
-            "every gradient 1/ln 2 times the right size",
-            "a loss in bits (log₂) with a gradient in nats, or the other way round: 10.12–10.14 use the natural log.",
-        ),
-        (
-            math.log(2),
-            "bits-vs-nats",
-            "every gradient ln 2 times the right size",
-            "a loss in nats with a gradient in bits: 10.12–10.14 use the natural log on both sides.",
-        ),
-        (
-            1 / tau,
-            "mean-over-t",
-            "every gradient divided by τ",
-            "the gradient of the mean loss over t while L = "
-            "Σ_t L(t) (10.13): either is fine, but the loss and its gradient must be the same one.",
-        ),
-    ):
-        yield Mistake(name, summary, why, _scaled(clean, factor))
-    if clip is not None and clip > 0:
-        clipped = _clipped(clean, clip)
-        if any(np.any(np.abs(value) > clip) for _, value in clean):
-            yield Mistake(
-                "clipped",
-                f"gradients clipped to ±{clip:.6g}",
-                "gradient clipping left inside the backward pass (as in the classic min-char-rnn demo): clipping "
-                "belongs to the optimiser step, after the gradient has been checked.",
-                clipped,
-            )
+
+
+SCALINGS = (  # (factor or None for 1/terms, name, summary, why)
+    (
+        0.5,
+        "half",
+        "every gradient half the right size",
+        "a factor 2 is missing (a ½ in the loss, or a 2 of a squared error dropped): scale the gradient, or the loss, "
+        "so that they match.",
+    ),
+    (
+        2.0,
+        "double",
+        "every gradient twice the right size",
+        "a factor 2 too many: the loss or the gradient counts something twice.",
+    ),
+    (
+        1 / math.log(2),
+        "bits-vs-nats",
+        "every gradient 1/ln 2 times the right size",
+        "a loss in bits (log₂) with a gradient in nats, or the other way round: 10.12–10.14 use the natural log.",
+    ),
+    (
+        math.log(2),
+        "bits-vs-nats",
+        "every gradient ln 2 times the right size",
+        "a loss in nats with a gradient in bits: 10.12–10.14 use the natural log on both sides.",
+    ),
+    (
+        None,
+        "mean-over-t",
+        "every gradient divided by τ",
+        "the gradient of the mean loss over t while L = Σ_t L(t) (10.13): either is fine, but the loss and its "
+        "gradient must be the same one.",
+    ),
+)
+
+
+def scale_mistakes(clean: Mapping[str, NDArray[np.float64]], terms: int, clip: float | None) -> Iterator[Mistake]:
+    """The right gradients scaled by a factor people get wrong, or clipped. terms: the loss terms L(t) summed (no
+    mean over t for a single output); clip: the largest |entry| of the user's gradients, the bound a clipping
+    backward would have used."""
+    for factor, name, summary, why in SCALINGS:
+        if factor is None and terms == 1:
+            continue
+        scale = 1 / terms if factor is None else factor
+        yield Mistake(name, summary, why, {key: scale * value for key, value in clean.items()})
+    if clip is not None and clip > 0 and any(np.any(np.abs(value) > clip) for value in clean.values()):
+        yield Mistake(
+            "clipped",
+            f"gradients clipped to ±{clip:.6g}",
+            "gradient clipping left inside the backward pass (as in the classic min-char-rnn demo): clipping "
+            "belongs to the optimiser step, after the gradient has been checked.",
+            {key: np.clip(value, -clip, clip) for key, value in clean.items()},
+        )

@@ -327,14 +327,15 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
 
 def _check_kind(config: Config, path: Path | str | None) -> None:
     """What the other networks of chapter 10 take: no learned or random h(0) (their initial states are zeros), one
-    target for fig-10.5, the variant only for lstm and gru, the user's code only for fig-10.3."""
+    target for fig-10.5, the variant only for lstm and gru, the user's code in the book layout only."""
     m = config.model
     if m.h0 is not H0Mode.ZEROS:
         raise ConfigError(path, "model.h0", f'model.kind = "{m.kind}" starts from zero states: h0 must be "zeros"')
     if m.variant != "book" and m.kind not in ("lstm", "gru"):
         raise ConfigError(path, "model.variant", f'"{m.variant}" is for lstm and gru; {m.kind} has one form')
-    if config.user.backward is not None:
-        raise ConfigError(path, "user.backward", f"your own code is checked on fig-10.3 only, not {m.kind}")
+    if config.user.backward is not None and config.user.layout != "book":
+        reason = f'"{config.user.layout}" is a layout of Fig. 10.3\'s RNN; code for {m.kind} is called in the "book" layout'
+        raise ConfigError(path, "user.layout", reason)
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:

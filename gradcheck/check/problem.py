@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +38,25 @@ class Problem:
         """The parameters of Fig. 10.3 (what user code, the diagnosis and `explain` work on)."""
         assert isinstance(self.params, Params), "only model.kind = fig-10.3 has the book's Params"
         return self.params
+
+    @property
+    def point(self) -> dict[str, Array]:
+        """Every parameter by name, whatever the network (what user code is called with)."""
+        return dict(self.params)
+
+    def at(self, point: dict[str, Array]) -> Problem:
+        """The same problem at other parameter values (same names and shapes)."""
+        params = Params(**point) if isinstance(self.params, Params) else dict(point)
+        return replace(self, params=params)
+
+    def step_losses(self) -> Array:
+        """The per-term losses L(t) at the point, which sum to L (one term for a single output)."""
+        model = self.model()
+        if isinstance(model, TanhRNN):
+            return model.trace.losses
+        assert isinstance(model, NetworkModel)
+        losses: Array = np.real(model.clean.losses[0])
+        return losses
 
     def model(self, bug: Bug | NetBug | None = None) -> Model:
         """The network at these parameters and data, its backward pass the book's (BPTT) or the bug's."""

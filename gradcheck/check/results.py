@@ -39,6 +39,7 @@ class ForwardResult:
     step_user: float  # L(first_t) from each side (0 when they agree)
     step_book: float
     why: str | None = None
+    book: str = "the book's (10.8–10.14)"  # what the user's loss is compared with: Fig. 10.3's, or the network's
 
     @property
     def agrees(self) -> bool:
@@ -48,9 +49,9 @@ class ForwardResult:
 def forward_text(forward: ForwardResult) -> str:
     """The user's forward pass against the book's, in one sentence (the table, Markdown and JUnit say the same)."""
     if forward.agrees:
-        return f"your loss equals the book's (10.8–10.14): L = {forward.loss_user:.12g}"
+        return f"your loss equals {forward.book}: L = {forward.loss_user:.12g}"
     text = (
-        f"your loss is not the book's (10.8–10.14): L = {forward.loss_user:.10g} against {forward.loss_book:.10g}; "
+        f"your loss is not {forward.book}: L = {forward.loss_user:.10g} against {forward.loss_book:.10g}; "
         f"they part at t = {forward.first_t}, L({forward.first_t}) = {forward.step_user:.10g} against "
         f"{forward.step_book:.10g}"
     )

@@ -78,7 +78,8 @@ class Timing(_Frozen):
 
 
 class Forward(_Frozen):
-    """The user's forward pass against the book's (10.8–10.14), when --forward was given."""
+    """The user's forward pass against the book's (10.8–10.14, or the network's of model.kind), when --forward was
+    given."""
 
     agrees: bool = Field(description="the user's L equals the book's to round-off")
     loss_user: float | None

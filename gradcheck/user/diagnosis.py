@@ -7,14 +7,14 @@ the step t where they first depart from the book's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck.book import mistakes, rnn
-from gradcheck.book.bugs import BUGS
-from gradcheck.book.rnn import Array, Params
+from gradcheck.book import kinds, mistakes, rnn
+from gradcheck.book.kinds import FIG_10_3
+from gradcheck.book.rnn import Array
 from gradcheck.check.problem import Problem
 from gradcheck.check.results import CheckResult
 
@@ -42,45 +42,63 @@ def _names(names: list[str]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def _wrong_names(candidate: Params, clean: Params, names: tuple[str, ...]) -> list[str]:
+def _wrong_names(candidate: Mapping[str, Array], clean: Mapping[str, Array], names: tuple[str, ...]) -> list[str]:
     return [name for name in names if not _same(candidate[name], clean[name])]
 
 
-def _candidates(problem: Problem, gradients: dict[str, Array], names: tuple[str, ...]) -> Iterator[mistakes.Mistake]:
-    """Every catalogued bug and known mistake at the point, as mistakes (name, summary, explanation, gradients)."""
-    trace = rnn.forward(problem.book_params, problem.x, problem.y)
-    for bug in BUGS.values():
-        yield mistakes.Mistake(bug.name, bug.summary, bug.explanation, bug.backward(problem.book_params, trace).params)
+def _candidates(
+    problem: Problem, clean: dict[str, Array], gradients: dict[str, Array], names: tuple[str, ...]
+) -> Iterator[mistakes.Mistake]:
+    """Every catalogued bug of the network and every known mistake at the point (name, summary, explanation,
+    gradients); Fig. 10.3 adds the BPTT loops written wrong."""
+    m = problem.config.model
+    for bug in kinds.catalogue(m.kind, m.layers).values():
+        yield mistakes.Mistake(bug.name, bug.summary, bug.explanation, problem.model(bug).gradients())
+    if m.kind == FIG_10_3:
+        trace = rnn.forward(problem.book_params, problem.x, problem.y)
+        yield from mistakes.bptt_mistakes(problem.book_params, trace)
     clip = max((float(np.abs(gradients[name]).max(initial=0.0)) for name in names), default=0.0)
-    yield from mistakes.candidates(problem.book_params, trace, clip)
+    terms = len(problem.step_losses())
+    yield from mistakes.scale_mistakes({name: value for name, value in clean.items() if name in problem.point}, terms, clip)
 
 
 def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> Diagnosis:
     """One or two sentences on what the user's failing gradients are, with the matching mistake's id."""
     names = tuple(row.name for row in result.params)
-    clean = rnn.backward(problem.book_params, rnn.forward(problem.book_params, problem.x, problem.y)).params
-    for mistake in _candidates(problem, gradients, names):
+    clean = problem.model().gradients()
+    for mistake in _candidates(problem, clean, gradients, names):
         wrong = _wrong_names(mistake.params, clean, names)
         if wrong and all(_same(gradients[n], mistake.params[n]) for n in names):
             verb = "is" if len(wrong) == 1 else "are"
             what = f"{mistake.summary} ({mistake.name})"
             text = f"your {_names(wrong)} {verb} exactly what you get with {what}: {mistake.explanation}"
             return Diagnosis(text, mistake.name)
-    return Diagnosis(_where(problem, gradients, result))
+    return Diagnosis(_where(problem, clean, gradients, result))
 
 
-def _where(problem: Problem, gradients: dict[str, Array], result: CheckResult) -> str:
-    """No known mistake matches: the first failing equation in BPTT order, and where ∇h(t)L departs if given."""
+def _order(problem: Problem) -> tuple[str, ...]:
+    """The rows in the order BPTT computes them: Fig. 10.3's by equation, another network's node rows as its equation
+    table lists them (output first), then its parameters from the output layer back."""
+    if problem.config.model.kind == FIG_10_3:
+        return BPTT_ORDER
+    model = problem.model()
+    return (*(equation.number for equation in model.equations), *reversed(tuple(model.params)))
+
+
+def _where(problem: Problem, clean: dict[str, Array], gradients: dict[str, Array], result: CheckResult) -> str:
+    """No known mistake matches: the first failing row in BPTT order, and where the hidden state's gradient departs
+    from the book's if the user's code returns its rows (h)."""
     failing = result.failing
-    first = next((key for key in BPTT_ORDER if key in failing), None)
+    first = next((key for key in _order(problem) if key in failing), None)
     words = "no known mistake matches"
     if first is not None:
-        label = first if first.startswith("10.") else f"{EQUATION_OF[first]} (d{first})"
+        fig_10_3 = problem.config.model.kind == FIG_10_3
+        label = (f"{EQUATION_OF[first]} (d{first})" if fig_10_3 else f"d{first}") if first in problem.point else first
         words += f"; the first equation that fails, in the order BPTT computes them, is {label}"
-    if "h" in gradients:
-        book = rnn.backward(problem.book_params, rnn.forward(problem.book_params, problem.x, problem.y))
-        tau = len(book.h)
-        departs = [t for t in range(tau, 0, -1) if not _same(gradients["h"][t - 1], book.h[t - 1])]
+    if "h" in gradients and "h" in clean:
+        book_h = clean["h"]
+        tau = len(book_h)
+        departs = [t for t in range(tau, 0, -1) if not _same(gradients["h"][t - 1], book_h[t - 1])]
         if departs:
             words += f"; your ∇h(t)L first departs from the book's at t = {departs[0]} (BPTT runs from t = τ = {tau} down)"
     return words
@@ -89,27 +107,28 @@ def _where(problem: Problem, gradients: dict[str, Array], result: CheckResult) -
 def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis | None:
     """Why the user's forward pass is not the book's, when a known reason fits: a loss in bits or averaged over t, or
     a parameter it never reads."""
-    book = rnn.forward(problem.book_params, problem.x, problem.y)
-    ratio = loss() / book.loss if book.loss else np.nan
-    tau = len(book.h)
+    expected = float(problem.step_losses().sum())
+    ratio = loss() / expected if expected else np.nan
+    terms = len(problem.step_losses())
     for factor, mistake, words in (
         (
             1 / np.log(2),
             "bits-vs-nats",
             "your loss is the book's divided by ln 2: it is in bits (log₂), while 10.12–10.14 use the natural log",
         ),
-        (1 / tau, "mean-over-t", "your loss is the book's divided by τ: the mean over t, while 10.13 sums L = Σ_t L(t)"),
+        (1 / terms, "mean-over-t", "your loss is the book's divided by τ: the mean over t, while 10.13 sums L = Σ_t L(t)"),
     ):
-        if abs(ratio - factor) <= MATCH * factor:
+        if factor != 1 and abs(ratio - factor) <= MATCH * factor:
             return Diagnosis(words, mistake)
     rng = np.random.default_rng(0)
-    params = dict(problem.book_params)
+    params = problem.point
+    uses = "10.8–10.10 do" if problem.config.model.kind == FIG_10_3 else "the network's forward pass does"
     for name, value in params.items():
         if name == "h0" or not value.size:
             continue
         moved = params | {name: value + 0.1 * rng.standard_normal(value.shape)}
-        book_moved = rnn.forward(Params(**moved), problem.x, problem.y).loss
-        if abs(book_moved - book.loss) > 1e-6 * max(1.0, abs(book.loss)) and loss(moved) == loss():
-            words = f"your forward pass never uses {name} (its loss does not change when {name} does), though 10.8–10.10 do"
+        book_moved = float(problem.at(moved).step_losses().sum())
+        if abs(book_moved - expected) > 1e-6 * max(1.0, abs(expected)) and loss(moved) == loss():
+            words = f"your forward pass never uses {name} (its loss does not change when {name} does), though {uses}"
             return Diagnosis(words, "unused-parameter")
     return None

@@ -8,7 +8,8 @@ This module runs in the child process only, beside the user's module (gradcheck/
     entry_losses(params, x, y, name, index, shifts)              L with entry index[k] of `name` moved by shifts[k]
     direction_losses(params, x, y, name, directions, k, shifts)  L with `name` moved by shifts[r]·directions[k[r]]
 
-params are the book's {U (H×I), W (H×H), V (O×H), b (H,), c (O,), h0 (H,)}; x (τ×I), y (τ,) ints. The user's
+params are the book's {U (H×I), W (H×H), V (O×H), b (H,), c (O,), h0 (H,)}; x (τ×I), y (τ,) ints. The book layout
+also serves the other networks of chapter 10, with their own parameter and node names. The user's
 functions always get fresh copies, so nothing they do in place reaches the next call.
 """
 
@@ -25,8 +26,6 @@ from numpy.typing import NDArray
 from gradcheck.errors import UserCodeError
 
 Arrays = dict[str, NDArray[Any]]
-PARAMS = ("U", "W", "V", "b", "c", "h0")
-NODES = ("o", "h")  # the optional ∇o(t)L and ∇h(t)L rows (τ × O, τ × H)
 LAYOUTS = ("book", "min-char-rnn", "cs231n")
 DEFAULT_FUNCTIONS = {
     "book": ("backward", "forward"),
@@ -126,34 +125,40 @@ def _copies(params: Arrays) -> Arrays:
 
 
 class Book(Layout):
-    """`backward(U, W, V, b, c, h0, x, y)` → {name: gradient} (keys U…h0 or dU…dh0, optional o and h);
-    `forward(same arguments)` → L."""
+    """`backward(<the parameters by name>, x, y)` → {name: gradient} (keys as the parameters, or with a d in front;
+    optional node rows such as o and h); `forward(same arguments)` → L. For Fig. 10.3 the parameters are U, W, V,
+    b, c, h0; for another network of chapter 10, its own (DESIGN.md §8)."""
 
     name = "book"
+
+    def __init__(
+        self, module: ModuleType, backward: str, forward: str | None, nodes: Mapping[str, list[int]] | None = None
+    ) -> None:
+        super().__init__(module, backward, forward)
+        self.nodes = {name: tuple(shape) for name, shape in (nodes or {}).items()}
 
     def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Any:
         return self._function(function)(**_copies(params), x=np.array(x), y=np.array(y))
 
+    def _signature(self, function: str, params: Arrays) -> str:
+        return f"{function}({', '.join(params)}, x, y)"
+
     def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
         got = self._call(self.backward_name, params, x, y)
-        what = f"{self.backward_name}(U, W, V, b, c, h0, x, y)"
+        what = self._signature(self.backward_name, params)
+        names = ", ".join(params)
         if not isinstance(got, Mapping):
-            raise UserCodeError(
-                f"{self.file}: {what} returned {_kind(got)}; expected a dict of gradients by name: U, W, V, b, c, h0"
-            )
-        named = {
-            str(key).removeprefix("d") if str(key).removeprefix("d") in PARAMS + NODES else str(key): v for key, v in got.items()
-        }
-        unknown = sorted(set(named) - set(PARAMS + NODES))
+            raise UserCodeError(f"{self.file}: {what} returned {_kind(got)}; expected a dict of gradients by name: {names}")
+        nodes = self.nodes or {"o": (len(x), len(params["c"])), "h": (len(x), len(params["b"]))}
+        shapes = {name: value.shape for name, value in params.items()} | nodes
+        named = {str(key).removeprefix("d") if str(key).removeprefix("d") in shapes else str(key): v for key, v in got.items()}
+        unknown = sorted(set(named) - set(shapes))
         if unknown:
-            raise UserCodeError(
-                f"{self.file}: {what} returned unknown names {', '.join(unknown)}; expected U, W, V, b, c, h0 (optional o, h)"
-            )
-        missing = [name for name in PARAMS[:-1] if name not in named]
+            optional = f" (optional {', '.join(nodes)})" if nodes else ""
+            raise UserCodeError(f"{self.file}: {what} returned unknown names {', '.join(unknown)}; expected {names}{optional}")
+        missing = [name for name in params if name not in named and name != "h0"]  # h0: only when learned (parent checks)
         if missing:
             raise UserCodeError(f"{self.file}: {what} returned no gradient for {', '.join(missing)}")
-        tau = len(x)
-        shapes = {name: params[name].shape for name in PARAMS} | {"o": (tau, len(params["c"])), "h": (tau, len(params["b"]))}
         return {
             name: self._array(value, f"the gradient {name} from {self.backward_name}", shapes[name])
             for name, value in named.items()
@@ -161,7 +166,7 @@ class Book(Layout):
 
     def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
         assert self.forward_name is not None
-        return self._loss(self._call(self.forward_name, params, x, y), f"{self.forward_name}(U, W, V, b, c, h0, x, y)")
+        return self._loss(self._call(self.forward_name, params, x, y), self._signature(self.forward_name, params))
 
 
 class MinCharRNN(Layout):
@@ -271,11 +276,16 @@ BOOK_HELPERS: dict[str, Callable[..., Any]] = {
 HANDLERS: dict[str, type[Layout]] = {"book": Book, "min-char-rnn": MinCharRNN, "cs231n": CS231n}
 
 
-def handler(module: ModuleType, layout: str, backward: str, forward: str | None) -> Layout:
+def handler(
+    module: ModuleType, layout: str, backward: str, forward: str | None, nodes: Mapping[str, list[int]] | None = None
+) -> Layout:
     """The child's handler for a layout (the sandbox's adapter, "gradcheck.user.layouts:handler").
 
     forward: the user's forward function, or None to check the backward only (cs231n always needs rnn_forward:
-    its backward reads the cache the forward made)."""
+    its backward reads the cache the forward made). nodes: the network's node rows {name: shape} a book-layout
+    backward may return (default: Fig. 10.3's o and h)."""
     if layout == "cs231n" and forward is None:
         forward = DEFAULT_FUNCTIONS["cs231n"][1]
+    if layout == "book":
+        return Book(module, backward, forward, nodes)
     return HANDLERS[layout](module, backward, forward)

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradcheck.book.kinds import FIG_10_3
 from gradcheck.check.config import Config, split_spec
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.results import CheckResult, ForwardResult
 from gradcheck.check.run import Numerical, Progress, evaluate, numerical
-from gradcheck.engine.model import Array, Equation, Index
-from gradcheck.engine.rnn import TanhRNN
+from gradcheck.engine.model import Array, Equation, Index, Model
 from gradcheck.errors import UserCodeError
 from gradcheck.user.diagnosis import Diagnosis, diagnose, diagnose_forward
 from gradcheck.user.layouts import DEFAULT_FUNCTIONS
@@ -58,17 +58,20 @@ class UserCode:
         checked = f"{self.backward}" + (f" and {self.forward}" if self.forward and self.forward != self.backward else "")
         return f"{self.file.name}: {checked} ({self.layout} layout)"
 
-    def sandbox(self) -> Sandbox:
+    def sandbox(self, model: Model | None = None) -> Sandbox:
+        """The child for this code; in the book layout, told the model's node rows the backward may return."""
         options: dict[str, Any] = {"layout": self.layout, "backward": self.backward, "forward": self.forward}
+        if model is not None and self.layout == "book":
+            options["nodes"] = {name: list(value.shape) for name, value in model.nodes.items()}
         return Sandbox(self.file, ADAPTER, self.limits, options)
 
 
 class UserSide:
-    """The user's code at one problem: gradients, loss and perturbed losses in the book's names."""
+    """The user's code at one problem: gradients, loss and perturbed losses in the network's names."""
 
     def __init__(self, sandbox: Sandbox, problem: Problem, code: UserCode) -> None:
         self.sandbox, self.problem, self.code = sandbox, problem, code
-        self.point: dict[str, Any] = dict(problem.book_params)
+        self.point: dict[str, Any] = problem.point
         self.lock = threading.Lock()  # one child, one request at a time (the engine calls from two threads)
 
     def _ask(self, method: str, label: str, **args: Any) -> Any:
@@ -84,7 +87,7 @@ class UserSide:
 
     def loss(self, params: dict[str, Array] | None = None, length: int | None = None) -> float:
         """The user's L at the point (or at `params`), over the first `length` steps of the sequence."""
-        tau = length or len(self.problem.y)
+        tau = length or len(self.problem.x)
         assert self.code.forward is not None
         point: dict[str, Any] = dict(params or self.point)
         with self.lock:
@@ -104,10 +107,10 @@ class UserSide:
 class UserForward:
     """The book's model with the user's forward pass differenced for the parameters (a Model).
 
-    Nodes (o, h) cannot be moved inside someone else's code: their rows are differenced through the book's forward
+    Nodes (o, h, …) cannot be moved inside someone else's code: their rows are differenced through the book's forward
     pass, which the user's was first shown to equal."""
 
-    def __init__(self, book: TanhRNN, user: UserSide, loss: float) -> None:
+    def __init__(self, book: Model, user: UserSide, loss: float) -> None:
         self.book, self.user, self._loss = book, user, loss
 
     @property
@@ -150,27 +153,34 @@ class UserForward:
         return self.book.arrays()
 
 
-def compare_forward(user: UserSide, book: TanhRNN) -> ForwardResult:
+def compare_forward(user: UserSide, problem: Problem) -> ForwardResult:
     """The user's L against the book's at the point, and if they differ, the first step t where they part
-    (the user's loss over the first t steps against the book's Σ_{s ≤ t} L(s))."""
+    (the user's loss over the first t steps against the book's Σ_{s ≤ t} L(s)); a network with one loss term
+    (fig-10.5) has only t = τ to compare."""
     loss = user.loss()
-    expected = book.loss
-    scale = max(1.0, float(np.abs(book.trace.losses).sum()))
+    steps = problem.step_losses()
+    expected = float(steps.sum())
+    scale = max(1.0, float(np.abs(steps).sum()))
     if abs(loss - expected) <= FORWARD_RTOL * scale:
         return ForwardResult(loss, expected, None, 0.0, 0.0)
-    prefix_book = np.cumsum(book.trace.losses)
+    if len(steps) != len(problem.x):
+        return ForwardResult(loss, expected, len(problem.x), loss, expected)
+    prefix_book = np.cumsum(steps)
     previous_user = previous_book = 0.0
     for t in range(1, len(prefix_book) + 1):
         user_t = loss if t == len(prefix_book) else user.loss(length=t)
         if abs(user_t - prefix_book[t - 1]) > FORWARD_RTOL * scale:
             return ForwardResult(loss, expected, t, user_t - previous_user, float(prefix_book[t - 1] - previous_book))
         previous_user, previous_book = user_t, float(prefix_book[t - 1])
-    return ForwardResult(loss, expected, len(prefix_book), loss - previous_user, float(book.trace.losses[-1]))
+    return ForwardResult(loss, expected, len(prefix_book), loss - previous_user, float(steps[-1]))
 
 
-def _forward(user: UserSide, book: TanhRNN, problem: Problem) -> tuple[ForwardResult, Diagnosis | None]:
+def _forward(user: UserSide, problem: Problem) -> tuple[ForwardResult, Diagnosis | None]:
     """The user's forward pass against the book's, with the named reason when they differ."""
-    forward = compare_forward(user, book)
+    forward = compare_forward(user, problem)
+    m = problem.config.model
+    if m.kind != FIG_10_3:
+        forward = replace(forward, book=f"the book's {m.kind} network ({m.variant} form)")
     if forward.agrees:
         return forward, None
     why = diagnose_forward(user.loss, problem)
@@ -194,12 +204,11 @@ def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> Ch
     so that many users' files are judged against one set of estimates; the user's forward pass, if given, is compared
     with the book's but never differenced. watch(sandbox) is entered while the child runs (to stop it from outside)."""
     problem = num.problem
-    book = problem.book_model()
-    sandbox = code.sandbox()
+    sandbox = code.sandbox(problem.model())
     with watch(sandbox), sandbox, np.errstate(all="ignore"):  # watched from before the child starts: the import too
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
-        forward = _forward(user, book, problem) if code.forward is not None else None
+        forward = _forward(user, problem) if code.forward is not None else None
     with np.errstate(all="ignore"):
         return _conclude(num, code, gradients, forward)
 
@@ -208,11 +217,11 @@ def run_user(config: Config, code: UserCode, progress: Progress | None = None) -
     """The check of the user's gradients (and forward pass, if given) at the config's point, with a diagnosis when
     they fail. A forward pass equal to the book's is the one differenced."""
     problem = build(config)
-    book = problem.book_model()
-    with code.sandbox() as sandbox, np.errstate(all="ignore"):
+    book = problem.model()
+    with code.sandbox(book) as sandbox, np.errstate(all="ignore"):
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
-        forward = _forward(user, book, problem) if code.forward is not None else None
+        forward = _forward(user, problem) if code.forward is not None else None
         differenced = UserForward(book, user, forward[0].loss_user) if forward and forward[0].agrees else None
         num = numerical(config, progress, differenced)
         return _conclude(num, code, gradients, forward)
