@@ -72,7 +72,7 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
         name: sample_index(values[name].size, check.sample, rng) for name in targets(config, model) if name not in directions
     }
     bounded = not config.fixed_tolerance
-    per_entry = RULES[check.method].passes_per_entry(with_bound=bounded)
+    per_entry = RULES[check.method].passes  # the bound's second step is measured later, only where it decides
     total = per_entry * (sum(len(i) for i in index.values()) + sum(len(d) for d in directions.values()))
     counted = _Counter(progress, total)
     complex_step = check.method is Method.COMPLEX_STEP
@@ -86,7 +86,9 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
             theta, losses = np.zeros(len(index[name])), along
         else:
             theta, losses = values[name], batched
-        found[name] = estimate(losses, name, theta, index[name], check.method, check.eps, bounded, noise.get(name, 0.0))
+        found[name] = estimate(
+            losses, name, theta, index[name], check.method, check.eps, bounded, noise.get(name, 0.0), lazy=True
+        )
     second = SecondOpinion(model, check, directions, noise, complex_safe=differenced is None)
     elapsed = time.perf_counter() - start
     return Numerical(problem, model, index, found, elapsed, directions, noise, model.rounding(), second)
@@ -169,9 +171,7 @@ def _judge(
     est, index = num.estimates[target], num.index[target]
     config = num.problem.config
     if keep is not None:
-        bound = None if est.bound is None else est.bound[keep]
-        vanished = None if est.vanished is None else est.vanished[keep]
-        est, index = Estimate(est.values[keep], est.steps[keep], bound, vanished), index[keep]
+        est, index = est.subset(keep), index[keep]
     assert num.second is not None
     noise, amplification = num.noise.get(target, 0.0), amplified(num.noise.get(target, 0.0), num.model.loss)
     check = config.check

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.engine.compare import ParamResult, Statuses, Verdict, compare, first_round, limit
-from gradcheck.engine.methods import EPS_MACH, Estimate
+from gradcheck.engine.methods import EPS_MACH, SAFETY, Estimate
 from gradcheck.engine.model import Array, Index
 
 
@@ -135,8 +135,9 @@ def judge(
     entries are, for the reason.
     """
     a, n = analytic.reshape(-1)[index], first.values
-    bound = None if tol.fixed or first.bound is None else first.bound
     rounding = np.zeros(len(index)) if tol.rounding is None else tol.rounding
+    first = _settled(a, n, first, tol, rounding)
+    bound = None if tol.fixed or first.bound is None else first.bound
     line = tol.line(a, n, bound, rounding)
     status = first_round(a, n, line, first.vanished)
     first_failed = status == Verdict.FAIL
@@ -159,6 +160,21 @@ def judge(
     return compare(
         name, analytic, index, shown, tol.rtol, tol.atol, bound, tol.scale, vanished, status, overturned, by, reason, shown_line
     )
+
+
+def _settled(a: Array, n: Array, first: Estimate, tol: Tolerance, rounding: Array) -> Estimate:
+    """The first estimate with its full bound measured wherever it can decide something: at every entry not already
+    within the round-off part of its line (a fraction 1/SAFETY of it), and at every entry whose line is then wide
+    enough to need the second estimate. Everywhere else the line in force is the round-off part alone, which the
+    entry meets with room to spare, and the full bound could only be larger."""
+    if tol.fixed or first.pending is None or first.bound is None:
+        return first
+    with np.errstate(invalid="ignore"):
+        far_inside = np.abs(a - n) <= tol.line(a, n, first.bound / SAFETY, rounding)
+    first = first.settle(np.flatnonzero(~far_inside))
+    assert first.bound is not None
+    line = tol.line(a, n, first.bound, rounding)
+    return first.settle(np.flatnonzero(_vacuous(a, n, line, first_round(a, n, line, first.vanished))))
 
 
 def _floor(a: Array) -> float:

@@ -6,6 +6,7 @@ summing: the terms are smaller than their sum, so less is lost to cancellation.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,18 +31,57 @@ class Method(StrEnum):
     COMPLEX_STEP = "complex-step"
 
 
+Measure = Callable[[Index], Array]  # positions among an estimate's entries -> the full error bound there
+
+
 @dataclass(frozen=True)
 class Estimate:
     """Numerical derivatives of one parameter at the checked entries.
 
     values: (n,) the estimates; steps: (n,) the step used for each; bound: (n,) the error the rule
     itself is expected to make there (truncation + round-off), when asked for.
+
+    A lazy bound (estimate(..., lazy=True)) starts as the round-off part alone at the `pending` entries; `measure`
+    makes the rule's second-step passes for the positions it is given and returns their full bound. `settle` puts
+    those in, where a comparison needs them: an entry whose |a − n| is already within the round-off part never
+    needs its truncation measured (the full bound is larger), so most entries of a right gradient cost no more
+    than the rule's own passes.
     """
 
     values: Array
     steps: Array
     bound: Array | None = None
     vanished: NDArray[np.bool_] | None = None  # (n,) θ + h == θ in float64: no estimate there (values are NaN)
+    pending: NDArray[np.bool_] | None = None  # (n,) bound is the round-off part alone, truncation not measured yet
+    measure: Measure | None = None
+
+    def subset(self, keep: Index) -> Estimate:
+        """The estimate at positions `keep` of its entries."""
+        measure = self.measure
+
+        def measure_kept(positions: Index) -> Array:
+            assert measure is not None
+            return measure(keep[positions])
+
+        return Estimate(
+            self.values[keep],
+            self.steps[keep],
+            None if self.bound is None else self.bound[keep],
+            None if self.vanished is None else self.vanished[keep],
+            None if self.pending is None else self.pending[keep],
+            None if measure is None else measure_kept,
+        )
+
+    def settle(self, positions: Index) -> Estimate:
+        """The full bound measured at the pending entries among `positions`."""
+        if self.pending is None or self.bound is None or self.measure is None:
+            return self
+        todo = positions[self.pending[positions]]
+        if not len(todo):
+            return self
+        bound, pending = self.bound.copy(), self.pending.copy()
+        bound[todo], pending[todo] = self.measure(todo), False
+        return Estimate(self.values, self.steps, bound, self.vanished, pending, self.measure)
 
 
 @dataclass(frozen=True)
@@ -150,24 +190,51 @@ def auto_step(theta: Array, method: Method) -> Array:
     return step
 
 
+def roundoff_bound(method: Method, h: Array, magnitude: Array, noise: float = 0.0) -> Array:
+    """SAFETY × the rule's round-off c·max(ε_mach·S, noise)/h alone (the whole bound of the complex step, whose
+    truncation is O(1e-40)): S = Σ_t max(|L(t)|, 1), or Σ_t |∂L(t)/∂θ| for the complex step, which subtracts
+    nothing; `noise` the loss's measured rounding noise at the point."""
+    rule = RULES[method]
+    if rule.order == 0:
+        return SAFETY * rule.roundoff * EPS_MACH * magnitude
+    bound: Array = SAFETY * rule.roundoff * np.maximum(EPS_MACH * magnitude, noise) / h
+    return bound
+
+
 def error_bound(
     losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array, noise: float = 0.0
 ) -> Array:
     """SAFETY × (truncation + round-off) of the estimate `values` made with step h.
 
     Truncation is measured, not assumed: the same rule at 2h differs by (2^order − 1)·C·h^order, so
-    |D(h) − D(2h)| / (2^order − 1) estimates C·h^order. Round-off is c·max(ε_mach·S, noise)/h with
-    S = Σ_t max(|L(t)|, 1) and `noise` the loss's measured rounding noise at the point, so a truncation estimate of
-    exactly 0 never takes the bound below the noise. For the complex step nothing cancels, its truncation is
-    O(1e-40), and round-off is c·ε_mach·Σ_t |∂L(t)/∂θ|.
+    |D(h) − D(2h)| / (2^order − 1) estimates C·h^order. Round-off is roundoff_bound's, so a truncation estimate of
+    exactly 0 never takes the bound below the noise.
     """
     rule = RULES[method]
+    roundoff = roundoff_bound(method, h, magnitude, noise)
     if rule.order == 0:
-        return SAFETY * rule.roundoff * EPS_MACH * magnitude
+        return roundoff
     coarse, _ = rule.differentiate(losses, name, index, 2 * h)
-    truncation = np.abs(values - coarse) / (2**rule.order - 1)
-    bound: Array = SAFETY * (truncation + rule.roundoff * np.maximum(EPS_MACH * magnitude, noise) / h)
+    bound: Array = SAFETY * np.abs(values - coarse) / (2**rule.order - 1) + roundoff
     return bound
+
+
+def _measure(
+    losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array, noise: float
+) -> Measure:
+    """error_bound at positions of the entries, each measured once however often it is asked for (by any thread)."""
+    known: dict[int, float] = {}
+    lock = threading.Lock()
+
+    def measure(positions: Index) -> Array:
+        with lock:
+            missing = np.array(sorted({int(p) for p in positions} - known.keys()), dtype=np.intp)
+            if len(missing):
+                found = error_bound(losses, name, index[missing], method, h[missing], values[missing], magnitude[missing], noise)
+                known.update(zip(missing.tolist(), found.tolist(), strict=True))
+            return np.array([known[int(p)] for p in positions], dtype=np.float64)
+
+    return measure
 
 
 SWEEP_TITLE = "Richardson step sweep"
@@ -204,10 +271,12 @@ def estimate(
     eps: float | str = "auto",
     with_bound: bool = False,
     noise: float = 0.0,
+    lazy: bool = False,
 ) -> Estimate:
     """Estimate ∂L/∂θ at the flat entries `index` of parameter `name` (current value `theta`).
 
     with_bound: also bound the estimate's own error (costs one more set of passes, except for the complex step);
+    lazy: only the round-off part of the bound now, the rest measured where a comparison needs it (Estimate.settle);
     noise: the loss's measured rounding noise, the floor of the bound's round-off term.
     """
     values = theta.reshape(-1)[index]
@@ -215,9 +284,14 @@ def estimate(
     if len(index) == 0:
         return Estimate(np.empty(0), step, np.empty(0) if with_bound else None, np.zeros(0, dtype=bool))
     derivative, magnitude = RULES[method].differentiate(losses, name, index, step)
-    bound = error_bound(losses, name, index, method, step, derivative, magnitude, noise) if with_bound else None
+    bound, pending, measure = None, None, None
+    if with_bound and lazy and RULES[method].order > 0:
+        bound, pending = roundoff_bound(method, step, magnitude, noise), np.ones(len(index), dtype=bool)
+        measure = _measure(losses, name, index, method, step, derivative, magnitude, noise)
+    elif with_bound:
+        bound = error_bound(losses, name, index, method, step, derivative, magnitude, noise)
     # θ + h == θ: a perturbation float64 cannot represent. Report it, never divide by it (the complex step
     # moves the imaginary part, which always can).
     vanished = np.zeros(len(index), dtype=bool) if method is Method.COMPLEX_STEP else values + step == values
     derivative = np.where(vanished, np.nan, derivative)
-    return Estimate(values=derivative, steps=step, bound=bound, vanished=vanished)
+    return Estimate(derivative, step, bound, vanished, pending, measure)
