@@ -13,6 +13,7 @@ from gradcheck.check import config, loading
 from gradcheck.check.problem import build
 from gradcheck.check.run import numerical, run
 from gradcheck.engine.batching import sample_index
+from gradcheck.engine.directions import random_directions
 
 # Fixed tolerances per method for the "fixed" runs: forward differences carry an error of about
 # √ε_mach·(|L| + |f″|), so they need looser ones; the complex step earns far tighter ones.
@@ -190,16 +191,29 @@ class TestDirections:
         (bad,) = [row for row in result.params if not row.passed]
         assert (bad.name, bad.worst_index) == ("W", (11, 5))
 
-    def test_directional_losses_equal_a_plain_forward_of_the_moved_network(self):
+    @pytest.mark.parametrize("dense", [True, False])
+    @pytest.mark.parametrize("complex_step", [False, True])
+    def test_directional_losses_equal_a_plain_forward_of_the_moved_network(self, dense, complex_step):
+        """Dense and rank-one directions (u vᵀ for a matrix), real and complex shifts, against the plain forward."""
         problem = build(config.validate({"model": {"h0": "random"}, "data": {"inputs": "gaussian"}}))
         p, rng = problem.params, np.random.default_rng(3)
         for name in ("U", "W", "V", "b", "c", "h0"):
-            D = rng.standard_normal((2, *p[name].shape))
-            k, shift = np.array([0, 1, 1]), np.array([0.1, -0.2, 0.05])
+            D = random_directions(rng, 2, p[name].shape, dense=dense)
+            assert D.rank_one == (not dense and p[name].ndim == 2)
+            k, shift = np.array([0, 1, 1]), np.array([0.1, -0.2, 0.05]) * (1j if complex_step else 1)
             batch = problem.model().directional_losses(name, D, k, shift)
             for r in range(3):
-                plain = rnn.forward(p.with_value(name, p[name] + shift[r] * D[k[r]]), problem.x, problem.y).losses
+                moved = p[name] + shift[r] * D.array()[k[r]]
+                plain = rnn.forward(p.with_value(name, moved), problem.x, problem.y).losses
                 np.testing.assert_allclose(batch[r], plain, rtol=1e-13)
+
+    def test_a_rank_one_direction_has_unit_norm_and_projects_as_its_dense_form(self):
+        D = random_directions(np.random.default_rng(0), 4, (5, 3))
+        dense = D.array()
+        np.testing.assert_allclose(np.linalg.norm(dense.reshape(4, -1), axis=1), 1.0, rtol=1e-14)
+        G = np.random.default_rng(1).standard_normal((5, 3))
+        np.testing.assert_allclose(D.project(G), dense.reshape(4, -1) @ G.reshape(-1), rtol=1e-13)
+        np.testing.assert_allclose(D.project_abs(np.abs(G)), np.abs(dense).reshape(4, -1) @ np.abs(G).reshape(-1), rtol=1e-13)
 
 
 class TestTaylor:

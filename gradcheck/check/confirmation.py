@@ -6,6 +6,7 @@ import numpy as np
 
 from gradcheck.check.config import CheckConfig
 from gradcheck.engine.batching import direction_losses, entry_losses
+from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import RULES, SWEEP_TITLE, Estimate, Method, estimate, step_sweep
 from gradcheck.engine.model import Array, Index, Model
 
@@ -18,7 +19,12 @@ class SecondOpinion:
     passes against one set of estimates (`gradcheck bugs`) pay for each entry once."""
 
     def __init__(
-        self, model: Model, check: CheckConfig, directions: dict[str, Array], noise: dict[str, float], complex_safe: bool = True
+        self,
+        model: Model,
+        check: CheckConfig,
+        directions: dict[str, Directions],
+        noise: dict[str, float],
+        complex_safe: bool = True,
     ) -> None:
         """complex_safe: whether the forward pass carries complex numbers through (the book's does; a user's may not)."""
         self.model, self.check, self.noise = model, check, noise

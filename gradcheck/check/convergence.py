@@ -11,8 +11,9 @@ from gradcheck.book.bugs import AnyBug
 from gradcheck.check.config import Config
 from gradcheck.check.problem import build
 from gradcheck.check.run import Progress
-from gradcheck.engine.batching import entry_losses, sample_index, unit_directions
+from gradcheck.engine.batching import entry_losses, sample_index
 from gradcheck.engine.compare import Verdict, compare
+from gradcheck.engine.directions import random_directions
 from gradcheck.engine.methods import Method, auto_step, estimate
 from gradcheck.engine.model import Array
 
@@ -91,8 +92,8 @@ def _taylor(config: Config, bug: AnyBug | None) -> TaylorResult:
     rng = np.random.default_rng(problem.sample_seed)
     rows = []
     for name in config.checked_params:
-        u = unit_directions(rng, 1, model.params[name].shape)
-        slope = float((u[0] * gradients[name]).sum())  # uᵀ∇L
+        u = random_directions(rng, 1, model.params[name].shape, dense=True)
+        slope = float(u.project(gradients[name])[0])  # uᵀ∇L
         moved = model.directional_losses(name, u, np.zeros(len(TAYLOR_STEPS), dtype=np.intp), TAYLOR_STEPS).sum(axis=1)
         remainders = np.abs(moved - model.loss - TAYLOR_STEPS * slope)
         with np.errstate(divide="ignore", invalid="ignore"):

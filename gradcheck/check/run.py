@@ -15,9 +15,10 @@ from gradcheck.check.config import Config
 from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.results import BugsResult, CheckResult, EquationResult
-from gradcheck.engine.batching import direction_losses, entry_losses, sample_index, unit_directions
+from gradcheck.engine.batching import direction_losses, entry_losses, sample_index
 from gradcheck.engine.compare import ParamResult, Verdict, compare, gradient_scale, limit
 from gradcheck.engine.confirm import Opinion, Tolerance, amplified, judge
+from gradcheck.engine.directions import Directions, given_directions, random_directions
 from gradcheck.engine.methods import RULES, Estimate, Method, estimate
 from gradcheck.engine.model import Array, Index, Model
 from gradcheck.engine.noise import START_SCALE, search_noise
@@ -28,7 +29,8 @@ class Numerical:
     """Finite-difference estimates for one problem: per parameter or node, the entries checked and their estimates.
 
     With check.directions = K, parameters are estimated along K random unit directions instead:
-    directions[name] is (K, *shape) and estimates[name] holds the K directional derivatives.
+    directions[name] holds K unit directions (rank one for a matrix: engine/directions.py) and estimates[name] the K
+    directional derivatives.
     """
 
     problem: Problem
@@ -36,7 +38,7 @@ class Numerical:
     index: dict[str, Index]
     estimates: dict[str, Estimate]
     elapsed: float
-    directions: dict[str, Array] = field(default_factory=dict)
+    directions: dict[str, Directions] = field(default_factory=dict)
     noise: dict[str, float] = field(default_factory=dict)  # the loss's measured rounding noise, moving each target
     rounding: dict[str, Array] = field(default_factory=dict)  # the backward pass's own rounding bound per entry
     second: SecondOpinion | None = None
@@ -67,7 +69,7 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
     values = model.params | model.nodes
     rng = np.random.default_rng(problem.sample_seed)
     K = check.directions
-    directions = {name: unit_directions(rng, K, values[name].shape) for name in config.checked_params} if K else {}
+    directions = {name: random_directions(rng, K, values[name].shape) for name in config.checked_params} if K else {}
     index = {
         name: sample_index(values[name].size, check.sample, rng) for name in targets(config, model) if name not in directions
     }
@@ -100,7 +102,7 @@ def measured_noise(model: Model, name: str, rng: np.random.Generator) -> float:
     A parameter moves along a dense unit direction; a node (τ, n) moves at its last entry, which feeds L(τ).
     """
     value = (model.params | model.nodes)[name]
-    u = unit_directions(rng, 1, value.shape)
+    u = random_directions(rng, 1, value.shape, dense=True)
     scale = float(np.abs(value).max(initial=1.0))
 
     def along(shifts: Array) -> Array:
@@ -136,7 +138,7 @@ def localise(num: Numerical, name: str, gradient: Array, scale: float, seed: int
         for k, half in enumerate(halves):
             u[k, half] = rng.standard_normal(len(half))
             u[k] /= np.linalg.norm(u[k])
-        along = direction_losses(num.model, {name: u.reshape(2, *gradient.shape)})
+        along = direction_losses(num.model, {name: given_directions(u.reshape(2, *gradient.shape))})
         est = estimate(along, name, np.zeros(2), np.arange(2), check.method, check.eps, with_bound=True)
         projected = u @ flat
         severity = np.abs(projected - est.values) / limit(projected, est.values, check.rtol, check.atol, est.bound, scale)
@@ -183,8 +185,7 @@ def _judge(
 def _directional(num: Numerical, name: str, gradient: Array, scale: float) -> ParamResult:
     """uᵀ∇L against the directional finite differences; a confirmed failure is localised to its worst entry."""
     u = num.directions[name]
-    flat = u.reshape(len(u), -1)
-    projected, rounding = flat @ gradient.reshape(-1), np.abs(flat) @ num.rounding[name].reshape(-1)
+    projected, rounding = u.project(gradient), u.project_abs(num.rounding[name])
     row = replace(_judge(name, projected, num, name, scale, rounding), shape=gradient.shape, unit="directions")
     if row.verdict is not Verdict.FAIL:
         return row

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.engine.model import Array, BatchLosses, Index, Model
+from gradcheck.engine.directions import Directions
+from gradcheck.engine.model import BatchLosses, Index, Model
 
 THREADS = min(2, os.cpu_count() or 1)
 
@@ -44,14 +45,6 @@ def sample_index(size: int, sample: int | str, rng: np.random.Generator) -> Inde
     return np.sort(rng.choice(size, size=int(sample), replace=False))
 
 
-def unit_directions(rng: np.random.Generator, K: int, shape: tuple[int, ...]) -> Array:
-    """K random directions of unit norm in a parameter's space: (K, *shape)."""
-    u = rng.standard_normal((K, *shape))
-    norms = np.sqrt((u.reshape(K, -1) ** 2).sum(axis=1))
-    unit: Array = u / norms.reshape(K, *([1] * len(shape)))
-    return unit
-
-
 Counter = Callable[[str, int], None]  # (what, copies just evaluated): told of every chunk that finishes
 
 
@@ -71,8 +64,8 @@ def entry_losses(model: Model, memory_bytes: int, complex_step: bool, counter: C
     return batched
 
 
-def direction_losses(model: Model, directions: dict[str, Array], counter: Counter | None = None) -> BatchLosses:
-    """BatchLosses along dense directions: index k means direction k of `name`."""
+def direction_losses(model: Model, directions: dict[str, Directions], counter: Counter | None = None) -> BatchLosses:
+    """BatchLosses along directions (dense or rank one): index k means direction k of `name`."""
 
     def losses(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         out = model.directional_losses(name, directions[name], index, shift)

@@ -15,6 +15,8 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from gradcheck.engine.directions import Directions
+
 Array = NDArray[np.float64]
 Index = NDArray[np.intp]
 
@@ -77,8 +79,9 @@ class Model(Protocol):
         """Per-term losses (B, T) of B copies, copy k with entry index[k] of `name` moved by shift[k]."""
         ...
 
-    def directional_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        """Per-term losses (R, T) of R copies, copy r with parameter `name` moved by shift[r]·directions[k[r]]."""
+    def directional_losses(self, name: str, directions: Directions, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        """Per-term losses (R, T) of R copies, copy r with parameter `name` moved by shift[r]·D_k[r] (dense or rank
+        one: engine/directions.py)."""
         ...
 
     def row_bytes(self, name: str, complex_step: bool) -> int:

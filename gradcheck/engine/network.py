@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book.network import Backward, Forward
+from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
 from gradcheck.engine.model import Array, Equation, Index
 
@@ -96,9 +97,9 @@ class NetworkModel:
         offsets[rows, index] = shift
         return self._forward(copies, {name: offsets.reshape(len(index), *node.shape)}).losses
 
-    def directional_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+    def directional_losses(self, name: str, directions: Directions, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
         copies = self._copies(len(k), np.result_type(shift, np.float64))
-        copies[name] = copies[name] + shift.reshape(-1, *([1] * directions[0].ndim)) * directions[k]
+        copies[name] = copies[name] + shift.reshape(-1, *([1] * len(directions.shape))) * directions.array(k)
         return self._forward(copies).losses
 
     def row_bytes(self, name: str, complex_step: bool) -> int:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from gradcheck.book import rnn as book
 from gradcheck.book.rnn import Array, Grads, Params, Trace, forward, nll
+from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
 from gradcheck.engine.model import Equation, Index
 
@@ -90,7 +91,7 @@ class TanhRNN:
     def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         return perturbed_losses(self.point, self.x, self.y, name, index, shift, self.trace)
 
-    def directional_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+    def directional_losses(self, name: str, directions: Directions, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
         return directional_losses(self.point, self.x, self.y, name, directions, k, shift)
 
     def row_bytes(self, name: str, complex_step: bool) -> int:
@@ -207,43 +208,75 @@ def perturbed_losses(
 
 
 def directional_losses(
-    params: Params, x: Array, y: NDArray[np.int64], name: str, D: Array, k: NDArray[np.intp], shift: NDArray[Any]
+    params: Params, x: Array, y: NDArray[np.int64], name: str, D: Directions, k: NDArray[np.intp], shift: NDArray[Any]
 ) -> NDArray[Any]:
-    """The per-step losses L(t) of R networks, copy r with parameter `name` moved by shift[r]·D[k[r]].
+    """The per-step losses L(t) of R networks, copy r with parameter `name` moved by shift[r]·D_k[r].
 
-    A forward pass only (10.8–10.14), batched over dense directions D: (K, *shape). The unperturbed
-    products are one (R×H)·(H×H) product per step for all copies; each direction matrix is then applied
-    once per step to the copies that use it, so every matrix is read once per step, not once per copy.
-    Returns (R, τ); complex if shift is.
+    A forward pass only (10.8–10.14), batched: the unperturbed products are one (R×H)·(H×H) product per step for
+    all copies. A rank-one direction u vᵀ of W, U or V adds s·u (vᵀh(t−1)), s·u (vᵀx(t)) or s·u (vᵀh(t)): one inner
+    product and one scaled vector per copy and step. A dense direction matrix is applied once per step to the copies
+    that use it, so every matrix is read once per step, not once per copy. Returns (R, τ); complex if shift is.
     """
     U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
     dtype = np.result_type(shift, np.float64)
-    groups = [(kk, np.flatnonzero(k == kk)) for kk in np.unique(k)]
     s = shift[:, np.newaxis]
     h = np.tile(params.h0, (len(k), 1)).astype(dtype)
+    vectors = D.array(k) if name in ("b", "c", "h0") else None  # (R, n): a vector's direction is its own array
     if name == "h0":
-        h += s * D[k]
+        h += s * vectors
     base = b + x @ U.T
-    from_U = np.einsum("khi,ti->kth", D, x) if name == "U" else None  # D_k x(t): (K, τ, H)
+    move = _mover(D, k, s)
+    from_U = move(x, True) if name == "U" else None  # s·D_k x(t) for every t: (R, τ, H)
     losses = np.empty((len(k), len(x)), dtype=dtype)
     for t in range(len(x)):
         a = base[t] + _times(h, W.T)  # (10.8)
         if name == "W":
-            for kk, rows in groups:
-                a[rows] += s[rows] * _times(h[rows], D[kk].T)  # (W + s D_k) h(t−1)
+            a += move(h, False)  # (W + s D_k) h(t−1)
         elif from_U is not None:
-            a += s * from_U[k, t]  # (U + s D_k) x(t)
+            a += from_U[:, t]  # (U + s D_k) x(t)
         elif name == "b":
-            a += s * D[k]
+            a += s * vectors
         h = np.tanh(a)  # (10.9)
         o = c + _times(h, V.T)  # (10.10)
         if name == "V":
-            for kk, rows in groups:
-                o[rows] += s[rows] * _times(h[rows], D[kk].T)
+            o += move(h, False)
         elif name == "c":
-            o += s * D[k]
+            o += s * vectors
         losses[:, t] = nll(o, y[t])  # (10.11–10.14)
     return losses
+
+
+Mover = Callable[[NDArray[Any], bool], NDArray[Any]]
+
+
+def _mover(D: Directions, k: NDArray[np.intp], s: NDArray[Any]) -> Mover:
+    """(z, shared) -> s_r·D_k[r] z for each copy r: z is (R, n), one vector per copy, or with shared=True (τ, n),
+    rows every copy shares, giving (R, τ, m). Rank one as s_r·u (vᵀz); dense as one matrix product per direction."""
+    if D.rank_one and len(D.shape) == 2:
+        assert D.u is not None and D.v is not None
+        u, v = D.u[k], D.v[k]
+
+        def rank_one(z: NDArray[Any], shared: bool) -> NDArray[Any]:
+            if shared:
+                rows: NDArray[Any] = (s * (v @ z.T))[:, :, np.newaxis] * u[:, np.newaxis, :]  # (R, τ, m)
+                return rows
+            along: NDArray[Any] = (s * (z * v).sum(axis=1, keepdims=True)) * u  # (R, m)
+            return along
+
+        return rank_one
+    dense = D.array()
+    groups = [(kk, np.flatnonzero(k == kk)) for kk in np.unique(k)]
+
+    def each(z: NDArray[Any], shared: bool) -> NDArray[Any]:
+        if shared:
+            rows: NDArray[Any] = s[:, :, np.newaxis] * np.einsum("khi,ti->kth", dense, z)[k]  # D_k z(t), every k and t
+            return rows
+        out = np.zeros((len(k), dense.shape[1]), dtype=np.result_type(z, s))
+        for kk, copies in groups:
+            out[copies] = s[copies] * _times(z[copies], dense[kk].T)
+        return out
+
+    return each
 
 
 def _times(h: NDArray[Any], M: Array) -> NDArray[Any]:

@@ -21,6 +21,7 @@ from gradcheck.check.config import Config, split_spec
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.results import CheckResult, ForwardResult
 from gradcheck.check.run import Numerical, Progress, evaluate, numerical
+from gradcheck.engine.directions import Directions
 from gradcheck.engine.model import Array, Equation, Index, Model
 from gradcheck.errors import UserCodeError
 from gradcheck.user.diagnosis import Diagnosis, diagnose, diagnose_forward
@@ -99,8 +100,9 @@ class UserSide:
     def entry_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
         return np.asarray(self._ask("entry_losses", self.code.forward or "", name=name, index=index, shifts=shift))
 
-    def direction_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        args = {"name": name, "directions": directions, "k": k, "shifts": shift}
+    def direction_losses(self, name: str, directions: Directions, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        used = np.unique(k)  # the user's code gets the directions it moves along as dense arrays, renumbered
+        args = {"name": name, "directions": directions.array(used), "k": np.searchsorted(used, k), "shifts": shift}
         return np.asarray(self._ask("direction_losses", self.code.forward or "", **args))
 
 
@@ -140,7 +142,7 @@ class UserForward:
             return self.user.entry_losses(name, index, shift)[:, np.newaxis]
         return self.book.perturbed_losses(name, index, shift)
 
-    def directional_losses(self, name: str, directions: Array, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
+    def directional_losses(self, name: str, directions: Directions, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
         return self.user.direction_losses(name, directions, k, shift)[:, np.newaxis]
 
     def row_bytes(self, name: str, complex_step: bool) -> int:
