@@ -211,6 +211,29 @@ def test_each_example_passes_with_its_forward_too(cli, name):
     cli("run", "--backward", f"{path}{function}", "--forward", f"{path}{function}", *EXAMPLE_RUNS[name], code=0)
 
 
+NETWORK_EXAMPLES = {"lstm_common.py": "lstm-common.toml", "gru_common.py": "gru-common.toml"}
+
+
+@pytest.mark.parametrize("name", list(NETWORK_EXAMPLES))
+def test_each_network_example_passes_with_its_forward_too(cli, name):
+    config, path = ROOT / "configs" / NETWORK_EXAMPLES[name], EXAMPLES / name
+    got = report(cli, config, "--backward", path, "--forward", path, "--equations", code=0)
+    assert got["verdict"] == "pass" and got["forward"]["agrees"] and got["equations"]
+
+
+def test_the_broken_lstm_example_is_named():
+    """examples/broken/lstm_forget_path.py drops ∇s(t+1)L ⊙ f(t+1): the diagnosis names the catalogued bug."""
+    from click.testing import CliRunner
+
+    from gradcheck.cli import cli as command
+
+    path, config = EXAMPLES / "broken" / "lstm_forget_path.py", ROOT / "configs" / "lstm-common.toml"
+    result = CliRunner().invoke(command, ["run", str(config), "--backward", str(path), "--format", "json"])
+    got = json.loads(result.stdout)
+    assert result.exit_code == 1 and got["mistake"] == "lstm-forget-path-dropped"
+    assert {row["name"] for row in got["parameters"] if row["verdict"] == "fail"} >= {"Wf", "W", "Uq"}
+
+
 # --- wrong shapes, names and types: one line naming what was expected ------------------------------------------------
 
 
