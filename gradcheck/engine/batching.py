@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,14 +15,44 @@ from numpy.typing import NDArray
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.model import BatchLosses, Index, Model
 
-THREADS = min(2, os.cpu_count() or 1)
+CGROUP_CPU = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "quota period" or "max period"
+CGROUP_V1 = (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+
+
+def available_cores() -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup CPU quota (a container or CI runner
+    given 2 CPUs of a 64-core host gets 2)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _cgroup_quota(cores)))
+
+
+def _cgroup_quota(default: int) -> int:
+    """CPU quota / period, rounded up, from cgroup v2 or v1; `default` where there is none or it cannot be read."""
+    try:
+        if CGROUP_CPU.exists():
+            quota, period = CGROUP_CPU.read_text().split()[:2]
+        else:
+            quota, period = (path.read_text().strip() for path in CGROUP_V1)
+        if quota in ("max", "-1"):
+            return default
+        return max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        return default
+
+
+THREADS = available_cores()  # one compute thread per core: the workers run with one BLAS thread each
 
 
 def chunked(losses: BatchLosses, rows: int, threads: int = THREADS) -> BatchLosses:
     """The same BatchLosses, evaluated at most `rows` perturbed copies at a time to bound memory.
 
-    Chunks are independent, so `threads` of them run at once: numpy's tanh, exp and log run on one core
-    each but release the GIL, so a second thread keeps the second core busy.
+    Chunks are independent, so `threads` of them run at once, one per core: numpy's products, tanh, exp and log
+    release the GIL. While they do, BLAS is held to one thread (threadpoolctl): workers that each start a
+    multi-threaded BLAS put several compute threads on every core, and on a busy machine that costs several times
+    the work. A single chunk runs alone with BLAS as it is.
     """
 
     def evaluate(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
@@ -31,8 +63,14 @@ def chunked(losses: BatchLosses, rows: int, threads: int = THREADS) -> BatchLoss
             with np.errstate(**floating_point):
                 return losses(name, index[k : k + rows], shift[k : k + rows])
 
-        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(starts)))) as pool:
-            parts = list(pool.map(chunk, starts))
+        workers = max(1, min(threads, len(starts)))
+        if workers == 1:
+            parts = [chunk(k) for k in starts]
+        else:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
+                parts = list(pool.map(chunk, starts))
         return np.concatenate(parts) if parts else np.empty((0, 0))
 
     return evaluate
