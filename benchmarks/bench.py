@@ -1,8 +1,11 @@
 """The same full gradient check, side by side in one run: gradcheck's methods, a naive one-entry-at-a-time
-central loop in numpy, and torch.autograd.gradcheck (fast_mode False and True) on the same network in float64.
+central loop in numpy, and torch.autograd.gradcheck (fast_mode False and True) on the same network in float64;
+then the classic-size LSTM of configs/lstm-classic.toml, gradcheck's default check against torch's full one.
 
 Run with `make bench` (it installs torch==2.13.0, CPU, into .venv first). Prints a table of medians and
-ratios and writes benchmarks/RESULTS.md with the machine and the versions.
+ratios and writes benchmarks/RESULTS.md with the machine and the versions. torch's full check of the LSTM
+takes a quarter of an hour here, so it is timed on the inputs W, Wf and c only (the other parameters held
+constant) and extrapolated per entry to all of them; BENCH_FULL=1 times it on every input instead.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import numpy as np
 
 from gradcheck import __version__
 from gradcheck.book import rnn
-from gradcheck.check import config
+from gradcheck.check import config, loading
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.run import run
 
 SIZES = {"tiny": (4, 8, 4, 5), "small": (10, 20, 10, 10), "medium": (30, 50, 30, 20), "minchar": (65, 100, 65, 25)}
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+LSTM_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "lstm-classic.toml"
+LSTM_SUBSET = ("W", "Wf", "c")  # the inputs torch's check is timed on, unless BENCH_FULL=1
 
 
 def problem_config(I: int, H: int, O: int, tau: int, **check: Any) -> config.Config:
@@ -110,9 +115,80 @@ def directional(H: int = 1024, IO: int = 256, tau: int = 10, K: int = 16) -> lis
     return timings
 
 
+def torch_lstm(problem: Problem, inputs: tuple[str, ...]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """The common-variant LSTM (DESIGN.md §8) in torch, float64, with the problem's parameters and data: L as a
+    function of the parameters named in `inputs` (the others constant), and those parameters' values."""
+    import torch
+
+    params = {name: torch.from_numpy(np.array(value)) for name, value in problem.params.items()}
+    x, y = torch.from_numpy(problem.x), torch.from_numpy(problem.y)
+
+    def loss(*moved: Any) -> Any:
+        p = params | dict(zip(inputs, moved, strict=True))
+        h = s = torch.zeros(p["b"].shape, dtype=torch.float64)
+        total = torch.zeros((), dtype=torch.float64)
+        for t in range(len(x)):
+            f = torch.sigmoid(p["bf"] + p["Uf"] @ x[t] + p["Wf"] @ h)  # (10.40)
+            g = torch.sigmoid(p["bg"] + p["Ug"] @ x[t] + p["Wg"] @ h)  # (10.42)
+            q = torch.sigmoid(p["bq"] + p["Uq"] @ x[t] + p["Wq"] @ h)  # (10.44)
+            z = torch.tanh(p["b"] + p["U"] @ x[t] + p["W"] @ h)  # cell input, common variant
+            s = f * s + g * z  # (10.41)
+            h = torch.tanh(s) * q  # (10.43)
+            total = total - torch.log_softmax(p["c"] + p["V"] @ h, dim=0)[y[t]]  # (10.10–10.14)
+        return total
+
+    return loss, tuple(params[name].clone().requires_grad_(True) for name in inputs)
+
+
+def lstm(repeats: int, full: bool) -> list[tuple[str, str, float, str]]:
+    """configs/lstm-classic.toml: gradcheck's default full check (central, error bound) against torch's full check,
+    timed on every input if `full`, else on LSTM_SUBSET and extrapolated per entry to all of them."""
+    import torch
+
+    cfg = loading.load(LSTM_CONFIG)
+    problem = build(cfg)
+    sizes = {name: int(np.size(value)) for name, value in problem.params.items()}
+    P = sum(sizes.values())
+    ours, result = median_time(lambda: run(cfg), repeats)
+    inputs = tuple(sizes) if full else LSTM_SUBSET
+    counted = sum(sizes[name] for name in inputs)
+    loss, moved = torch_lstm(problem, inputs)
+    agreement = abs(float(loss(*moved).detach()) - result.loss) / abs(result.loss)
+    torch_seconds, passed = median_time(
+        lambda: torch.autograd.gradcheck(loss, moved, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=False), 1
+    )
+    theirs = torch_seconds / counted * P
+    how = (
+        f"measured on all {P:,} entries"
+        if full
+        else f"extrapolated: {torch_seconds:.1f} s measured on the {counted:,} entries of {', '.join(inputs)} "
+        f"(others constant), × {P:,}/{counted:,}"
+    )
+    I, H, O, tau = cfg.sizes
+    size = f"LSTM common (I={I}, H={H}, O={O}, τ={tau}; {P:,} entries)"
+    verdict = "PASS" if result.passed else "FAIL"
+    return [
+        (
+            size,
+            "gradcheck central + error bound",
+            ours,
+            f"{theirs / ours:.1f}× faster than torch slow{'' if full else ' (its time extrapolated)'}; {verdict}; "
+            f"median of {repeats}",
+        ),
+        (
+            size,
+            "torch gradcheck fast_mode=False",
+            theirs,
+            f"{how}; {'passed' if passed else 'failed'}; its L equals gradcheck's to {agreement:.0e}",
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated subset of " + ", ".join(SIZES))
+    parser.add_argument(
+        "--sizes", default=",".join(SIZES), help="comma-separated subset of " + ", ".join(SIZES) + " (may be empty)"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the fast methods (slow ones run fewer)")
     args = parser.parse_args()
     try:
@@ -121,7 +197,7 @@ def main() -> None:
         torch = None  # type: ignore[assignment]
     rate = matmul_rate()
     rows: list[tuple[str, str, float, str]] = []
-    for size in args.sizes.split(","):
+    for size in filter(None, args.sizes.split(",")):
         I, H, O, tau = SIZES[size]
         P = H * I + H * H + O * H + H + O
         slow = 1 if size in ("medium", "minchar") else 3
@@ -171,6 +247,8 @@ def main() -> None:
     for tolerance, seconds, passed in directional():
         what = "gradcheck central, K = 16 directions" + (" + error bound" if tolerance == "auto" else "")
         rows.append(("H=1024, I=O=256, τ=10 (1.32M entries)", what, seconds, "PASS" if passed else "FAIL"))
+    if torch is not None:
+        rows += lstm(3, os.environ.get("BENCH_FULL") == "1")
     report(rows, torch.__version__ if torch is not None else "not installed")
 
 
@@ -193,7 +271,8 @@ def report(rows: list[tuple[str, str, float, str]], torch_version: str) -> None:
         "",
         f"Machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy {np.__version__}, "
         f"torch {torch_version}, gradcheck {__version__}. Medians of repeated runs in one process "
-        "(the slow baselines at medium and minchar size run once). Full check of U, W, V, b, c in float64.",
+        "(the slow baselines at medium and minchar size run once). Full check of U, W, V, b, c in float64; "
+        "the LSTM rows check every LSTM parameter, torch's LSTM check runs once.",
         "",
         "| size | what | median (s) | ratios and accuracy |",
         "|---|---|---:|---|",

@@ -10,29 +10,28 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradcheck.book import rnn
-from gradcheck.book.network import Forward, NetEquation, log_softmax
+from gradcheck.book import kinds, rnn
+from gradcheck.book.network import Forward, NetEquation, copies, in_time, log_softmax
 from gradcheck.engine.batching import entry_losses
 from gradcheck.engine.directions import given_directions
 from gradcheck.engine.methods import Method, estimate
 from gradcheck.engine.network import NetworkModel
 
 
-def forward(params: dict[str, Any], x: Any, y: Any, offsets: dict[str, Any] | None = None, variant: str = "book") -> Forward:
-    U, W, V, b, c = (params[name] for name in ("U", "W", "V", "b", "c"))
-    B, H = b.shape
-    offsets = offsets or {}
-    h = np.zeros((B, H), dtype=np.result_type(*params.values()))
+def forward(params: Any, x: Any, y: Any, offsets: dict[str, Any] | None = None, variant: str = "book") -> Forward:
+    p, offsets = copies(params), offsets or {}
+    ux, b, c = p.over_time("U", x), p.vector("b"), p.vector("c")
+    h = np.zeros((1, b.shape[-1]))
     hs, os_, losses = [], [], []
     for t in range(len(x)):
-        h = np.tanh(b + np.einsum("bij,bj->bi", W, h) + np.einsum("bij,j->bi", U, x[t]))
+        h = np.tanh(b + p.mv("W", h) + ux[:, t])
         h = h + offsets["h"][:, t] if "h" in offsets else h
-        o = c + np.einsum("bij,bj->bi", V, h)
+        o = c + p.mv("V", h)
         o = o + offsets["o"][:, t] if "o" in offsets else o
         hs.append(h)
         os_.append(o)
         losses.append(-log_softmax(o)[:, y[t]])
-    return Forward(np.stack(losses, axis=1), {"h": np.stack(hs, axis=1), "o": np.stack(os_, axis=1)})
+    return Forward(p.full(in_time(losses)), {"h": in_time(hs), "o": in_time(os_)})
 
 
 def backward(params: dict[str, Any], x: Any, y: Any, fwd: Forward, variant: str = "book") -> dict[str, Any]:
@@ -92,3 +91,34 @@ def test_an_overflowing_forward_pass_says_where(model):
     with np.errstate(all="ignore"):  # as the check runs every forward pass
         huge = NetworkModel(NET, model.params | {"V": model.params["V"] * 1e308}, model.x, model.y, {})  # type: ignore[arg-type]
         assert huge.first_nonfinite() is not None
+
+
+BOOK_CASES = [(kind, variant) for kind in kinds.MODULES for variant in kinds.network(kind).VARIANTS]
+
+
+@pytest.mark.parametrize(("kind", "variant"), BOOK_CASES, ids=[f"{kind}-{variant}" for kind, variant in BOOK_CASES])
+@pytest.mark.parametrize("step", [1e-3, 1e-30j], ids=["real", "complex"])
+@pytest.mark.parametrize("inputs", ["dense", "one-hot"])
+def test_shared_copies_equal_one_forward_pass_per_copy(kind, variant, step, inputs):
+    """Every entry of every parameter of every network, moved in the engine's batch (shared weights, rank-one
+    corrections, a recurrence run once where copies differ only in the output layer, entries that meet only a zero
+    column of x not run at all), against the module's forward run on each moved network on its own. Dense x has no
+    zero column to hide a wrong correction; one-hot x never uses token 2, so U's column 2 reaches nothing."""
+    rng = np.random.default_rng(3)
+    I, H, O, tau = 3, 4, 5, 4
+    point = {name: 0.8 * rng.standard_normal(shape) for name, shape in kinds.param_shapes(kind, I, H, O, 2).items()}
+    x = rng.standard_normal((tau, I)) if inputs == "dense" else np.eye(I)[[0, 1, 1, 0]]
+    y = rng.integers(0, O, 1 if kind == "fig-10.5" else tau)
+    model = NetworkModel(kinds.network(kind), point, x, y, kinds.options(kind, variant), layers=2)
+    assert any(mask.any() for mask in model.idle.values()) == (inputs == "one-hot")
+    for name, value in point.items():
+        index = np.arange(value.size)
+        shift = step * (1.0 + index % 3) * (-1.0) ** index
+        batched = model.perturbed_losses(name, index, shift)
+        for k, s in zip(index, shift, strict=True):
+            moved = {n: v[np.newaxis].astype(np.result_type(v, s)) for n, v in point.items()}
+            moved[name].reshape(-1)[k] += s
+            alone = model.net.forward(moved, x, y, **model.options).losses[0]
+            got, want = (batched[k].imag, alone.imag) if np.iscomplexobj(alone) else (batched[k], alone)
+            scale = np.abs(want).max()
+            assert np.abs(got - want).max() <= 1e-12 * scale, (name, k)  # 0 where the entry reaches nothing

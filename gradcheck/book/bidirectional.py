@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax
+from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
 
 KIND = "bidirectional"
 VARIANTS = ("book",)
@@ -54,38 +54,39 @@ def _check(variant: str) -> None:
         raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
 
 
-def _step(b: NDArray[Any], W: NDArray[Any], U: NDArray[Any], state: NDArray[Any], x_t: NDArray[Any]) -> NDArray[Any]:
-    """tanh(b + W state + U x(t)) for each of B copies: b (B, H), W (B, H, H), U (B, H, I), state (B, H), x_t (I,)."""
-    result: NDArray[Any] = np.tanh(b + np.einsum("bij,bj->bi", W, state) + np.einsum("bij,j->bi", U, x_t))
-    return result
+def _chain(p: Copies, U: str, W: str, b: str, x: NDArray[Any], offsets: NDArray[Any] | None, order: range) -> NDArray[Any]:
+    """tanh(b + W state + U x(t)) for t in `order`, from a zero state, for every copy: (B or 1, τ, H) in time order."""
+    inputs, bias = p.over_time(U, x), p.vector(b)  # U x(t) for every t
+    state = np.zeros((1, bias.shape[-1]))  # h(0) = 0 or g(τ+1) = 0, the same for every copy
+    steps: list[NDArray[Any]] = [state] * len(x)
+    for t in order:
+        state = steps[t] = np.tanh(bias + p.mv(W, state) + inputs[:, t]) + (offsets[:, t] if offsets is not None else 0)
+    return in_time(steps)
 
 
 def forward(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+    params: Copies | Params,
+    x: NDArray[Any],
+    y: NDArray[np.int64],
+    offsets: dict[str, NDArray[Any]] | None = None,
+    variant: str = "book",
 ) -> Forward:
     """B copies of the bidirectional RNN over x(1..τ), scored against y(1..τ) (Fig. 10.11, 10.8–10.14).
 
-    params: {name: (B, *shape)}; x: (τ, I); y: (τ,); offsets: {"h", "g" or "o": (B, τ, n)} added where the node is
-    made (an offset on h(t) reaches h(t+1), one on g(t) reaches g(t−1)). Nodes (B, τ, n): o, h, g.
+    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"h", "g" or "o": (B, τ, n)}
+    added where the node is made (an offset on h(t) reaches h(t+1), one on g(t) reaches g(t−1)). Nodes (B or 1, τ, n):
+    o, h, g. Losses (B, τ).
     """
     _check(variant)
-    off = offsets or {}
-    U, W, b, U2, W2, b2, V, V2, c = (params[name] for name in ("U", "W", "b", "U2", "W2", "b2", "V", "V2", "c"))
-    (B, H), tau = b.shape, len(x)
-    dtype = np.result_type(*params.values(), *off.values())  # complex under the complex step
-    h, g = np.zeros((B, tau, H), dtype), np.zeros((B, tau, H), dtype)
-    state = np.zeros((B, H), dtype)  # h(0) = 0
-    for t in range(tau):
-        state = h[:, t] = _step(b, W, U, state, x[t]) + (off["h"][:, t] if "h" in off else 0)  # (10.8–10.9)
-    state = np.zeros((B, H), dtype)  # g(τ+1) = 0
-    for t in range(tau - 1, -1, -1):
-        state = g[:, t] = _step(b2, W2, U2, state, x[t]) + (off["g"][:, t] if "g" in off else 0)  # g(t), from g(t+1)
-    o = c[:, np.newaxis] + np.einsum("boh,bth->bto", V, h) + np.einsum("boh,bth->bto", V2, g)  # (10.10), plus V2 g(t)
-    o = o + off.get("o", 0)
+    p, off = copies(params), offsets or {}
+    tau = len(x)
+    h = _chain(p, "U", "W", "b", x, off.get("h"), range(tau))  # (10.8–10.9)
+    g = _chain(p, "U2", "W2", "b2", x, off.get("g"), range(tau - 1, -1, -1))  # g(t), from g(t+1)
+    o = p.vector("c")[..., np.newaxis, :] + p.over_time("V", h) + p.over_time("V2", g) + off.get("o", 0)  # (10.10), plus V2 g(t)
     log_y_hat = log_softmax(o)  # (10.11), in log form
-    target = np.broadcast_to(np.asarray(y), (B, tau))[..., np.newaxis]
+    target = np.broadcast_to(np.asarray(y), o.shape[:2])[..., np.newaxis]
     losses = -np.take_along_axis(log_y_hat, target, axis=-1)[..., 0]  # (10.12–10.14): L(t) = −log ŷ(t)_{y(t)}
-    return Forward(losses, {"o": o, "h": h, "g": g})
+    return Forward(p.full(losses), {"o": o, "h": h, "g": g})
 
 
 def _single(node: NDArray[Any]) -> Array:

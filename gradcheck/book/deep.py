@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax
+from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
 
 KIND = "deep"
 VARIANTS = ("book",)
@@ -67,34 +67,38 @@ def _check(variant: str) -> None:
 
 
 def forward(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+    params: Copies | Params,
+    x: NDArray[Any],
+    y: NDArray[np.int64],
+    offsets: dict[str, NDArray[Any]] | None = None,
+    variant: str = "book",
 ) -> Forward:
     """B copies of the deep RNN over x(1..τ), scored against y(1..τ) (Fig. 10.13a, 10.8–10.14).
 
-    params: {name: (B, *shape)}; x: (τ, I); y: (τ,); offsets: {"h1" … "hN" or "o": (B, τ, n)} added where the node
-    is made (an offset on hᵏ(t) reaches hᵏ(t+1) and hᵏ⁺¹(t)). Nodes (B, τ, n): o, h1 … hN.
+    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"h1" … "hN" or "o":
+    (B, τ, n)} added where the node is made (an offset on hᵏ(t) reaches hᵏ(t+1) and hᵏ⁺¹(t)). Nodes (B or 1, τ, n):
+    o, h1 … hN. Losses (B, τ).
     """
     _check(variant)
-    off = offsets or {}
-    N, tau = layer_count(params), len(x)
-    B, H = params["b1"].shape
-    dtype = np.result_type(*params.values(), *off.values())  # complex under the complex step
-    below: NDArray[Any] = np.broadcast_to(x, (B, *x.shape))  # h⁰(t) = x(t), the input of layer 1
+    p, off = copies(params), offsets or {}
+    N = layer_count(p.shared or p.dense)
+    below: NDArray[Any] = x  # h⁰(t) = x(t), the input of layer 1
     nodes: dict[str, NDArray[Any]] = {}
     for k in range(1, N + 1):
-        U, W, b = params[f"U{k}"], params[f"W{k}"], params[f"b{k}"]
-        h = np.zeros((B, tau, H), dtype)
-        inputs = np.einsum("bij,btj->bti", U, below)  # Uk hᵏ⁻¹(t) for every t at once: the layer below is done
-        state = np.zeros((B, H), dtype)  # hᵏ(0) = 0
-        for t in range(tau):
-            a = b + np.einsum("bij,bj->bi", W, state) + inputs[:, t]  # (10.8)
-            state = h[:, t] = np.tanh(a) + (off[f"h{k}"][:, t] if f"h{k}" in off else 0)  # (10.9)
-        nodes[f"h{k}"] = below = h
-    o = params["c"][:, np.newaxis] + np.einsum("boh,bth->bto", params["V"], below) + off.get("o", 0)  # (10.10)
+        inputs = p.over_time(f"U{k}", below)  # Uk hᵏ⁻¹(t) for every t at once: the layer below is done
+        b = p.vector(f"b{k}")
+        state = np.zeros((1, b.shape[-1]))  # hᵏ(0) = 0, the same for every copy
+        steps: list[NDArray[Any]] = []
+        for t in range(len(x)):
+            a = b + p.mv(f"W{k}", state) + inputs[:, t]  # (10.8)
+            state = np.tanh(a) + (off[f"h{k}"][:, t] if f"h{k}" in off else 0)  # (10.9)
+            steps.append(state)
+        nodes[f"h{k}"] = below = in_time(steps)
+    o = p.vector("c")[..., np.newaxis, :] + p.over_time("V", below) + off.get("o", 0)  # (10.10)
     log_y_hat = log_softmax(o)  # (10.11), in log form
-    target = np.broadcast_to(np.asarray(y), (B, tau))[..., np.newaxis]
+    target = np.broadcast_to(np.asarray(y), o.shape[:2])[..., np.newaxis]
     losses = -np.take_along_axis(log_y_hat, target, axis=-1)[..., 0]  # (10.12–10.14): L(t) = −log ŷ(t)_{y(t)}
-    return Forward(losses, {"o": o, **nodes})
+    return Forward(p.full(losses), {"o": o, **nodes})
 
 
 def _single(node: NDArray[Any]) -> Array:

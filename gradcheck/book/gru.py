@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax, sigmoid
+from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax, sigmoid
 
 KIND = "gru"
 VARIANTS = ("book", "common")
@@ -65,45 +65,42 @@ def _step_inputs(x: NDArray[Any], variant: str) -> NDArray[Any]:
     return np.vstack([np.zeros_like(x[:1]), x[:-1]]) if variant == "book" else x
 
 
-def _mv(M: NDArray[Any], v: NDArray[Any]) -> NDArray[Any]:
-    """M v for each of B copies: M (B, m, n), v (B, n) -> (B, m)."""
-    result: NDArray[Any] = np.einsum("bij,bj->bi", M, v)
-    return result
-
-
 def forward(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+    params: Copies | Params,
+    x: NDArray[Any],
+    y: NDArray[np.int64],
+    offsets: dict[str, NDArray[Any]] | None = None,
+    variant: str = "book",
 ) -> Forward:
     """B copies of the GRU over x(1..τ), scored against y(1..τ) (10.45–10.47, 10.10–10.14).
 
-    params: {name: (B, *shape)}; x: (τ, I); y: (τ,); offsets: {"h" or "o": (B, τ, n)} added where the node is made.
-    Nodes (B, τ, n): h, o, and the step quantities the backward pass reuses: u, r (the gates step t reads) and n
-    (the candidate n(t)).
+    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"h" or "o": (B, τ, n)}
+    added where the node is made. Nodes (B or 1, τ, n): h, o, and the step quantities the backward pass reuses: u, r
+    (the gates step t reads) and n (the candidate n(t)). Losses (B, τ).
     """
-    offsets = offsets or {}
+    p, off = copies(params), offsets or {}
     z = _step_inputs(x, variant)
-    dtype = np.result_type(np.float64, *params.values(), *offsets.values())  # complex under the complex step
-    (B, H), tau = params["b"].shape, len(x)
-    zu, zr, zn = (np.einsum("bhi,ti->bth", params[name], z) for name in ("Uu", "Ur", "U"))  # U z(t) for every t
-    h, u, r, n = (np.zeros((B, tau, H), dtype=dtype) for _ in range(4))
-    h_prev = np.zeros((B, H), dtype=dtype)  # h(0) = 0
-    for t in range(tau):
-        u[:, t] = sigmoid(params["bu"] + zu[:, t] + _mv(params["Wu"], h_prev))  # (10.46), at t−1 in the book
-        r[:, t] = sigmoid(params["br"] + zr[:, t] + _mv(params["Wr"], h_prev))  # (10.47), at t−1 in the book
-        if variant == "book":
-            n[:, t] = sigmoid(params["b"] + zn[:, t] + _mv(params["W"], r[:, t] * h_prev))  # (10.45): σ(b + U x + W(r⊙h))
-        else:
-            n[:, t] = np.tanh(params["b"] + zn[:, t] + r[:, t] * _mv(params["W"], h_prev))  # tanh(b + U x + r⊙(W h))
-        h[:, t] = u[:, t] * h_prev + (1 - u[:, t]) * n[:, t]  # (10.45)
-        if "h" in offsets:
-            h[:, t] += offsets["h"][:, t]
-        h_prev = h[:, t]
-    o = params["c"][:, np.newaxis] + np.einsum("boh,bth->bto", params["V"], h)  # (10.10)
-    if "o" in offsets:
-        o = o + offsets["o"]
-    target = np.broadcast_to(np.asarray(y)[np.newaxis, :, np.newaxis], (B, tau, 1))
+    zu, zr, zn = (p.over_time(name, z) for name in ("Uu", "Ur", "U"))  # U z(t) for every t
+    bu, br, b, c = (p.vector(name) for name in ("bu", "br", "b", "c"))
+    h = np.zeros((1, b.shape[-1]))  # h(0) = 0, the same for every copy
+    made: dict[str, list[NDArray[Any]]] = {name: [] for name in ("h", "u", "r", "n")}
+    for t in range(len(x)):
+        u = sigmoid(bu + zu[:, t] + p.mv("Wu", h))  # (10.46), at t−1 in the book
+        r = sigmoid(br + zr[:, t] + p.mv("Wr", h))  # (10.47), at t−1 in the book
+        n = (
+            sigmoid(b + zn[:, t] + p.mv("W", r * h))  # (10.45): σ(b + U x + W(r⊙h))
+            if variant == "book"
+            else np.tanh(b + zn[:, t] + r * p.mv("W", h))  # tanh(b + U x + r⊙(W h))
+        )
+        h = u * h + (1 - u) * n  # (10.45)
+        h = h + off["h"][:, t] if "h" in off else h
+        for name, value in (("h", h), ("u", u), ("r", r), ("n", n)):
+            made[name].append(value)
+    hs = in_time(made.pop("h"))
+    o = c[..., np.newaxis, :] + p.over_time("V", hs) + off.get("o", 0)  # (10.10)
+    target = np.broadcast_to(np.asarray(y)[np.newaxis, :, np.newaxis], (*o.shape[:2], 1))
     losses = -np.take_along_axis(log_softmax(o), target, axis=-1)[..., 0]  # (10.11–10.14): L(t) = −log ŷ(t)_{y(t)}
-    return Forward(losses, {"h": h, "o": o, "u": u, "r": r, "n": n})
+    return Forward(p.full(losses), {"h": hs, "o": o} | made)
 
 
 def _backward(

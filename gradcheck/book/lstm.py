@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax, sigmoid
+from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax, sigmoid
 
 KIND = "lstm"
 VARIANTS = ("book", "common")
@@ -67,52 +67,47 @@ def _check(variant: str) -> None:
         raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
 
 
-def _mv(M: NDArray[Any], v: NDArray[Any]) -> NDArray[Any]:
-    """M v for each of B copies: M (B, m, n), v (B, n) -> (B, m)."""
-    result: NDArray[Any] = np.einsum("bij,bj->bi", M, v)
-    return result
-
-
 def forward(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+    params: Copies | Params,
+    x: NDArray[Any],
+    y: NDArray[np.int64],
+    offsets: dict[str, NDArray[Any]] | None = None,
+    variant: str = "book",
 ) -> Forward:
     """B copies of the LSTM over x(1..τ), scored against y(1..τ) (10.40–10.44, 10.10–10.14).
 
-    params: {name: (B, *shape)}; x: (τ, I); y: (τ,); offsets: {"s", "h" or "o": (B, τ, n)} added where the node is
-    made (an offset on s(t) reaches h(t) and s(t+1)). Nodes (B, τ, n): o, h, s, and the step quantities the backward
-    pass reuses: the gates f, g, q and the cell input z.
+    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"s", "h" or "o": (B, τ, n)}
+    added where the node is made (an offset on s(t) reaches h(t) and s(t+1)). Nodes (B or 1, τ, n): o, h, s, and the
+    step quantities the backward pass reuses: the gates f, g, q and the cell input z. Losses (B, τ).
     """
     _check(variant)
-    offsets = offsets or {}
-    dtype = np.result_type(np.float64, *params.values(), *offsets.values())  # complex under the complex step
-    (B, H), tau = params["b"].shape, len(x)
-    ux = {gate: np.einsum("bhi,ti->bth", params[f"U{gate}"], x) for gate in _GATES}  # U x(t) for every t
-    s, h, f, g, q, z = (np.zeros((B, tau, H), dtype=dtype) for _ in range(6))
-    h_prev, s_prev = np.zeros((B, H), dtype=dtype), np.zeros((B, H), dtype=dtype)  # h(0) = 0, s(0) = 0
+    p, off = copies(params), offsets or {}
+    ux = {gate: p.over_time(f"U{gate}", x) for gate in _GATES}  # U x(t) for every t
+    bias, c = {gate: p.vector(f"b{gate}") for gate in _GATES}, p.vector("c")
+    h = s = np.zeros((1, bias[""].shape[-1]))  # h(0) = 0, s(0) = 0, the same for every copy
+    made: dict[str, list[NDArray[Any]]] = {name: [] for name in ("h", "s", "f", "g", "q", "z")}
 
-    def pre(gate: str, t: int, h_prev: NDArray[Any]) -> NDArray[Any]:
+    def pre(gate: str, t: int) -> NDArray[Any]:
         """The gate's pre-activation b + U x(t) + W h(t−1), for each copy."""
-        result: NDArray[Any] = params[f"b{gate}"] + ux[gate][:, t] + _mv(params[f"W{gate}"], h_prev)
+        result: NDArray[Any] = bias[gate] + ux[gate][:, t] + p.mv(f"W{gate}", h)
         return result
 
-    for t in range(tau):
-        f[:, t] = sigmoid(pre("f", t, h_prev))  # (10.40)
-        g[:, t] = sigmoid(pre("g", t, h_prev))  # (10.42)
-        q[:, t] = sigmoid(pre("q", t, h_prev))  # (10.44)
-        z[:, t] = sigmoid(pre("", t, h_prev)) if variant == "book" else np.tanh(pre("", t, h_prev))  # cell input: σ in (10.41)
-        s[:, t] = f[:, t] * s_prev + g[:, t] * z[:, t]  # (10.41)
-        if "s" in offsets:
-            s[:, t] += offsets["s"][:, t]
-        h[:, t] = np.tanh(s[:, t]) * q[:, t]  # (10.43)
-        if "h" in offsets:
-            h[:, t] += offsets["h"][:, t]
-        h_prev, s_prev = h[:, t], s[:, t]
-    o = params["c"][:, np.newaxis] + np.einsum("boh,bth->bto", params["V"], h)  # (10.10)
-    if "o" in offsets:
-        o = o + offsets["o"]
-    target = np.broadcast_to(np.asarray(y)[np.newaxis, :, np.newaxis], (B, tau, 1))
+    for t in range(len(x)):
+        f = sigmoid(pre("f", t))  # (10.40)
+        g = sigmoid(pre("g", t))  # (10.42)
+        q = sigmoid(pre("q", t))  # (10.44)
+        z = sigmoid(pre("", t)) if variant == "book" else np.tanh(pre("", t))  # cell input: σ in (10.41)
+        s = f * s + g * z  # (10.41)
+        s = s + off["s"][:, t] if "s" in off else s
+        h = np.tanh(s) * q  # (10.43)
+        h = h + off["h"][:, t] if "h" in off else h
+        for name, value in (("h", h), ("s", s), ("f", f), ("g", g), ("q", q), ("z", z)):
+            made[name].append(value)
+    hs = in_time(made.pop("h"))
+    o = c[..., np.newaxis, :] + p.over_time("V", hs) + off.get("o", 0)  # (10.10)
+    target = np.broadcast_to(np.asarray(y)[np.newaxis, :, np.newaxis], (*o.shape[:2], 1))
     losses = -np.take_along_axis(log_softmax(o), target, axis=-1)[..., 0]  # (10.11–10.14): L(t) = −log ŷ(t)_{y(t)}
-    return Forward(losses, {"o": o, "h": h, "s": s, "f": f, "g": g, "q": q, "z": z})
+    return Forward(p.full(losses), {"o": o, "h": hs} | made)
 
 
 def _backward(
@@ -228,8 +223,9 @@ BUGS: dict[str, NetBug] = {
             "s(t+1) = f(t+1) s(t) + … (10.41). So ∇s(t)L = ∇h(t)L ⊙ q(t) ⊙ (1 − tanh² s(t)) + ∇s(t+1)L ⊙ f(t+1). "
             "Dropping the second term throws away exactly the path the LSTM was built for — the one that lets "
             "gradients travel far in time without passing through W. ∇s(τ)L stays right (there is no s(τ+1)), but "
-            "∇s(t)L for t < τ is wrong, and through the gates every recurrent parameter and ∇h(t)L for t < τ with "
-            "it. ∇o(t)L, ∇h(τ)L, V and c stay right. Needs τ > 1 to show.",
+            "∇s(t)L for t < τ is wrong, and through the gates every recurrent parameter and ∇h(t)L for t < τ − 1 with "
+            "it (∇h(τ − 1)L reads only step τ's gates, which the right ∇s(τ)L feeds). ∇o(t)L, ∇h(τ)L, ∇h(τ − 1)L, V "
+            "and c stay right. Needs τ > 1 to show.",
             _forget_path_dropped,
             _RECURRENT,
             frozenset({"h", "s"}),

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax
+from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
 
 KINDS = ("fig-10.4", "teacher-forcing")
 VARIANTS = ("book",)
@@ -65,7 +65,7 @@ def _check(variant: str, kind: str) -> None:
 
 
 def forward(
-    params: Params,
+    params: Copies | Params,
     x: NDArray[Any],
     y: NDArray[np.int64],
     offsets: dict[str, NDArray[Any]] | None = None,
@@ -75,26 +75,29 @@ def forward(
 ) -> Forward:
     """B copies of the network `kind` over x(1..τ), scored against y(1..τ) (Fig. 10.4 or 10.6, 10.9–10.14).
 
-    params: {name: (B, *shape)}; x: (τ, I); y: (τ,); offsets: {"o" or "h": (B, τ, n)} added where the node is made
-    (in fig-10.4 an offset on o(t) reaches a(t+1); an offset on h(t) reaches o(t)). Nodes (B, τ, n): o, h.
+    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"o" or "h": (B, τ, n)}
+    added where the node is made (in fig-10.4 an offset on o(t) reaches a(t+1); an offset on h(t) reaches o(t)).
+    Nodes (B or 1, τ, n): o, h. Losses (B, τ).
     """
     _check(variant, kind)
-    off = offsets or {}
-    U, W, V, b, c = (params[name] for name in ("U", "W", "V", "b", "c"))
-    (B, H), O, tau = b.shape, c.shape[-1], len(x)
-    dtype = np.result_type(*params.values(), *off.values())  # complex under the complex step
-    h, o = np.zeros((B, tau, H), dtype), np.zeros((B, tau, O), dtype)
-    targets = np.eye(O)[np.asarray(y)]  # e_{y(t)}: data
-    fed = np.zeros((B, O), dtype)  # o(0) = 0, e_{y(0)} = 0
-    for t in range(tau):
-        a = b + np.einsum("bho,bo->bh", W, fed) + np.einsum("bhi,i->bh", U, x[t])  # a(t) = b + W r(t−1) + U x(t)
-        h[:, t] = np.tanh(a) + (off["h"][:, t] if "h" in off else 0)  # (10.9)
-        o[:, t] = c + np.einsum("boh,bh->bo", V, h[:, t]) + (off["o"][:, t] if "o" in off else 0)  # (10.10)
-        fed = o[:, t] if kind == "fig-10.4" else np.broadcast_to(targets[t], (B, O))  # o(t), or the data e_{y(t)}
-    log_y_hat = log_softmax(o)  # (10.11), in log form
-    target = np.broadcast_to(np.asarray(y), (B, tau))[..., np.newaxis]
+    p, off = copies(params), offsets or {}
+    ux, b, c = p.over_time("U", x), p.vector("b"), p.vector("c")  # U x(t) for every t
+    targets = np.eye(c.shape[-1])[np.asarray(y)]  # e_{y(t)}: data
+    fed = np.zeros((1, c.shape[-1]))  # o(0) = 0, e_{y(0)} = 0
+    hs: list[NDArray[Any]] = []
+    outs: list[NDArray[Any]] = []
+    for t in range(len(x)):
+        a = b + p.mv("W", fed) + ux[:, t]  # a(t) = b + W r(t−1) + U x(t)
+        h = np.tanh(a) + (off["h"][:, t] if "h" in off else 0)  # (10.9)
+        o = c + p.mv("V", h) + (off["o"][:, t] if "o" in off else 0)  # (10.10)
+        hs.append(h)
+        outs.append(o)
+        fed = o if kind == "fig-10.4" else targets[t][np.newaxis]  # o(t), or the data e_{y(t)}
+    o_all = in_time(outs)
+    log_y_hat = log_softmax(o_all)  # (10.11), in log form
+    target = np.broadcast_to(np.asarray(y), o_all.shape[:2])[..., np.newaxis]
     losses = -np.take_along_axis(log_y_hat, target, axis=-1)[..., 0]  # (10.12–10.14): L(t) = −log ŷ(t)_{y(t)}
-    return Forward(losses, {"o": o, "h": h})
+    return Forward(p.full(losses), {"o": o_all, "h": in_time(hs)})
 
 
 def _single(node: NDArray[Any]) -> Array:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Forward, NetBug, NetEquation, Params, log_softmax
+from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
 
 KIND = "fig-10.5"
 VARIANTS = ("book",)
@@ -53,28 +53,32 @@ def _check(variant: str, y: NDArray[np.int64]) -> None:
 
 
 def forward(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], offsets: dict[str, NDArray[Any]] | None = None, variant: str = "book"
+    params: Copies | Params,
+    x: NDArray[Any],
+    y: NDArray[np.int64],
+    offsets: dict[str, NDArray[Any]] | None = None,
+    variant: str = "book",
 ) -> Forward:
     """B copies of Fig. 10.5 over x(1..τ), scored at τ against the one class y (10.8–10.14).
 
-    params: {name: (B, *shape)}; x: (τ, I); y: (1,); offsets: {"h": (B, τ, H), "o": (B, 1, O)} added where the node
-    is made (an offset on h(t) reaches h(t+1)). Nodes: o (B, 1, O), h (B, τ, H). Losses (B, 1).
+    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (1,); offsets: {"h": (B, τ, H),
+    "o": (B, 1, O)} added where the node is made (an offset on h(t) reaches h(t+1)). Nodes: o (B or 1, 1, O),
+    h (B or 1, τ, H). Losses (B, 1).
     """
     _check(variant, y)
-    off = offsets or {}
-    U, W, V, b, c = (params[name] for name in ("U", "W", "V", "b", "c"))
-    (B, H), tau = b.shape, len(x)
-    dtype = np.result_type(*params.values(), *off.values())  # complex under the complex step
-    h = np.zeros((B, tau, H), dtype)
-    state = np.zeros((B, H), dtype)  # h(0) = 0
-    for t in range(tau):
-        a = b + np.einsum("bij,bj->bi", W, state) + np.einsum("bij,j->bi", U, x[t])  # (10.8)
-        state = h[:, t] = np.tanh(a) + (off["h"][:, t] if "h" in off else 0)  # (10.9)
-    o = (c + np.einsum("boh,bh->bo", V, h[:, -1]))[:, np.newaxis] + off.get("o", 0)  # (10.10), at τ only
+    p, off = copies(params), offsets or {}
+    ux, b = p.over_time("U", x), p.vector("b")  # U x(t) for every t
+    state = np.zeros((1, b.shape[-1]))  # h(0) = 0, the same for every copy
+    steps: list[NDArray[Any]] = []
+    for t in range(len(x)):
+        a = b + p.mv("W", state) + ux[:, t]  # (10.8)
+        state = np.tanh(a) + (off["h"][:, t] if "h" in off else 0)  # (10.9)
+        steps.append(state)
+    o = (p.vector("c") + p.mv("V", state))[..., np.newaxis, :] + off.get("o", 0)  # (10.10), at τ only
     log_y_hat = log_softmax(o)  # (10.11), in log form
-    target = np.broadcast_to(np.asarray(y), (B, 1))[..., np.newaxis]
+    target = np.broadcast_to(np.asarray(y), o.shape[:2])[..., np.newaxis]
     losses = -np.take_along_axis(log_y_hat, target, axis=-1)[..., 0]  # L = −log ŷ(τ)_y
-    return Forward(losses, {"o": o, "h": h})
+    return Forward(p.full(losses), {"o": o, "h": in_time(steps)})
 
 
 def _single(node: NDArray[Any]) -> Array:

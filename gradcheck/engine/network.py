@@ -1,8 +1,10 @@
 """Any chapter-10 network of the book layer (book/network.py's interface) as a Model: its batched forward pass
 perturbed entry by entry, direction by direction or node by node, and its backward pass (or a bug's) under test.
 
-A perturbed copy is a whole forward pass here (no rank-1 shortcut as for Fig. 10.3), B copies at once along the
-module's batch axis. Forward passes only: the numerical side never calls the backward pass it checks.
+B perturbed copies run as one forward pass of the module (book/network.py's Copies): they share every parameter's
+value, and a moved entry is a rank-one correction to the shared products, as for Fig. 10.3 (DESIGN.md §7). An entry
+that meets only data that is 0 at every step (column j of U for a token that never occurs) changes nothing: its copies
+are the clean run, not recomputed. Forward passes only: the numerical side never calls the backward pass it checks.
 """
 
 from __future__ import annotations
@@ -14,12 +16,42 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Backward, Forward
+from gradcheck.book.network import Backward, Copies, Forward
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
 from gradcheck.engine.model import Array, Equation, Index
 
 TEMPORARIES = 8  # arrays of a forward step alive at once per copy, for the memory estimate
+
+
+@dataclass(frozen=True)
+class _Reading(Copies):
+    """The parameters at the point (one copy), noting what every parameter meets in the forward pass: the data X
+    (τ, n) a matrix is applied to by over_time, or None where it meets anything else (a state, or as a bias)."""
+
+    met: dict[str, list[NDArray[Any] | None]] = field(default_factory=dict)
+
+    def vector(self, name: str) -> NDArray[Any]:
+        self.met.setdefault(name, []).append(None)
+        return super().vector(name)
+
+    def mv(self, name: str, v: NDArray[Any]) -> NDArray[Any]:
+        self.met.setdefault(name, []).append(None)
+        return super().mv(name, v)
+
+    def over_time(self, name: str, X: NDArray[Any]) -> NDArray[Any]:
+        self.met.setdefault(name, []).append(X if X.ndim == 2 else None)
+        return super().over_time(name, X)
+
+    def idle(self) -> dict[str, NDArray[np.bool_]]:
+        """{name: flat mask of its entries that change nothing}, for every matrix that meets only data: entry (i, j)
+        when column j of that data is 0 at every step."""
+        found = {}
+        for name, met in self.met.items():
+            if all(X is not None for X in met):
+                zero = np.logical_and.reduce([(X == 0).all(axis=0) for X in met if X is not None])
+                found[name] = np.broadcast_to(zero, self.shared[name].shape).reshape(-1)
+        return found
 
 
 @dataclass(frozen=True)
@@ -36,11 +68,14 @@ class NetworkModel:
     layers: int = 1  # model.layers, for a network whose nodes and equations depend on it (deep)
 
     clean: Forward = field(init=False, repr=False)
+    idle: dict[str, NDArray[np.bool_]] = field(init=False, repr=False)  # {name: flat mask of entries that reach nothing}
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "clean", self._forward({name: value[np.newaxis] for name, value in self.point.items()}))
+        reading = _Reading(self.point)
+        object.__setattr__(self, "clean", self._forward(reading))
+        object.__setattr__(self, "idle", reading.idle())
 
-    def _forward(self, params: dict[str, NDArray[Any]], offsets: dict[str, NDArray[Any]] | None = None) -> Forward:
+    def _forward(self, params: Copies, offsets: dict[str, NDArray[Any]] | None = None) -> Forward:
         result: Forward = self.net.forward(params, self.x, self.y, offsets, **self.options)
         return result
 
@@ -81,32 +116,32 @@ class NetworkModel:
         terms = len(self.x) + sum(value.shape[-1] for value in self.point.values())
         return {name: np.full(g.shape, terms * EPS_MACH * float(np.abs(g).max(initial=0.0))) for name, g in grads.items()}
 
-    def _copies(self, count: int, dtype: Any) -> dict[str, NDArray[Any]]:
-        return {name: np.broadcast_to(value, (count, *value.shape)).astype(dtype) for name, value in self.point.items()}
-
     def perturbed_losses(self, name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        dtype = np.result_type(shift, np.float64)
-        copies = self._copies(len(index), dtype)
-        rows = np.arange(len(index))
-        if name in self.point:
-            flat = copies[name].reshape(len(index), -1)
-            flat[rows, index] += shift
-            return self._forward(copies).losses
-        node = self.clean.nodes[name][0]
-        offsets = np.zeros((len(index), node.size), dtype=dtype)
-        offsets[rows, index] = shift
-        return self._forward(copies, {name: offsets.reshape(len(index), *node.shape)}).losses
+        if name not in self.point:
+            node = self.clean.nodes[name][0]
+            offsets = np.zeros((len(index), node.size), dtype=np.result_type(shift, np.float64))
+            offsets[np.arange(len(index)), index] = shift
+            return self._forward(Copies(self.point, len(index)), {name: offsets.reshape(len(index), *node.shape)}).losses
+        live = ~self.idle[name][index] if name in self.idle else np.ones(len(index), dtype=bool)
+        if live.all():
+            return self._forward(Copies.entries(self.point, name, index, shift)).losses
+        losses = np.repeat(self.clean.losses, len(index), axis=0).astype(np.result_type(shift, self.clean.losses))
+        if live.any():
+            losses[live] = self._forward(Copies.entries(self.point, name, index[live], shift[live])).losses
+        return losses
 
     def directional_losses(self, name: str, directions: Directions, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        copies = self._copies(len(k), np.result_type(shift, np.float64))
-        copies[name] = copies[name] + shift.reshape(-1, *([1] * len(directions.shape))) * directions.array(k)
-        return self._forward(copies).losses
+        moved = self.point[name] + shift.reshape(-1, *([1] * len(directions.shape))) * directions.array(k)
+        return self._forward(Copies(self.point, len(k), dense={name: moved})).losses
 
     def row_bytes(self, name: str, complex_step: bool) -> int:
+        """A copy holds its nodes at every step, one step's temporaries and, for a node, its offsets; copies of
+        entries that reach nothing cost nothing, so a parameter's copies cost that times the share of the others."""
         width = 16 if complex_step else 8
-        params = sum(int(value.size) for value in self.point.values())
-        nodes = sum(int(value[0].size) for value in self.clean.nodes.values())
-        return width * (params + TEMPORARIES * nodes)
+        nodes = self.clean.nodes
+        held = sum(int(value[0].size) for value in nodes.values()) + (int(nodes[name][0].size) if name in nodes else 0)
+        live = 1.0 - float(self.idle[name].mean()) if name in self.idle else 1.0
+        return max(1, int(live * width * (held + TEMPORARIES * sum(int(value.shape[-1]) for value in nodes.values()))))
 
     def first_nonfinite(self) -> tuple[int, str] | None:
         if np.isfinite(self.loss):
