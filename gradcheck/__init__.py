@@ -4,9 +4,15 @@ The library API is `check_gradients` (returning a `GradientReport`) and `gradche
 `import gradcheck` loads numpy and the engine only.
 """
 
-from importlib.metadata import version
-
 from gradcheck.api import GradientReport, MutationWarning, PrecisionWarning, check_gradients
 
 __all__ = ["GradientReport", "MutationWarning", "PrecisionWarning", "__version__", "check_gradients"]
-__version__ = version("gradcheck")
+
+
+def __getattr__(name: str) -> str:
+    """`__version__`, read from the installed package's metadata when it is first asked for."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("gradcheck")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,31 +6,23 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast, get_args
 
 import click
-import numpy as np
 
 from gradcheck import options as opts
-from gradcheck.book.bugs import AnyBug
-from gradcheck.check import config, convergence, loading, resources
-from gradcheck.check import run as check
-from gradcheck.check.steps import step_numbers
+from gradcheck.check import config
 from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ExitCode, GradcheckError
 from gradcheck.files import display, same_file, write_atomically, write_text
-from gradcheck.render import bugs as bug_render
-from gradcheck.render import convergence as convergence_render
-from gradcheck.render import formats, reports, teaching
-from gradcheck.render import grade as grade_render
 from gradcheck.render.console import STDOUT, StdoutError, fall_back_to_ascii, plain_text, progress_bar, stdout_console
-from gradcheck.render.formats import Format
-from gradcheck.render.grade import GradeFormat
-from gradcheck.render.starter import starter
-from gradcheck.render.student import SKELETONS, run_command, skeleton
-from gradcheck.user.grade import JOBS, Grade
-from gradcheck.user.grade import grade as grade_files
+from gradcheck.render.reports import Format, GradeFormat
+
+if TYPE_CHECKING:
+    from gradcheck.book.bugs import AnyBug
+    from gradcheck.check.results import CheckResult
+    from gradcheck.check.run import Progress
 
 EXAMPLES = """
 \b
@@ -126,14 +118,23 @@ def _fail(message: str, code: int) -> None:
 
 def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, str]:
     """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
+    from gradcheck.check import resources
+
     overrides = dict(overrides)
     max_memory = overrides.pop("max_memory", None) or resources.default_max_memory()
-    cfg = loading.load(path) if path is not None else config.Config()
+    cfg = _read(path) if path is not None else config.Config()
     given, labels = opts.config_overrides(overrides)
     cfg = config.with_overrides(cfg, given, labels, path) if given else cfg
     source = display(path) if path else "built-in default"
     resources.guard(cfg, max_memory, source)
     return cfg, source
+
+
+def _read(path: Path) -> config.Config:
+    """A config file, read and validated by pydantic (a YAML one parsed by PyYAML): the built-in default needs neither."""
+    from gradcheck.check import loading
+
+    return loading.load(path)
 
 
 CONFIG_ARG = click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
@@ -174,23 +175,40 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
 
 
 def _run_one(cfg: config.Config, source: str, bug: AnyBug | None, fmt: Format, output: Path | None) -> ExitCode:
-    from gradcheck.user.run import UserCode, run_user
+    from gradcheck.render import reports
 
-    code = UserCode.from_config(cfg)
-    if code is not None and bug is not None:
+    if cfg.user.backward is not None and bug is not None:
         raise GradcheckError("--bug replaces the book's backward pass; it cannot be combined with --backward (user.backward)")
     with progress_bar() as progress:
-        result = check.run(cfg, bug, progress) if code is None else run_user(cfg, code, progress)
+        result = _check(cfg, bug, progress)
     table = reports.run_report(result, source)
     if output is not None or fmt is Format.TABLE:
         stdout_console().print(table)
     if fmt is not Format.TABLE or output is not None:
-        text = plain_text(table) if fmt is Format.TABLE else formats.RENDERERS[fmt](result, source)
+        if fmt is Format.TABLE:
+            text = plain_text(table)
+        else:
+            from gradcheck.render.formats import RENDERERS
+
+            text = RENDERERS[fmt](result, source)
         if output is None:
             STDOUT.write_utf8(text)
         else:
             write_text(output, text)
     return EXIT[result.verdict]
+
+
+def _check(cfg: config.Config, bug: AnyBug | None, progress: Progress | None) -> CheckResult:
+    """The book's backward pass checked (with `bug` injected, if any), or the user's (user.backward) in its sandbox."""
+    if cfg.user.backward is None:
+        from gradcheck.check import run as check
+
+        return check.run(cfg, bug, progress)
+    from gradcheck.user.run import UserCode, run_user
+
+    code = UserCode.from_config(cfg)
+    assert code is not None  # user.backward is set
+    return run_user(cfg, code, progress)
 
 
 GRADE_EPILOG = """
@@ -206,8 +224,19 @@ Exit codes: 0 every submission passes; 1 at least one FAILs (a confirmed wrong g
 or bad input (a missing file, a bad config or option: one line, before any submission runs);
 3 the rest passed but something could not be decided.
 """
-GRADE_EXIT = {Grade.PASS: ExitCode.OK, Grade.FAIL: ExitCode.MISMATCH, Grade.ERROR: ExitCode.USAGE}
-GRADE_EXIT |= {Grade.UNDECIDED: ExitCode.UNDECIDED}
+
+
+class _GradeJobs:
+    """--jobs's default, gradcheck.user.grade.JOBS, read only when `grade` runs or shows its help (click calls it
+    for the value and prints it as text), so that other commands never import the sandbox."""
+
+    def __call__(self) -> int:
+        from gradcheck.user.grade import JOBS
+
+        return JOBS
+
+    def __str__(self) -> str:
+        return str(self())
 
 
 @cli.command(epilog=GRADE_EPILOG)
@@ -216,7 +245,7 @@ GRADE_EXIT |= {Grade.UNDECIDED: ExitCode.UNDECIDED}
 @opts.options("layout", "timeout")
 @click.option("--function", metavar="NAME", help="the backward function each file defines (default: the layout's, e.g. backward)")
 @click.option("--forward", "with_forward", is_flag=True, help="also compare each forward pass's loss with the book's")
-@click.option("--jobs", type=click.IntRange(1, 32), default=JOBS, show_default=True, help="submissions checked at once")
+@click.option("--jobs", type=click.IntRange(1, 32), default=_GradeJobs(), show_default=True, help="submissions checked at once")
 @click.option("--format", "fmt", type=click.Choice([f.value for f in GradeFormat]), default="table", help="report format")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
 def grade(
@@ -233,6 +262,10 @@ def grade(
 
     The book's forward pass is differenced once; each file runs in its own process with the time and memory limits
     of [user] (timeout, memory_mb), so one that crashes or hangs is an ERROR row and never stops the others."""
+    from gradcheck.render import grade as grade_render
+    from gradcheck.user.grade import Grade
+    from gradcheck.user.grade import grade as grade_files
+
     if function is not None and not function.isidentifier():
         raise click.BadParameter(f"{function!r} is not a Python function name", param_hint="--function")
     _refuse_overwriting_an_input(output, config_path)
@@ -251,7 +284,8 @@ def grade(
             STDOUT.write_utf8(text)
         else:
             write_text(output, text)
-    return GRADE_EXIT[grading.grade]
+    exit_codes = {Grade.PASS: ExitCode.OK, Grade.FAIL: ExitCode.MISMATCH, Grade.ERROR: ExitCode.USAGE}
+    return (exit_codes | {Grade.UNDECIDED: ExitCode.UNDECIDED})[grading.grade]
 
 
 @cli.command()
@@ -262,10 +296,14 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
     """Run every injected bug and print one matrix: bugs × parameters (× equations with --equations).
 
     Exit 0 only if the clean gradients pass and every bug is caught: a gate for the checker itself."""
+    from gradcheck.check import run as check
+    from gradcheck.render import reports
+    from gradcheck.render.bugs import bug_list
+
     cfg, source = _load(config_path, overrides)
     catalogue = tuple(opts.bugs_of(cfg.model.kind, cfg.model.layers).values())
     if list_only:
-        stdout_console().print(bug_render.bug_list(catalogue))
+        stdout_console().print(bug_list(catalogue))
         return ExitCode.OK
     with progress_bar() as progress:
         result = check.run_bugs(cfg, catalogue, progress)
@@ -281,9 +319,12 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
     """Step-free check: the Taylor remainder must shrink as ε² (order 2) when the gradient is right.
 
     Reports the observed convergence order per parameter; a wrong gradient shows order 1."""
+    from gradcheck.check import convergence
+    from gradcheck.render.convergence import taylor_report
+
     cfg, source = _load(config_path, overrides)
     result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug, cfg.model.layers))
-    stdout_console().print(convergence_render.taylor_report(result, source))
+    stdout_console().print(taylor_report(result, source))
     return EXIT[result.verdict]
 
 
@@ -295,6 +336,9 @@ def explain(config_path: Path | None, t: int | None) -> ExitCode:
 
     Also shows, with numbers, the two classic misreadings: softmax as o/Σo, and ŷ as a one-hot prediction.
     --t without CONFIG uses the built-in default problem."""
+    from gradcheck.check.steps import step_numbers
+    from gradcheck.render import teaching
+
     numbers = None
     if config_path is not None or t is not None:
         cfg, source = _load(config_path, {})
@@ -311,6 +355,10 @@ def explain(config_path: Path | None, t: int | None) -> ExitCode:
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="the .npz file")
 def export(config_path: Path | None, output: Path) -> ExitCode:
     """Write the problem and its analytic gradients (loss, grad_*, h, y_hat, grad_o, grad_h) to an .npz file."""
+    import numpy as np
+
+    from gradcheck.check import run as check
+
     _refuse_overwriting_an_input(output, config_path)
     cfg, _ = _load(config_path, {})
     arrays = check.export_arrays(cfg)
@@ -338,6 +386,9 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
     """Relative error against step size, ε from 1e-1 to 1e-13 (two per decade), per parameter and method.
 
     The V-shaped curve where truncation error meets round-off; the step eps = "auto" would take is marked."""
+    from gradcheck.check import convergence
+    from gradcheck.render.convergence import sweep_report
+
     chosen = tuple(Method(m) for m in methods)
     _refuse_overwriting_an_input(plot, config_path)
     if plot is not None:
@@ -347,7 +398,7 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
     cfg, source = _load(config_path, overrides)
     with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
-    stdout_console().print(convergence_render.sweep_report(result, source))
+    stdout_console().print(sweep_report(result, source))
     if plot is not None:
         write_atomically(plot, plot_sweep(result, plot))
         _say(f"wrote {display(plot)}")
@@ -360,13 +411,18 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
 @click.option("--force", is_flag=True, help="overwrite an existing file")
 @click.option("--student", is_flag=True, help="write a student's skeleton instead (PATH.py, default my_rnn.py)")
 @click.option(
-    "--layout", type=click.Choice(list(SKELETONS)), default=None, help="with --student: the skeleton's layout (default book)"
+    "--layout",
+    type=click.Choice(get_args(config.Layout)),
+    default=None,
+    help="with --student: the skeleton's layout (default book)",
 )
 def init(path: Path | None, fmt: str | None, force: bool, student: bool, layout: str | None) -> ExitCode:
     """Write a commented starter config (every key, its default and what it means) that runs as it is.
 
     With --student: a Python skeleton of the RNN in a layout, its forward pass given (10.8–10.14) and its backward
     pass to write (10.18–10.28); `gradcheck run --backward PATH` checks it."""
+    from gradcheck.render.starter import starter
+
     if student:
         return _init_student(path or Path("my_rnn.py"), fmt, force, layout or "book")
     if layout is not None:
@@ -384,6 +440,8 @@ def init(path: Path | None, fmt: str | None, force: bool, student: bool, layout:
 
 def _init_student(path: Path, fmt: str | None, force: bool, layout: str) -> ExitCode:
     """`init --student`: the skeleton, under a .py name, never over an existing file without --force."""
+    from gradcheck.render.student import run_command, skeleton
+
     if fmt is not None:
         raise click.UsageError("--format is for configs; --student writes Python")
     if path.suffix != ".py" and not (path.exists() and not path.is_file()):
@@ -400,6 +458,8 @@ def _init_student(path: Path, fmt: str | None, force: bool, layout: str) -> Exit
 @click.option("--report", "of_report", is_flag=True, help="the JSON report's schema instead of the config's")
 def schema(of_report: bool) -> ExitCode:
     """Print the config's JSON Schema (for editor completion), or with --report the JSON report's."""
+    from gradcheck.render import formats
+
     STDOUT.write_utf8(formats.dumps_schema(formats.report_schema() if of_report else config.json_schema()))
     return ExitCode.OK
 
@@ -407,11 +467,13 @@ def schema(of_report: bool) -> ExitCode:
 def _runnable_name(path: Path, fmt: str) -> None:
     """A config is read by its suffix: `init` refuses a name `gradcheck run` could not read, or would read as the
     other format. A FIFO or a device (`/dev/stdout`) is a stream, not a file to run: any name will do."""
+    from gradcheck.check.loading import CONFIG_SUFFIXES
+
     if path.exists() and not path.is_file():
         return
     suffix = path.suffix.lower()
     wanted = ".yaml or .yml" if fmt == "yaml" else ".toml"
-    if suffix not in loading.CONFIG_SUFFIXES:
+    if suffix not in CONFIG_SUFFIXES:
         better = display(path.with_suffix(f".{fmt}") if path.name not in ("", ".", "..") else f"gradcheck.{fmt}")
         raise GradcheckError(f"{display(path)}: gradcheck reads only .toml, .yaml and .yml configs: name it {better}")
     if (suffix == ".toml") != (fmt == "toml"):

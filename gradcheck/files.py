@@ -11,11 +11,8 @@ file itself, so every link sees the new content (a rename would leave the other 
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
@@ -65,6 +62,9 @@ def _umask() -> int:
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write through `write`: into a regular file atomically, into a FIFO or a device in place (see the module)."""
+    import shutil
+    import tempfile
+
     try:
         existing: os.stat_result | None = os.stat(path)  # follows symlinks: the file that would be written
     except FileNotFoundError:
@@ -99,6 +99,8 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
 
 def _write_in_place(path: Path, write: Callable[[IO[bytes]], object], fifo: bool) -> None:
     """Open without blocking (a FIFO with no reader fails with ENXIO at once), then write blocking as usual."""
+    import fcntl
+
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as error:

@@ -43,7 +43,7 @@ def test_every_network_passes_with_its_equations(cli, tmp_path, kind, variant, m
     got = report(cli, small(tmp_path, kind, variant), "--equations", "--method", method)
     names = [row["name"] for row in got["parameters"]]
     assert got["verdict"] == "pass" and names == list(
-        config_module.Config.model_validate(
+        config_module.validate(
             {"model": {"kind": kind, "variant": variant, "input_size": 4, "hidden_size": 5, "output_size": 3}}
         ).param_names
     )

@@ -1,32 +1,33 @@
-"""The config schema (DESIGN.md §3), TOML/YAML loading and errors located by file and key."""
+"""The config schema (DESIGN.md §3) as frozen dataclasses, and errors located by file and key.
+
+Pydantic validates a config file into them and writes the JSON Schema; it is imported only then. The built-in default
+and command-line values that are plainly valid (an integer within its bounds, a known word) are taken without it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import difflib
+import inspect
 import json
+import math
+import operator
 import re
 import reprlib
-from enum import StrEnum
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import Enum, StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 from gradcheck.book.kinds import FIG_10_3, KINDS, param_shapes
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
 
 PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
 
@@ -46,10 +47,35 @@ class Inputs(StrEnum):
     GAUSSIAN = "gaussian"
 
 
-def _either(word: str, rule: str) -> WrapValidator:
+class _Pydantic:
+    """A pydantic annotation made only when pydantic builds the schema, so that defining the config imports no pydantic;
+    `plain` says, without pydantic, whether a value of the annotated type obeys it."""
+
+    def __init__(self, make: Callable[[], object], plain: Callable[[Any], bool]) -> None:
+        self.make, self.plain = make, plain
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Callable[[Any], Any]) -> Any:
+        return handler(Annotated[source, self.make()])
+
+
+def _rules(**rules: Any) -> _Pydantic:
+    """Constraints on a type inside a key (`list[Annotated[int, _rules(ge=0)]]`), as pydantic's Field takes them."""
+
+    def make() -> object:
+        from pydantic import Field
+
+        return Field(**rules)
+
+    return _Pydantic(make, lambda value: _obeys(value, rules))
+
+
+def _either(word: str, rule: str) -> _Pydantic:
     """Accept the literal `word` or a number obeying `rule`, with one message for both."""
 
-    def validate(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
+        from pydantic import ValidationError
+        from pydantic_core import PydanticCustomError
+
         try:
             return handler(value)
         except ValidationError:
@@ -57,83 +83,118 @@ def _either(word: str, rule: str) -> WrapValidator:
                 "either", "must be {expected}, got {got}", {"expected": f'"{word}" or {rule}', "got": _show(value)}
             ) from None
 
-    return WrapValidator(validate)
+    def make() -> object:
+        from pydantic import WrapValidator
+
+        return WrapValidator(validate)
+
+    return _Pydantic(make, lambda value: True)
 
 
-Step = Annotated[Literal["auto"] | Annotated[float, Field(gt=0)], _either("auto", "a number > 0")]
+def _one_of(choices: tuple[str, ...]) -> _Pydantic:
+    """A word from a list known only at run time (so not a Literal), with the words listed when it is not one."""
+
+    def validate(value: str) -> str:
+        from pydantic_core import PydanticCustomError
+
+        if value not in choices:
+            expected = {"expected": "one of " + ", ".join(choices), "got": _show(value)}
+            raise PydanticCustomError("either", "must be {expected}, got {got}", expected)
+        return value
+
+    def make() -> object:
+        from pydantic import AfterValidator
+
+        return AfterValidator(validate)
+
+    return _Pydantic(make, lambda value: value in choices)
+
+
+Step = Annotated[Literal["auto"] | Annotated[float, _rules(gt=0)], _either("auto", "a number > 0")]
 Scale = Step  # init_std: "auto" or a positive number, with the same rule
-Sample = Annotated[Literal["all"] | Annotated[int, Field(ge=1)], _either("all", "an integer ≥ 1")]
+Sample = Annotated[Literal["all"] | Annotated[int, _rules(ge=1)], _either("all", "an integer ≥ 1")]
+Kind = Annotated[str, _one_of(KINDS)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+def _meta(description: str, **rules: Any) -> dict[str, Any]:
+    """A key's metadata: what it means (the schema's description, the option's help) and pydantic's Field rules."""
+    return {"description": description, **rules}
 
 
-def _known_kind(kind: str) -> str:
-    if kind not in KINDS:
-        expected = {"expected": "one of " + ", ".join(KINDS), "got": _show(kind)}
-        raise PydanticCustomError("either", "must be {expected}, got {got}", expected)
-    return kind
+def _describe_class(schema: dict[str, Any], cls: type) -> None:
+    schema["description"] = inspect.cleandoc(cls.__doc__ or "")
 
 
-Kind = Annotated[str, AfterValidator(_known_kind), Field(json_schema_extra={"enum": list(KINDS)})]
+class _Section:
+    """A frozen dataclass that pydantic reads from a config file: strict values, unknown keys and NaN or inf refused."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {
+        "extra": "forbid",
+        "strict": True,
+        "allow_inf_nan": False,
+        "json_schema_extra": _describe_class,
+    }
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        """A section is read from a table of keys: strict about its values, not about being an instance already."""
+        return {**handler(source), "strict": False}
 
 
+@dataclass(frozen=True)
 class ModelConfig(_Section):
     """[model]: sizes and initialisation of the network of Fig. 10.3."""
 
-    input_size: int = Field(8, ge=1, description="I: input size (vocabulary size for one-hot inputs)")
-    hidden_size: int = Field(16, ge=1, description="H: hidden size")
-    output_size: int = Field(8, ge=1, description="O: number of classes")
-    init_std: Scale = Field(
-        "auto",
-        description='parameters ~ N(0, init_std²); "auto": min(0.5, 2^min(1, 10/τ)/√H), which bends tanh but stays judgeable',
+    input_size: int = field(default=8, metadata=_meta("I: input size (vocabulary size for one-hot inputs)", ge=1))
+    hidden_size: int = field(default=16, metadata=_meta("H: hidden size", ge=1))
+    output_size: int = field(default=8, metadata=_meta("O: number of classes", ge=1))
+    init_std: Scale = field(
+        default="auto",
+        metadata=_meta('parameters ~ N(0, init_std²); "auto": min(0.5, 2^min(1, 10/τ)/√H), which bends tanh but stays judgeable'),
     )
-    h0: H0Mode = Field(H0Mode.ZEROS, strict=False, description="h(0): zeros, random, or learned (checked)")
-    kind: Kind = Field("fig-10.3", description="the network: " + ", ".join(KINDS))
-    variant: Literal["book", "common"] = Field(
-        "book", description='lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)'
+    h0: H0Mode = field(default=H0Mode.ZEROS, metadata=_meta("h(0): zeros, random, or learned (checked)", strict=False))
+    kind: Kind = field(
+        default="fig-10.3", metadata=_meta("the network: " + ", ".join(KINDS), json_schema_extra={"enum": list(KINDS)})
     )
-    layers: int = Field(2, ge=1, le=16, description="deep: the number of stacked tanh layers")
+    variant: Literal["book", "common"] = field(
+        default="book", metadata=_meta('lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)')
+    )
+    layers: int = field(default=2, metadata=_meta("deep: the number of stacked tanh layers", ge=1, le=16))
 
 
+@dataclass(frozen=True)
 class DataConfig(_Section):
     """[data]: the sequence x(1..τ), y(1..τ)."""
 
-    length: int = Field(10, ge=1, description="τ: sequence length (leave it out with text, tokens or targets: derived)")
-    inputs: Inputs = Field(Inputs.ONE_HOT, strict=False, description="one-hot tokens or gaussian vectors")
-    seed: int = Field(0, ge=0, description="seed of every random draw: parameters, data, sampled entries")
-    text: str | None = Field(None, min_length=2, description="character-level: x = text[:-1], y = text[1:]")
-    tokens: list[Annotated[int, Field(ge=0)]] | None = Field(None, min_length=1, description="explicit x tokens")
-    targets: list[Annotated[int, Field(ge=0)]] | None = Field(None, min_length=1, description="explicit y classes")
+    length: int = field(
+        default=10, metadata=_meta("τ: sequence length (leave it out with text, tokens or targets: derived)", ge=1)
+    )
+    inputs: Inputs = field(default=Inputs.ONE_HOT, metadata=_meta("one-hot tokens or gaussian vectors", strict=False))
+    seed: int = field(default=0, metadata=_meta("seed of every random draw: parameters, data, sampled entries", ge=0))
+    text: str | None = field(default=None, metadata=_meta("character-level: x = text[:-1], y = text[1:]", min_length=2))
+    tokens: list[Annotated[int, _rules(ge=0)]] | None = field(default=None, metadata=_meta("explicit x tokens", min_length=1))
+    targets: list[Annotated[int, _rules(ge=0)]] | None = field(default=None, metadata=_meta("explicit y classes", min_length=1))
 
 
+@dataclass(frozen=True)
 class CheckConfig(_Section):
     """[check]: how the gradients are estimated and compared."""
 
-    method: Method = Field(Method.CENTRAL, strict=False, description="finite-difference method")
-    eps: Step = Field("auto", description='step: "auto" scales with each entry, or a number')
-    params: list[str] | None = Field(None, min_length=1, description="parameters to check (default: all)")
-    sample: Sample = Field("all", description='"all" entries, or N random entries per parameter')
-    tolerance: Literal["auto", "fixed"] = Field(
-        "auto", description='pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'
+    method: Method = field(default=Method.CENTRAL, metadata=_meta("finite-difference method", strict=False))
+    eps: Step = field(default="auto", metadata=_meta('step: "auto" scales with each entry, or a number'))
+    params: list[str] | None = field(default=None, metadata=_meta("parameters to check (default: all)", min_length=1))
+    sample: Sample = field(default="all", metadata=_meta('"all" entries, or N random entries per parameter'))
+    tolerance: Literal["auto", "fixed"] = field(
+        default="auto",
+        metadata=_meta('pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'),
     )
-    rtol: float = Field(1e-5, ge=0, description='relative tolerance (tolerance = "fixed")')
-    atol: float = Field(1e-8, ge=0, description='absolute tolerance (tolerance = "fixed")')
-    equations: bool = Field(False, description="also check each equation 10.18–10.28 against its own node")
-    memory_mb: int = Field(64, ge=1, description="working memory for the batched perturbed copies, in MiB")
-    directions: int | None = Field(
-        None, ge=1, description="check K random unit directions per parameter instead of every entry (large models)"
+    rtol: float = field(default=1e-5, metadata=_meta('relative tolerance (tolerance = "fixed")', ge=0))
+    atol: float = field(default=1e-8, metadata=_meta('absolute tolerance (tolerance = "fixed")', ge=0))
+    equations: bool = field(default=False, metadata=_meta("also check each equation 10.18–10.28 against its own node"))
+    memory_mb: int = field(default=64, metadata=_meta("working memory for the batched perturbed copies, in MiB", ge=1))
+    directions: int | None = field(
+        default=None, metadata=_meta("check K random unit directions per parameter instead of every entry (large models)", ge=1)
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _implied_tolerance(cls, data: Any) -> Any:
-        """rtol or atol without a tolerance key means tolerance = "fixed": written out, so a dump of the config
-        (the JSON report's `config`) says so too and reproduces the run."""
-        if isinstance(data, dict) and "tolerance" not in data and {"rtol", "atol"} & data.keys():
-            return {**data, "tolerance": "fixed"}
-        return data
 
     @property
     def memory_bytes(self) -> int:
@@ -144,22 +205,24 @@ class CheckConfig(_Section):
 Layout = Literal["book", "min-char-rnn", "cs231n"]
 
 
+@dataclass(frozen=True)
 class UserConfig(_Section):
     """[user]: check your own code instead of the book's backward pass (run in a child process, with limits)."""
 
-    backward: str | None = Field(None, min_length=1, description="your backward pass: FILE.py or FILE.py:FUNCTION")
-    forward: str | None = Field(
-        None, min_length=1, description="your forward pass too (same file): its loss is then the one differenced"
+    backward: str | None = field(default=None, metadata=_meta("your backward pass: FILE.py or FILE.py:FUNCTION", min_length=1))
+    forward: str | None = field(
+        default=None, metadata=_meta("your forward pass too (same file): its loss is then the one differenced", min_length=1)
     )
-    layout: Layout = Field("book", description="how your functions are called: book, min-char-rnn or cs231n")
-    timeout: float = Field(60.0, gt=0, description="seconds your code may take to import, and for each call")
-    memory_mb: int = Field(4096, ge=256, description="memory your code may use, in MiB")
+    layout: Layout = field(default="book", metadata=_meta("how your functions are called: book, min-char-rnn or cs231n"))
+    timeout: float = field(default=60.0, metadata=_meta("seconds your code may take to import, and for each call", gt=0))
+    memory_mb: int = field(default=4096, metadata=_meta("memory your code may use, in MiB", ge=256))
 
     @property
     def memory_bytes(self) -> int:
         return self.memory_mb * 2**20
 
 
+@dataclass(frozen=True)
 class Config(_Section):
     """A whole problem: the model, its data and how to check it."""
 
@@ -168,25 +231,16 @@ class Config(_Section):
     check: CheckConfig = CheckConfig()
     user: UserConfig = UserConfig()
 
-    @model_validator(mode="before")
-    @classmethod
-    def _derived_sizes(cls, data: Any) -> Any:
-        """Sizes that data.text, tokens or targets decide are written in when not given, so that a dump of the
-        config (the JSON report's `config`) validates again to the same problem. Given sizes are left to be checked."""
-        section = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(section, dict) or not isinstance(data.get("model", {}), dict):
-            return data
-        model, section = dict(data.get("model", {})), dict(section)
-        text, sequence = section.get("text"), section.get("tokens") or section.get("targets")
-        if isinstance(text, str) and len(text) >= 2:
-            model.setdefault("input_size", len(set(text)))
-            model.setdefault("output_size", len(set(text)))
-            section.setdefault("length", len(text) - 1)
-        elif isinstance(sequence, list) and sequence:
-            section.setdefault("length", len(sequence))
-        else:
-            return data
-        return {**data, "model": model, "data": section}
+    @property
+    def given(self) -> frozenset[str]:
+        """The dotted keys the config was validated from, derived sizes and an implied tolerance included (what a
+        file set); none for the built-in default."""
+        keys: frozenset[str] = self.__dict__.get("_given", frozenset())
+        return keys
+
+    def with_sections(self, **sections: Any) -> Config:
+        """This config with whole sections replaced, remembering the keys it was given."""
+        return _remember(replace(self, **sections), self.given)
 
     @property
     def vocabulary(self) -> str | None:
@@ -211,11 +265,9 @@ class Config(_Section):
 
     @property
     def fixed_tolerance(self) -> bool:
-        """True when rtol/atol decide: asked for, or implied by giving rtol or atol without a tolerance key."""
-        given = self.check.model_fields_set
-        if "tolerance" in given:
-            return self.check.tolerance == "fixed"
-        return bool({"rtol", "atol"} & given)
+        """True when rtol/atol decide: asked for, or implied by giving rtol or atol without a tolerance key (which
+        validation writes in as tolerance = "fixed")."""
+        return self.check.tolerance == "fixed"
 
     @property
     def checked_params(self) -> tuple[str, ...]:
@@ -244,29 +296,166 @@ def auto_init_std(H: int, tau: int) -> float:
     return float(min(0.5, 2.0 ** min(1.0, 10 / tau) / H**0.5))
 
 
+def _remember(config: Config, given: frozenset[str]) -> Config:
+    """`config`, knowing the dotted keys it was given (see Config.given); set once, as the frozen config is made."""
+    object.__setattr__(config, "_given", given)
+    return config
+
+
+@cache
+def _adapter() -> TypeAdapter[Config]:
+    """Pydantic's validator and JSON Schema of Config, built on first use: only a config file or the schema needs it."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Config)
+
+
+_BOUNDS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+_LENGTHS = {"min_length": operator.ge, "max_length": operator.le}
+_WORDS = {"description", "strict", "json_schema_extra"}  # a key's metadata that no value has to obey
+
+
+def _obeys(value: Any, rules: dict[str, Any]) -> bool:
+    """Whether a number (or a string or list, by its length) obeys pydantic Field rules such as ge=1 or min_length=2;
+    False for a rule it does not know, so that pydantic decides."""
+    for rule, bound in rules.items():
+        if rule in _BOUNDS and not _BOUNDS[rule](value, bound):
+            return False
+        if rule in _LENGTHS and not _LENGTHS[rule](len(value), bound):
+            return False
+        if rule not in (*_BOUNDS, *_LENGTHS, *_WORDS):
+            return False
+    return True
+
+
+class _UnclearError(Exception):
+    """A value that is not plainly valid: pydantic validates it (and words the error, if it is one)."""
+
+
+def _plain_value(hint: Any, value: Any, rules: dict[str, Any]) -> Any:
+    """`value` as pydantic makes it from a valid value of type `hint` under Field `rules`, when that is plain to see:
+    an exact type (an int for a float) within its rules. Anything else raises _UnclearError."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Annotated:
+        result = _plain_value(args[0], value, rules)
+        if not all(isinstance(extra, _Pydantic) and extra.plain(result) for extra in args[1:]):
+            raise _UnclearError
+        return result
+    if origin in (Union, UnionType):
+        options = [option for option in args if option is not type(None)]
+        if value is None and len(options) < len(args):
+            return None
+        for option in options:  # field rules belong to the type that is not None: Optional[int] with ge=1
+            with contextlib.suppress(_UnclearError):
+                return _plain_value(option, value, rules if len(options) == 1 else {})
+        raise _UnclearError
+    if origin is Literal and type(value) is str and value in args:
+        return value
+    if origin is list and type(value) is list and _obeys(value, rules):
+        return [_plain_value(args[0], item, {}) for item in value]
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        if isinstance(value, str) and value in {member.value for member in hint}:
+            return hint(value)
+        raise _UnclearError
+    if hint is float and type(value) is int and abs(value) <= 2**53:  # pydantic takes an int for a float, exactly
+        value = float(value)
+    if hint not in (int, float, bool, str) or type(value) is not hint:
+        raise _UnclearError
+    if (hint is float and not math.isfinite(value)) or not _obeys(value, rules):
+        raise _UnclearError
+    return value
+
+
+def _plainly(raw: dict[str, Any]) -> Config | None:
+    """The Config of raw data whose every key and value is plainly valid (see _plain_value), made without pydantic;
+    None if anything is unclear."""
+    sections, defaults = {}, Config()
+    try:
+        for part in fields(Config):
+            section, values = type(getattr(defaults, part.name)), raw.get(part.name, {})
+            keys = {key.name: dict(key.metadata) for key in fields(section)}
+            if not isinstance(values, dict) or not values.keys() <= keys.keys():
+                return None
+            hints = get_type_hints(section, include_extras=True)
+            sections[part.name] = section(**{name: _plain_value(hints[name], v, keys[name]) for name, v in values.items()})
+    except _UnclearError:
+        return None
+    return Config(**sections) if raw.keys() <= sections.keys() else None
+
+
 def validate(raw: Any, path: Path | str | None = None) -> Config:
     """Validate raw mapping data into a Config, raising ConfigError with file and key on failure."""
+    return _validate(raw, path, plain=False)
+
+
+def _validate(raw: Any, path: Path | str | None, plain: bool) -> Config:
+    """validate; with `plain`, data whose every value is plainly valid is taken without pydantic (the command-line
+    options over the built-in default), and pydantic validates the rest, wording any error."""
     if not isinstance(raw, dict):
         raise ConfigError(path, None, "must be a mapping with sections model, data, check, user")
-    try:
-        config = Config.model_validate(raw)
-    except ValidationError as error:
-        key, reason = _explain(error)
-        raise ConfigError(path, key, reason) from None
+    raw = _implied_tolerance(_derived_sizes(raw))
+    config = _plainly(raw) if plain else None
+    if config is None:
+        from pydantic import ValidationError
+
+        try:
+            config = _adapter().validate_python(raw)
+        except ValidationError as error:
+            key, reason = _explain(error)
+            raise ConfigError(path, key, reason) from None
     _check_consistency(config, path)
-    return config
+    return _remember(config, frozenset(f"{name}.{key}" for name, keys in raw.items() for key in keys))
+
+
+def _derived_sizes(raw: dict[str, Any]) -> dict[str, Any]:
+    """Sizes that data.text, tokens or targets decide are written in when not given, so that a dump of the
+    config (the JSON report's `config`) validates again to the same problem. Given sizes are left to be checked."""
+    section = raw.get("data")
+    if not isinstance(section, dict) or not isinstance(raw.get("model", {}), dict):
+        return raw
+    model, section = dict(raw.get("model", {})), dict(section)
+    text, sequence = section.get("text"), section.get("tokens") or section.get("targets")
+    if isinstance(text, str) and len(text) >= 2:
+        model.setdefault("input_size", len(set(text)))
+        model.setdefault("output_size", len(set(text)))
+        section.setdefault("length", len(text) - 1)
+    elif isinstance(sequence, list) and sequence:
+        section.setdefault("length", len(sequence))
+    else:
+        return raw
+    return {**raw, "model": model, "data": section}
+
+
+def _implied_tolerance(raw: dict[str, Any]) -> dict[str, Any]:
+    """rtol or atol without a tolerance key means tolerance = "fixed": written out, so a dump of the config
+    (the JSON report's `config`) says so too and reproduces the run."""
+    check = raw.get("check")
+    if isinstance(check, dict) and "tolerance" not in check and {"rtol", "atol"} & check.keys():
+        return {**raw, "check": {**check, "tolerance": "fixed"}}
+    return raw
+
+
+def dump(config: Config, keys: frozenset[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The config as JSON data (the report's `config`): every key, or only the dotted `keys`."""
+    return {
+        name: {
+            key: value.value if isinstance(value, Enum) else value
+            for key, value in section.items()
+            if keys is None or f"{name}.{key}" in keys
+        }
+        for name, section in asdict(config).items()
+    }
 
 
 def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, str], path: Path | str | None = None) -> Config:
     """Re-validate `config` (read from `path`, if any) with dotted-key overrides; errors name the option in `labels`,
     and the file too when one of the keys involved was set there."""
-    raw = config.model_dump(mode="json", exclude_unset=True)
-    in_file = {f"{section}.{name}" for section, keys in raw.items() for name in keys}
+    raw = dump(config, config.given)
     for key, value in overrides.items():
         section, name = key.split(".")
         raw.setdefault(section, {})[name] = value
     try:
-        return validate(raw)
+        return _validate(raw, None, plain=True)
     except ConfigError as error:
         key = error.key or ""
         label = labels.get(key.partition("[")[0]) if key.partition("[")[0] in overrides else None
@@ -274,7 +463,7 @@ def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, 
         for other in overrides:  # "cannot be combined with check.directions": name the option that set it too
             if other in labels and other != key.partition("[")[0]:
                 reason = reason.replace(other, f"{labels[other]} ({other})")
-        from_file = any(name in in_file - overrides.keys() for name in (key.partition("[")[0], *_keys_in(reason)))
+        from_file = any(name in config.given - overrides.keys() for name in (key.partition("[")[0], *_keys_in(reason)))
         raise ConfigError(path if from_file else None, f"{label} ({key})" if label else key, reason) from None
 
 
@@ -286,8 +475,8 @@ def _keys_in(text: str) -> list[str]:
 def describe(key: str) -> str:
     """What a dotted config key means, as the config schema words it (also the help of its command-line option)."""
     section, name = key.split(".")
-    field = type(getattr(Config(), section)).model_fields[name]
-    return field.description or ""
+    entry = next(entry for entry in fields(getattr(Config(), section)) if entry.name == name)
+    return str(entry.metadata["description"])
 
 
 def _check_consistency(config: Config, path: Path | str | None) -> None:
@@ -299,7 +488,7 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
             if getattr(d, key) is not None:
                 raise ConfigError(path, f"data.{key}", "cannot be combined with data.text")
         for key in ("input_size", "output_size"):
-            if key in m.model_fields_set and getattr(m, key) != I:
+            if getattr(m, key) != I:  # derived from the text unless given
                 raise ConfigError(path, f"model.{key}", f"is {getattr(m, key)} but data.text has {I} distinct characters")
     if d.inputs is Inputs.GAUSSIAN and (d.text is not None or d.tokens is not None):
         raise ConfigError(path, "data.inputs", '"gaussian" cannot be combined with data.text or data.tokens')
@@ -309,7 +498,7 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
         bad = [v for v in seq or [] if v >= bound]
         if bad:
             raise ConfigError(path, f"data.{key}", f"{bad[0]} is out of range: must be < {size} = {bound}")
-    if "length" in d.model_fields_set and d.length != tau:
+    if d.length != tau:  # derived from the sequence unless given
         raise ConfigError(path, "data.length", f"is {d.length} but the given sequence has length {tau}")
     names = config.param_names
     for i, name in enumerate(config.check.params or []):
@@ -371,7 +560,7 @@ _RULES = {
     "string_type": "must be a string",
     "list_type": "must be a list",
     "bool_type": "must be true or false",
-    "model_type": "must be a table of keys",
+    "dataclass_type": "must be a table of keys",
     "dict_type": "must be a table of keys",
     "enum": "must be one of {expected}",
     "literal_error": "must be one of {expected}",
@@ -384,7 +573,7 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     loc = [part for part in first["loc"] if isinstance(part, int) or not part.startswith(("literal[", "function-"))]
     key = ".".join(f"[{p}]" if isinstance(p, int) else _clip(str(p)) for p in loc).replace(".[", "[")
     more = f" (and {error.error_count() - 1} more problem{'s' * (error.error_count() > 2)})" if error.error_count() > 1 else ""
-    if first["type"] == "extra_forbidden":
+    if first["type"] == "unexpected_keyword_argument":
         return key, f"unknown key{_suggest(loc)}{more}"
     if first["type"] == "either":
         return key, f"{first['msg']}{more}"
@@ -397,17 +586,18 @@ def _explain(error: ValidationError) -> tuple[str, str]:
 
 def _suggest(loc: list[str | int]) -> str:
     """'; did you mean X?' for a misspelt key, from the fields of the section it is in."""
-    model: type[BaseModel] = Config
+    section: object = Config()
     for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        section = getattr(section, str(part), None)
+        if not isinstance(section, _Section):
             return ""
-        model = annotation
-    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    import difflib
+
+    names = [key.name for key in fields(cast(Any, section))]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
-    return f"; valid keys: {', '.join(model.model_fields)}"
+    return f"; valid keys: {', '.join(names)}"
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -445,7 +635,7 @@ def _show(value: Any) -> str:
 
 def json_schema() -> dict[str, Any]:
     """The config's JSON Schema, for editor completion and validation (unknown keys are rejected)."""
-    schema = Config.model_json_schema()
+    schema = _adapter().json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "gradcheck config"
     return schema

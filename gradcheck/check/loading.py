@@ -6,13 +6,16 @@ import os
 import re
 import stat
 import tomllib
+from dataclasses import replace
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from gradcheck.check.config import Config, validate
 from gradcheck.errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
 
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
 MAX_CONFIG_BYTES = 1_000_000  # a config is a few hundred bytes; explicit token lists stay far below this
@@ -29,12 +32,12 @@ def _beside(config: Config, path: Path) -> Config:
     user = config.user
     if user.backward is None:
         return config
-    moved = {
+    moved: dict[str, Any] = {
         key: os.path.abspath(os.path.join(os.path.dirname(path), spec))
         for key in ("backward", "forward")
         if (spec := getattr(user, key)) is not None and not os.path.isabs(spec)
     }
-    return config.model_copy(update={"user": user.model_copy(update=moved)})
+    return config.with_sections(user=replace(user, **moved))
 
 
 def loads(data: bytes, path: Path) -> Config:
@@ -122,29 +125,36 @@ def _decode(data: bytes, path: Path) -> str:
     return text
 
 
-class _DuplicateKey(yaml.constructor.ConstructorError):
+class _DuplicateKeyError(Exception):
     """A key given twice in one YAML mapping: an error, as in TOML (PyYAML keeps the last one silently)."""
 
-
-class _Loader(yaml.SafeLoader):
-    """safe_load with YAML 1.2 numbers (1e-5 is a float) and duplicate keys refused."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[tuple[str, str]] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                key = (key_node.tag, key_node.value)
-                if key in seen:
-                    shown = key_node.value if len(key_node.value) <= 40 else key_node.value[:39] + "…"
-                    raise _DuplicateKey(None, None, f"the key {shown!r} is given twice", key_node.start_mark)
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    def __init__(self, problem: str, mark: yaml.Mark) -> None:
+        super().__init__(problem)
+        self.problem, self.problem_mark, self.context_mark = problem, mark, None
 
 
-# YAML 1.1 (PyYAML) needs a dot in a float, so 1e-5 would be the string "1e-5"; YAML 1.2 reads it as a number.
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
-)
+@cache
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    """safe_load with YAML 1.2 numbers (1e-5 is a float) and duplicate keys refused; PyYAML is imported for YAML only."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[tuple[str, str]] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    key = (key_node.tag, key_node.value)
+                    if key in seen:
+                        shown = key_node.value if len(key_node.value) <= 40 else key_node.value[:39] + "…"
+                        raise _DuplicateKeyError(f"the key {shown!r} is given twice", key_node.start_mark)
+                    seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    # YAML 1.1 (PyYAML) needs a dot in a float, so 1e-5 would be the string "1e-5"; YAML 1.2 reads it as a number.
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+    )
+    return Loader
 
 
 def _parse(path: Path, text: str) -> Any:
@@ -159,9 +169,15 @@ def _parse(path: Path, text: str) -> Any:
             if reason.startswith(("Cannot overwrite", "Cannot declare")):
                 reason += " (a key or table given twice)"
             raise ConfigError(path, None, f"{where}invalid TOML: {reason}") from None
+    return _parse_yaml(path, text)
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader: no Python objects
-    except _DuplicateKey as error:
+        return yaml.load(text, Loader=_yaml_loader())  # a SafeLoader: no Python objects
+    except _DuplicateKeyError as error:
         raise ConfigError(path, None, f"{_mark(error)}{error.problem}") from None
     except yaml.constructor.ConstructorError as error:
         if "python/" in str(error.problem):
@@ -179,6 +195,6 @@ def _parse(path: Path, text: str) -> Any:
         raise ConfigError(path, None, f"invalid YAML: {' '.join(str(error).split())}") from None
 
 
-def _mark(error: yaml.MarkedYAMLError) -> str:
+def _mark(error: yaml.MarkedYAMLError | _DuplicateKeyError) -> str:
     mark = error.problem_mark or error.context_mark
     return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

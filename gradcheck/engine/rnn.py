@@ -225,7 +225,7 @@ def directional_losses(
     if name == "h0":
         h += s * vectors
     base = b + x @ U.T
-    move = _mover(D, k, s)
+    move = _mover(D, k, s) if name in ("W", "U", "V") else _unmoved
     from_U = move(x, True) if name == "U" else None  # s·D_k x(t) for every t: (R, τ, H)
     losses = np.empty((len(k), len(x)), dtype=dtype)
     for t in range(len(x)):
@@ -249,6 +249,10 @@ def directional_losses(
 Mover = Callable[[NDArray[Any], bool], NDArray[Any]]
 
 
+def _unmoved(z: NDArray[Any], shared: bool) -> NDArray[Any]:
+    raise AssertionError("only W, U and V move through a matrix product")
+
+
 def _mover(D: Directions, k: NDArray[np.intp], s: NDArray[Any]) -> Mover:
     """(z, shared) -> s_r·D_k[r] z for each copy r: z is (R, n), one vector per copy, or with shared=True (τ, n),
     rows every copy shares, giving (R, τ, m). Rank one as s_r·u (vᵀz); dense as one matrix product per direction."""
@@ -265,7 +269,7 @@ def _mover(D: Directions, k: NDArray[np.intp], s: NDArray[Any]) -> Mover:
 
         return rank_one
     dense = D.array()
-    groups = [(kk, np.flatnonzero(k == kk)) for kk in np.unique(k)]
+    groups = [(kk, np.flatnonzero(k == kk)) for kk in np.flatnonzero(np.bincount(k))]
 
     def each(z: NDArray[Any], shared: bool) -> NDArray[Any]:
         if shared:

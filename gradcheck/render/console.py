@@ -11,10 +11,12 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from rich.console import Console, RenderableType
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 ASCII_FALLBACK = "gradcheck-ascii"
 _ASCII = {
@@ -148,6 +150,8 @@ class LazyProgress:
     """
 
     def __init__(self, console: Console, delay: float = 1.0) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.start, self.delay = time.perf_counter(), delay
         self.bar = Progress(
             TextColumn("estimating {task.description}"),

@@ -6,26 +6,18 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gradcheck.check.config import dump
 from gradcheck.check.results import CheckResult, forward_text
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES
 from gradcheck.render.cells import ERROR_COLUMNS, index_text
+from gradcheck.render.reports import Format
 
 REPORT_VERSION = 2
-
-
-class Format(StrEnum):
-    """What `gradcheck run --format` writes."""
-
-    TABLE = "table"
-    JSON = "json"
-    JUNIT = "junit"
-    MARKDOWN = "markdown"
 
 
 class _Frozen(BaseModel):
@@ -145,7 +137,7 @@ def build_report(result: CheckResult, source: str) -> Report:
         verdict=result.verdict.name.lower(),
         passed=result.passed,
         source=source,
-        config=config.model_dump(mode="json"),
+        config=dump(config),
         sizes={"I": I, "H": H, "O": O, "tau": tau},
         method=check.method.value,
         formula=RULES[check.method].formula,

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from gradcheck.check.config import dump
 from gradcheck.check.results import forward_text
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES
 from gradcheck.render.cells import index_text
 from gradcheck.render.formats import build_report
+from gradcheck.render.reports import GradeFormat
 from gradcheck.user.grade import Grade, Grading, Submission
 
 GRADE_REPORT_VERSION = 1
@@ -41,15 +42,6 @@ FAILURE_WORDS = {  # why a submission could not be run, in the table's few words
 }
 CSV_COLUMNS = ("file", "verdict", "failing", "mistake", "diagnosis", "error", "seconds")
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0, even escaped
-
-
-class GradeFormat(StrEnum):
-    """What `gradcheck grade --format` writes."""
-
-    TABLE = "table"
-    JSON = "json"
-    JUNIT = "junit"
-    CSV = "csv"
 
 
 def file_text(path: Path) -> str:
@@ -83,7 +75,8 @@ def long_note(submission: Submission) -> str | None:
     return "; ".join(parts) or None
 
 
-def _header(grading: Grading, source: str) -> Table:
+def grade_header(grading: Grading, source: str) -> Table:
+    """What was graded and how: config, sizes, the functions called, the shared estimates."""
     I, H, O, tau = grading.config.sizes
     check = grading.config.check
     functions = grading.backward + (f" and {grading.forward}" if grading.forward and grading.forward != grading.backward else "")
@@ -127,7 +120,7 @@ def summary_line(grading: Grading) -> Text:
 
 def grade_report(grading: Grading, source: str) -> Group:
     """The header, the table, the summary line and, for each submission that did not pass, what went wrong."""
-    parts: list[RenderableType] = [_header(grading, source), Text(), grade_table(grading), summary_line(grading)]
+    parts: list[RenderableType] = [grade_header(grading, source), Text(), grade_table(grading), summary_line(grading)]
     for s in grading.submissions:
         note = long_note(s)
         if note and s.grade is not Grade.PASS:
@@ -156,7 +149,7 @@ def to_json(grading: Grading, source: str) -> str:
         "version": GRADE_REPORT_VERSION,
         "verdict": grading.grade.value.lower(),
         "source": source,
-        "config": grading.config.model_dump(mode="json"),
+        "config": dump(grading.config),
         "sizes": {"I": I, "H": H, "O": O, "tau": tau},
         "method": grading.config.check.method.value,
         "layout": grading.layout,

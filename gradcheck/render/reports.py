@@ -1,19 +1,39 @@
-"""Whole reports, one per command: the pieces of tables, bugs, convergence and teaching put together."""
+"""Whole reports, one per command: the pieces of tables, bugs, convergence and teaching put together; the formats
+`run` and `grade` write them in."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from gradcheck.check.results import BugsResult, CheckResult, ForwardResult, forward_text
-from gradcheck.render.bugs import bug_matrix, bug_panel, bugs_verdict, prediction_line
 from gradcheck.render.tables import build_table, equation_table, header, verdict_line
 
 
+class Format(StrEnum):
+    """What `gradcheck run --format` writes."""
+
+    TABLE = "table"
+    JSON = "json"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+
+
+class GradeFormat(StrEnum):
+    """What `gradcheck grade --format` writes."""
+
+    TABLE = "table"
+    JSON = "json"
+    JUNIT = "junit"
+    CSV = "csv"
+
+
 def run_report(result: CheckResult, source: str) -> Group:
-    """Header, parameter table (and equation table) and verdict of `gradcheck run`."""
-    parts: list[RenderableType] = [bug_panel(result.bug)] if result.bug else []
-    parts += [header(result, source), Text(), build_table(result.params)]
+    """Header, parameter table (and equation table) and verdict of `gradcheck run`; with a bug, its panel first and
+    whether it failed as predicted last."""
+    parts: list[RenderableType] = [header(result, source), Text(), build_table(result.params)]
     if result.equations:
         parts += [Text(), equation_table(result.equations)]
     parts.append(verdict_line(result.params, result.verdict, result.equations, result.nonfinite_loss, result.loss))
@@ -22,7 +42,9 @@ def run_report(result: CheckResult, source: str) -> Group:
     if result.diagnosis:
         parts.append(Text.assemble(("diagnosis  ", "bold"), result.diagnosis))
     if result.bug:
-        parts.append(prediction_line(result))
+        from gradcheck.render.bugs import bug_panel, prediction_line
+
+        parts = [bug_panel(result.bug), *parts, prediction_line(result)]
     return Group(*parts)
 
 
@@ -36,4 +58,6 @@ def forward_line(forward: ForwardResult) -> Text:
 
 def bugs_report(result: BugsResult, source: str) -> Group:
     """`gradcheck bugs`: the header, the matrix and the verdict."""
+    from gradcheck.render.bugs import bug_matrix, bugs_verdict
+
     return Group(header(result.clean, source), Text(), bug_matrix(result), bugs_verdict(result))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from enum import Enum
 from typing import Any
 
@@ -38,8 +39,8 @@ def starter(fmt: str, name: str) -> str:
     for section in ("model", "data", "check", "user"):
         lines += ["", f"[{section}]" if fmt == "toml" else f"{section}:"]
         model = getattr(defaults, section)
-        for key, field in type(model).model_fields.items():
-            value = getattr(model, key)
+        for field in fields(model):
+            key, value = field.name, getattr(model, field.name)
             off = value is None
             shown = examples.get(key) if off else value
             if isinstance(shown, list):
@@ -49,5 +50,5 @@ def starter(fmt: str, name: str) -> str:
             prefix = "# " if off else ""
             indent = "" if fmt == "toml" else "  "
             entry = f"{key} = {shown_text}" if fmt == "toml" else f"{key}: {shown_text}"
-            lines += [f"{indent}# {field.description}", f"{indent}{prefix}{entry}"]
+            lines += [f"{indent}# {field.metadata['description']}", f"{indent}{prefix}{entry}"]
     return "\n".join(lines) + "\n"

@@ -73,11 +73,15 @@ def equation_table(rows: tuple[EquationResult, ...]) -> Fitted:
     table.columns[1].overflow = "fold"
     table.columns[1].max_width = 36
     for result in rows:
-        row, eq = result.row, result.equation
-        node = result.node and len(row.worst_index) == 2  # a node (τ, n): its index is (t − 1, i)
-        worst = f"t={row.worst_index[0] + 1}, i={row.worst_index[1]}" if node else None
-        table.add_row(Text(eq.number), Text(eq.formula), *_error_cells(row, worst))
+        table.add_row(Text(result.equation.number), Text(result.equation.formula), *_error_cells(result.row, node_worst(result)))
     return Fitted(table)
+
+
+def node_worst(result: EquationResult) -> str | None:
+    """A node's worst entry as t (from 1) and i, for the node's (t − 1, i) index; None for a parameter's row."""
+    row = result.row
+    node = result.node and len(row.worst_index) == 2  # a node (τ, n): its index is (t − 1, i)
+    return f"t={row.worst_index[0] + 1}, i={row.worst_index[1]}" if node else None
 
 
 def header(result: CheckResult, source: str) -> Table:
