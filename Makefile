@@ -35,8 +35,8 @@ test: $(TEST_DEPS) lint type
 	$(BIN)/python -m pytest -n auto
 
 lint: $(TEST_DEPS)
-	$(BIN)/ruff check gradcheck tests benchmarks examples fuzz
-	$(BIN)/ruff format --check gradcheck tests benchmarks examples fuzz
+	$(BIN)/ruff check gradcheck tests benchmarks examples fuzz scripts
+	$(BIN)/ruff format --check gradcheck tests benchmarks examples fuzz scripts
 	$(BIN)/codespell gradcheck tests README.md docs configs examples
 
 type: $(TEST_DEPS)

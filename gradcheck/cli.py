@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import IO, TYPE_CHECKING, Any, cast, get_args
 
 import click
@@ -20,6 +22,8 @@ from gradcheck.render.console import STDOUT, StdoutError, fall_back_to_ascii, pl
 from gradcheck.render.reports import Format, GradeFormat
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from gradcheck.book.bugs import AnyBug
     from gradcheck.check.results import CheckResult
     from gradcheck.check.run import Progress
@@ -181,21 +185,53 @@ def _run_one(cfg: config.Config, source: str, bug: AnyBug | None, fmt: Format, o
         raise GradcheckError("--bug replaces the book's backward pass; it cannot be combined with --backward (user.backward)")
     with progress_bar() as progress:
         result = _check(cfg, bug, progress)
-    table = reports.run_report(result, source)
-    if output is not None or fmt is Format.TABLE:
-        stdout_console().print(table)
-    if fmt is not Format.TABLE or output is not None:
-        if fmt is Format.TABLE:
-            text = plain_text(table)
-        else:
-            from gradcheck.render.formats import RENDERERS
 
-            text = RENDERERS[fmt](result, source)
-        if output is None:
-            STDOUT.write_utf8(text)
-        else:
-            write_text(output, text)
+    def text() -> str:
+        if fmt is Format.HTML:
+            from gradcheck.render.html import run_page
+
+            return run_page(result, source)
+        from gradcheck.render.formats import RENDERERS
+
+        return RENDERERS[fmt](result, source)
+
+    _emit(reports.run_report(result, source), None if fmt is Format.TABLE else text, output)
     return EXIT[result.verdict]
+
+
+def _emit(report: RenderableType, text: Callable[[], str] | None, output: Path | None) -> None:
+    """The terminal report, on the terminal unless another format goes there; and `text()` (another format; None:
+    the report itself as plain text) to stdout, or to `output` when given."""
+    if output is not None or text is None:
+        stdout_console().print(report)
+    if text is not None or output is not None:
+        written = plain_text(report) if text is None else text()
+        if output is None:
+            STDOUT.write_utf8(written)
+        else:
+            write_text(output, written)
+
+
+def _html(page: Callable[[], str], fmt: str) -> Callable[[], str] | None:
+    """The page for --format html; None for the table."""
+    return page if fmt == "html" else None
+
+
+def _pages() -> ModuleType:
+    """gradcheck.render.html, imported when a page is asked for."""
+    from gradcheck.render import html
+
+    return html
+
+
+PAGE_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "html"]),
+    default="table",
+    help="report format: html is one self-contained page",
+)
+OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
 
 
 def _check(cfg: config.Config, bug: AnyBug | None, progress: Progress | None) -> CheckResult:
@@ -275,15 +311,15 @@ def grade(
     config.with_overrides(cfg, {"user.backward": str(submissions[0])}, {}, config_path)  # what a layout can take
     with progress_bar() as progress:
         grading = grade_files(cfg, submissions, function, with_forward, jobs, progress)
-    report = grade_render.grade_report(grading, source)
-    if output is not None or fmt == GradeFormat.TABLE:
-        stdout_console().print(report)
-    if fmt != GradeFormat.TABLE or output is not None:
-        text = plain_text(report) if fmt == GradeFormat.TABLE else grade_render.RENDERERS[GradeFormat(fmt)](grading, source)
-        if output is None:
-            STDOUT.write_utf8(text)
-        else:
-            write_text(output, text)
+
+    def text() -> str:
+        if fmt == GradeFormat.HTML:
+            from gradcheck.render.html import grade_page
+
+            return grade_page(grading, source)
+        return grade_render.RENDERERS[GradeFormat(fmt)](grading, source)
+
+    _emit(grade_render.grade_report(grading, source), None if fmt == GradeFormat.TABLE else text, output)
     exit_codes = {Grade.PASS: ExitCode.OK, Grade.FAIL: ExitCode.MISMATCH, Grade.ERROR: ExitCode.USAGE}
     return (exit_codes | {Grade.UNDECIDED: ExitCode.UNDECIDED})[grading.grade]
 
@@ -292,7 +328,9 @@ def grade(
 @CONFIG_ARG
 @opts.options()
 @click.option("--list", "list_only", is_flag=True, help="list the bugs with their explanations and exit")
-def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCode:
+@PAGE_FORMAT
+@OUTPUT
+def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
     """Run every injected bug and print one matrix: bugs × parameters (× equations with --equations).
 
     Exit 0 only if the clean gradients pass and every bug is caught: a gate for the checker itself."""
@@ -300,6 +338,7 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
     from gradcheck.render import reports
     from gradcheck.render.bugs import bug_list
 
+    _refuse_overwriting_an_input(output, config_path)
     cfg, source = _load(config_path, overrides)
     catalogue = tuple(opts.bugs_of(cfg.model.kind, cfg.model.layers).values())
     if list_only:
@@ -307,7 +346,8 @@ def bugs(config_path: Path | None, list_only: bool, **overrides: Any) -> ExitCod
         return ExitCode.OK
     with progress_bar() as progress:
         result = check.run_bugs(cfg, catalogue, progress)
-    stdout_console().print(reports.bugs_report(result, source))
+
+    _emit(reports.bugs_report(result, source), _html(lambda: _pages().bugs_page(result, source), fmt), output)
     return EXIT[result.verdict]
 
 
@@ -331,7 +371,9 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
 @cli.command()
 @CONFIG_ARG
 @click.option("--t", "t", type=int, help="show the numbers at this time step (1..τ; default 1 with a CONFIG)")
-def explain(config_path: Path | None, t: int | None) -> ExitCode:
+@PAGE_FORMAT
+@OUTPUT
+def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | None) -> ExitCode:
     """Derive equation 10.18 step by step (and the chain to 10.28); with CONFIG or --t, show the numbers at step t.
 
     Also shows, with numbers, the two classic misreadings: softmax as o/Σo, and ŷ as a one-hot prediction.
@@ -339,14 +381,18 @@ def explain(config_path: Path | None, t: int | None) -> ExitCode:
     from gradcheck.check.steps import step_numbers
     from gradcheck.render import teaching
 
+    _refuse_overwriting_an_input(output, config_path)
     numbers = None
     if config_path is not None or t is not None:
         cfg, source = _load(config_path, {})
         if cfg.model.kind != "fig-10.3":  # another network: its equations and its backward pass's derivation
-            stdout_console().print(teaching.network_report(cfg.model.kind, cfg.model.variant, source, cfg.model.layers))
+            m = cfg.model
+            report = teaching.network_report(m.kind, m.variant, source, m.layers)
+            _emit(report, _html(lambda: _pages().network_page(m.kind, m.variant, source, m.layers), fmt), output)
             return ExitCode.OK
         numbers = step_numbers(cfg, 1 if t is None else t)
-    stdout_console().print(teaching.explain_report(numbers, source if numbers else ""))
+    shown = source if numbers else ""
+    _emit(teaching.explain_report(numbers, shown), _html(lambda: _pages().explain_page(numbers, shown), fmt), output)
     return ExitCode.OK
 
 
@@ -382,7 +428,11 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 )
 @opts.options("sample", "seed", "params", "max_memory")
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="also draw it: FILE.png or FILE.svg")
-def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None, **overrides: Any) -> ExitCode:
+@PAGE_FORMAT
+@OUTPUT
+def sweep(
+    config_path: Path | None, methods: tuple[str, ...], plot: Path | None, fmt: str, output: Path | None, **overrides: Any
+) -> ExitCode:
     """Relative error against step size, ε from 1e-1 to 1e-13 (two per decade), per parameter and method.
 
     The V-shaped curve where truncation error meets round-off; the step eps = "auto" would take is marked."""
@@ -391,6 +441,7 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
 
     chosen = tuple(Method(m) for m in methods)
     _refuse_overwriting_an_input(plot, config_path)
+    _refuse_overwriting_an_input(output, config_path)
     if plot is not None:
         from gradcheck.render.plot import plot_sweep, pyplot
 
@@ -398,7 +449,8 @@ def sweep(config_path: Path | None, methods: tuple[str, ...], plot: Path | None,
     cfg, source = _load(config_path, overrides)
     with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
-    stdout_console().print(sweep_report(result, source))
+
+    _emit(sweep_report(result, source), _html(lambda: _pages().sweep_page(result, source), fmt), output)
     if plot is not None:
         write_atomically(plot, plot_sweep(result, plot))
         _say(f"wrote {display(plot)}")

@@ -166,3 +166,26 @@ def test_fuzzer_finds_stay_fixed(cli, assert_one_line_error, tmp_path, path):
 
 def test_every_fuzz_find_is_replayed():
     assert sorted(path.name for path in REGRESSIONS.glob("*")) == sorted(FUZZ_FINDS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [("fig-10.3", "input_size"), ("fig-10.3", "output_size"), ("fig-10.4", "output_size"), ("teacher-forcing", "output_size")],
+)
+def test_a_vocabulary_of_a_million_is_one_hot_rows_not_an_identity_matrix(tmp_path, kind, key):
+    """One-hot x(t), e_y(t) are built row by row: a million classes under --max-memory 2G passes the guard and must
+    not then allocate a million × million identity (8 TB). The child runs with 3 GiB of address space."""
+    import resource
+    import subprocess
+    import sys
+
+    path = tmp_path / "wide.toml"
+    path.write_text(f'[model]\nkind = "{kind}"\n{key} = 1000000\n[data]\nlength = 3\n', encoding="utf-8")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    args = [sys.executable, "-m", "gradcheck", "run", str(path), "--sample", "2", "--max-memory", "2G", "--params", "c"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    assert result.returncode in (0, 2), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr

@@ -86,6 +86,14 @@ class NetBug:
     nodes: frozenset[str]
 
 
+def one_hot(indices: NDArray[np.integer[Any]] | int, size: int) -> NDArray[np.float64]:
+    """Rows e_i for each index: (*indices.shape, size), without building the size × size identity."""
+    index = np.asarray(indices)
+    rows: NDArray[np.float64] = np.zeros((*index.shape, size))
+    np.put_along_axis(rows, index[..., np.newaxis], 1.0, axis=-1)
+    return rows
+
+
 def log_softmax(o: NDArray[Any]) -> NDArray[Any]:
     """log softmax over the last axis, shifted by the real max (no overflow; complex-safe)."""
     shifted: NDArray[Any] = o - o.real.max(axis=-1, keepdims=True)

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
+from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax, one_hot
 
 KINDS = ("fig-10.4", "teacher-forcing")
 VARIANTS = ("book",)
@@ -82,7 +82,7 @@ def forward(
     _check(variant, kind)
     p, off = copies(params), offsets or {}
     ux, b, c = p.over_time("U", x), p.vector("b"), p.vector("c")  # U x(t) for every t
-    targets = np.eye(c.shape[-1])[np.asarray(y)]  # e_{y(t)}: data
+    targets = one_hot(y, c.shape[-1])  # e_{y(t)}: data
     fed = np.zeros((1, c.shape[-1]))  # o(0) = 0, e_{y(0)} = 0
     hs: list[NDArray[Any]] = []
     outs: list[NDArray[Any]] = []
@@ -120,7 +120,7 @@ def _backward(
             g_o[t] += W.T @ (dh[t + 1] * g_h[t + 1])  # o(t) feeds a(t+1) = b + W o(t) + U x(t+1)
         g_h[t] = V.T @ g_o[t]  # (10.19) at every t: h(t) feeds only o(t)
     delta = dh * g_h  # ∇a(t)L = diag(1 − h(t)²) ∇h(t)L
-    fed = o if kind == "fig-10.4" else np.eye(o.shape[1])[np.asarray(y)]  # r(t) = o(t), or the data e_{y(t)}
+    fed = o if kind == "fig-10.4" else one_hot(y, o.shape[1])  # r(t) = o(t), or the data e_{y(t)}
     fed_prev = np.vstack([np.zeros_like(fed[:1]), fed[:-1]])  # r(t−1), r(0) = 0
     return {
         "U": delta.T @ x,  # (10.28)

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from gradcheck.book import kinds, rnn
 from gradcheck.book.bugs import Bug
 from gradcheck.book.kinds import FIG_10_3
-from gradcheck.book.network import NetBug
+from gradcheck.book.network import NetBug, one_hot
 from gradcheck.book.rnn import Array, Params, init_params
 from gradcheck.check.config import Config, H0Mode, Inputs
 from gradcheck.engine.model import Model
@@ -97,7 +97,7 @@ def build(config: Config) -> Problem:
     else:
         tokens = None if d.inputs is Inputs.GAUSSIAN else _ints(d.tokens, rng, I, tau)
         y = _ints(d.targets, rng, O, tau)
-    x = np.eye(I)[tokens] if tokens is not None else rng.standard_normal((tau, I))
+    x = one_hot(tokens, I) if tokens is not None else rng.standard_normal((tau, I))
     if config.model.kind == "fig-10.5":
         y = y[-1:]  # one output at τ, one target
     return Problem(config, params, x, y, tokens, sample_seed)

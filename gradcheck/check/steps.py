@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck.book import rnn
+from gradcheck.book.network import one_hot
 from gradcheck.check.config import Config
 from gradcheck.check.problem import build
 from gradcheck.engine.compare import mismatched
@@ -90,7 +91,7 @@ def step_numbers(config: Config, t: int) -> StepNumbers:
     O, row, y = trace.o.shape[1], t - 1, int(problem.y[t - 1])
     found = estimate(model.perturbed_losses, "o", trace.o, row * O + np.arange(O), Method.CENTRAL, with_bound=True)
     grad = rnn.grad_o(trace.y_hat[row : row + 1], problem.y[row : row + 1])[0]  # (10.18)
-    e_y = np.eye(O)[y]
+    e_y = one_hot(y, O)
     o = trace.o[row]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = o / o.sum()
@@ -110,5 +111,5 @@ def step_numbers(config: Config, t: int) -> StepNumbers:
         ratio=ratio,
         ratio_grad=ratio - e_y,
         ratio_numeric=ratio_numeric,
-        one_hot_grad=np.eye(O)[int(np.argmax(trace.y_hat[row]))] - e_y,
+        one_hot_grad=one_hot(int(np.argmax(trace.y_hat[row])), O) - e_y,
     )

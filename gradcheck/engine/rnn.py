@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book import rnn as book
+from gradcheck.book.network import one_hot
 from gradcheck.book.rnn import Array, Grads, Params, Trace, forward, nll
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
@@ -82,7 +83,7 @@ class TanhRNN:
         (tau, I), H, O = self.x.shape, len(self.point.b), len(self.point.c)
         squares = Params(*(value**2 for _, value in self.point))
         squared = replace(trace, x=trace.x**2, h=trace.h**2, h0=trace.h0**2)
-        terms = (trace.y_hat + np.eye(O)[trace.y]) ** 2  # (ŷ + e_y)²
+        terms = (trace.y_hat + one_hot(trace.y, O)) ** 2  # (ŷ + e_y)²
         variance = book.backward_from(squares, squared, terms, (1 - trace.h**2) ** 2 + EPS_MACH)
         factor = (tau + H + I + O) * EPS_MACH
         nodes = {"o": variance.o, "h": variance.h}

@@ -261,7 +261,7 @@ def to_markdown(result: CheckResult, source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {Format.JSON: to_json, Format.JUNIT: to_junit, Format.MARKDOWN: to_markdown}
+RENDERERS = {Format.JSON: to_json, Format.JUNIT: to_junit, Format.MARKDOWN: to_markdown}  # html: render/html.py
 
 
 def dumps_schema(schema: dict[str, Any]) -> str:

@@ -235,4 +235,4 @@ def to_junit(grading: Grading, source: str) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-RENDERERS = {GradeFormat.JSON: to_json, GradeFormat.JUNIT: to_junit, GradeFormat.CSV: to_csv}
+RENDERERS = {GradeFormat.JSON: to_json, GradeFormat.JUNIT: to_junit, GradeFormat.CSV: to_csv}  # html: render/html.py

@@ -19,6 +19,7 @@ class Format(StrEnum):
     JSON = "json"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 class GradeFormat(StrEnum):
@@ -28,6 +29,7 @@ class GradeFormat(StrEnum):
     JSON = "json"
     JUNIT = "junit"
     CSV = "csv"
+    HTML = "html"
 
 
 def run_report(result: CheckResult, source: str) -> Group:
