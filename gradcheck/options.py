@@ -104,6 +104,7 @@ OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the 
     "equations": Override("check.equations", kind="switch"),
     "memory_mb": Override("check.memory_mb", "MIB"),
     "directions": Override("check.directions", "K"),
+    "dense_directions": Override("check.dense_directions", kind="switch"),
     "backward": Override("user.backward", "FILE.py[:FUNCTION]"),
     "forward": Override("user.forward", "FILE.py[:FUNCTION]"),
     "layout": Override("user.layout", "book|min-char-rnn|cs231n"),

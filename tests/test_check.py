@@ -185,6 +185,15 @@ class TestDirections:
         assert bad.name == "W" and len(bad.worst_index) == 2
         assert abs(bad.worst_analytic - bad.worst_numeric) > 1e3 * bad.worst_limit
 
+    @pytest.mark.parametrize("dense", [False, True])
+    def test_rank_one_and_dense_directions_both_pass_the_right_gradient_and_fail_a_wrong_one(self, corrupt, dense):
+        cfg = config.validate({"model": {"hidden_size": 12}, "check": {"directions": 6, "dense_directions": dense}})
+        num = numerical(cfg)
+        assert all(d.rank_one != dense for name, d in num.directions.items() if num.model.params[name].ndim == 2)
+        assert run(cfg).passed
+        corrupt("W", (3, 5), 1e-3)
+        assert {row.name for row in run(cfg).params if not row.passed} == {"W"}
+
     def test_a_single_corrupted_entry_is_found_by_bisection(self, corrupt):
         corrupt("W", (11, 5), 0.05)
         result = run(config.validate({"model": {"hidden_size": 40}, "check": {"directions": 8}}))

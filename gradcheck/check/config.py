@@ -195,6 +195,9 @@ class CheckConfig(_Section):
     directions: int | None = field(
         default=None, metadata=_meta("check K random unit directions per parameter instead of every entry (large models)", ge=1)
     )
+    dense_directions: bool = field(
+        default=False, metadata=_meta("directions: dense random arrays instead of rank-one u vᵀ for a matrix (rank one is faster and as sure)")
+    )
 
     @property
     def memory_bytes(self) -> int:

@@ -69,7 +69,8 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
     values = model.params | model.nodes
     rng = np.random.default_rng(problem.sample_seed)
     K = check.directions
-    directions = {name: random_directions(rng, K, values[name].shape) for name in config.checked_params} if K else {}
+    dense = check.dense_directions
+    directions = {name: random_directions(rng, K, values[name].shape, dense) for name in config.checked_params} if K else {}
     index = {
         name: sample_index(values[name].size, check.sample, rng) for name in targets(config, model) if name not in directions
     }
