@@ -120,7 +120,9 @@ class TestCommands:
         lines = cli("bugs", "--equations", code=0).stdout.splitlines()
         header = next(line for line in lines if line.startswith("┃ bug"))
         assert [c.strip() for c in header.split("┃")[2:-3]] == ["U", "W", "V", "b", "c", "10.18", "10.19", "10.21"]
-        assert lines[-1].startswith("PASS  10 of 10 bugs caught; clean gradients pass")
+        verdict = " ".join(lines[next(k for k, line in enumerate(lines) if line.startswith("PASS")) :])
+        assert verdict.startswith("PASS  10 of 10 bugs caught; clean gradients pass")
+        assert "norm rel err" in verdict and "×" in verdict  # the margin, by both errors
         trunc = next(line for line in lines if line.startswith("│ truncated-bptt"))
         assert trunc.count("✗") == 4 and "yes" in trunc
 
@@ -129,7 +131,7 @@ class TestCommands:
         path = tmp_path / "h1.toml"
         path.write_text("[model]\nhidden_size = 1\n")
         result = cli("bugs", path, code=1)
-        assert "not caught: untransposed-W" in result.stdout.splitlines()[-1]
+        assert "not caught: untransposed-W" in result.stdout.split("┘")[-1]
 
     def test_bugs_list_names_and_explains_every_bug(self, cli):
         out = cli("bugs", "--list", code=0).stdout

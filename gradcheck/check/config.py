@@ -196,7 +196,8 @@ class CheckConfig(_Section):
         default=None, metadata=_meta("check K random unit directions per parameter instead of every entry (large models)", ge=1)
     )
     dense_directions: bool = field(
-        default=False, metadata=_meta("directions: dense random arrays instead of rank-one u vᵀ for a matrix (rank one is faster and as sure)")
+        default=False,
+        metadata=_meta("directions: dense random arrays instead of rank-one u vᵀ for a matrix (rank one: faster, as sure)"),
     )
 
     @property

@@ -156,9 +156,19 @@ class BugsResult:
 
     @property
     def smallest_failing(self) -> float | None:
-        failing = [row.max_rel_err for r in self.bugs for row in r.rows.values() if row.verdict is Verdict.FAIL]
-        return min(failing) if failing else None
+        """The smallest max rel err of a failing row of any bug."""
+        return self.smallest_failing_by("max_rel_err")
 
     @property
     def largest_clean(self) -> float:
-        return max((row.max_rel_err for row in self.clean.rows.values()), default=0.0)
+        """The largest max rel err of a clean row."""
+        return self.largest_clean_by("max_rel_err")
+
+    def smallest_failing_by(self, error: str) -> float | None:
+        """The smallest `error` (a ParamResult field: max_rel_err, norm_rel_err) of a failing row of any bug."""
+        failing = [getattr(row, error) for r in self.bugs for row in r.rows.values() if row.verdict is Verdict.FAIL]
+        return float(min(failing)) if failing else None
+
+    def largest_clean_by(self, error: str) -> float:
+        """The largest `error` of a clean row."""
+        return float(max((getattr(row, error) for row in self.clean.rows.values()), default=0.0))

@@ -67,9 +67,13 @@ def bugs_verdict(result: BugsResult) -> Text:
     line.append(f"  {caught} of {len(result.bugs)} bugs caught; clean gradients {clean}")
     if result.missed:
         line.append(f"; not caught: {', '.join(result.missed)}")
-    smallest, largest = result.smallest_failing, result.largest_clean
-    if smallest is not None and largest > 0:
-        line.append(f". Smallest failing max rel err {sci(smallest)}, largest clean {sci(largest)}: {smallest / largest:.1e}×")
+    for error, words, lead in (
+        ("max_rel_err", "max rel err", ". Smallest failing"),
+        ("norm_rel_err", "norm rel err", "; smallest failing"),
+    ):
+        smallest, largest = result.smallest_failing_by(error), result.largest_clean_by(error)
+        if smallest is not None and largest > 0:
+            line.append(f"{lead} {words} {sci(smallest)}, largest clean {sci(largest)}: {smallest / largest:.1e}×")
     return line
 
 
