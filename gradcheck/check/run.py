@@ -100,10 +100,11 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
 def measured_noise(model: Model, name: str, rng: np.random.Generator) -> float:
     """The loss's rounding noise at the point, measured moving `name` along one random direction (Moré & Wild).
 
-    A parameter moves along a dense unit direction; a node (τ, n) moves at its last entry, which feeds L(τ).
+    A parameter moves along a random unit direction (rank one for a matrix); a node (τ, n) moves at its last entry,
+    which feeds L(τ).
     """
     value = (model.params | model.nodes)[name]
-    u = random_directions(rng, 1, value.shape, dense=True)
+    u = random_directions(rng, 1, value.shape)
     scale = float(np.abs(value).max(initial=1.0))
 
     def along(shifts: Array) -> Array:
