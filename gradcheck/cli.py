@@ -442,6 +442,8 @@ def sweep(
     chosen = tuple(Method(m) for m in methods)
     _refuse_overwriting_an_input(plot, config_path)
     _refuse_overwriting_an_input(output, config_path)
+    if plot is not None and output is not None and (plot.resolve() == output.resolve() or same_file(output, (plot,))):
+        raise GradcheckError(f"{display(output)}: is also the --plot file; the report and the figure need two names")
     if plot is not None:
         from gradcheck.render.plot import plot_sweep, pyplot
 

@@ -516,3 +516,10 @@ def test_a_page_never_overwrites_its_config(cli, assert_one_line_error, tmp_path
 def test_a_page_the_command_line_wrote_loads_offline_with_no_error(visit, cli_files, name):
     seen = visit(cli_files[name].as_uri())
     assert seen.errors == [] and seen.requests == [cli_files[name].as_uri()]
+
+
+def test_the_sweep_page_and_its_figure_need_two_names(cli, assert_one_line_error, tmp_path):
+    same = tmp_path / "same.svg"
+    result = cli("sweep", "--params", "c", "--plot", same, "--format", "html", "-o", same)
+    assert_one_line_error(result, 2, "is also the --plot file")
+    assert not same.exists()
