@@ -6,9 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_DEPS := $(VENV)/.run-deps
 TEST_DEPS := $(VENV)/.test-deps
-# the venv's uv if it runs (USE_UV=0: never), else its pip; looked up as each recipe starts
+# the venv's uv if it runs (USE_UV=0: never), else its pip; looked up as each recipe starts. Both leave compiled
+# bytecode behind (pip does by default, uv when asked): where PYTHONDONTWRITEBYTECODE is set, nothing would ever be
+# cached and every start would compile numpy, rich and click from source again (0.25 s -> 0.7 s for `gradcheck run`)
 INSTALL = $(shell [ "$(USE_UV)" != 0 ] && $(BIN)/uv --version >/dev/null 2>&1 \
-	&& echo $(BIN)/uv pip install --python $(BIN)/python || echo $(BIN)/python -m pip install) --quiet
+	&& echo $(BIN)/uv pip install --compile-bytecode --python $(BIN)/python || echo $(BIN)/python -m pip install) --quiet
 
 .PHONY: run test lint type fmt bench fuzz clean
 .DELETE_ON_ERROR:
@@ -28,7 +30,9 @@ $(TEST_DEPS): pyproject.toml $(RUN_DEPS)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	touch $@
 
+# the package's own bytecode too (it is installed editable): compileall skips what is up to date
 run: $(RUN_DEPS)
+	$(BIN)/python -m compileall -q gradcheck
 	$(BIN)/gradcheck run
 
 test: $(TEST_DEPS) lint type
@@ -44,6 +48,7 @@ type: $(TEST_DEPS)
 
 # torch with pip: pip is the installer set up to take torch 2.13.0 from this machine's disk
 bench: $(RUN_DEPS)
+	$(BIN)/python -m compileall -q gradcheck
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_grade.py

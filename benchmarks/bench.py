@@ -1,11 +1,18 @@
-"""The same full gradient check, side by side in one run: gradcheck's methods, a naive one-entry-at-a-time
-central loop in numpy, and torch.autograd.gradcheck (fast_mode False and True) on the same network in float64;
-then the classic-size LSTM of configs/lstm-classic.toml, gradcheck's default check against torch's full one.
+"""gradcheck's speed as users get it, side by side in one run, medians: `make bench` (it installs torch 2.13.0, CPU).
 
-Run with `make bench` (it installs torch==2.13.0, CPU, into .venv first). Prints a table of medians and
-ratios and writes benchmarks/RESULTS.md with the machine and the versions. torch's full check of the LSTM
-takes a quarter of an hour here, so it is timed on the inputs W, Wf and c only (the other parameters held
-constant) and extrapolated per entry to all of them; BENCH_FULL=1 times it on every input instead.
+Sections (all by default; `--only NAME,...` picks some):
+- default: the default command on configs/minchar.toml as a whole process, against whole-process scripts running
+  torch.autograd.gradcheck(fast_mode=False) on the same float64 network, with a step-by-step loss and with a
+  vectorised one; and the start-up (`gradcheck run` on the built-in default).
+- floor: the same check in-process against its floor, the bare batched forward passes of exactly the copies × steps
+  it evaluates (floor.py).
+- directional: K = 16 random directions per parameter at H = 1024, I = O = 256, τ = 25.
+- scaling: time and floor against H (25…400) and τ (25…400), with the fitted exponents.
+- load: cases quiet and beside a CPU-burning process, alternately.
+- methods: every method at four sizes against a naive loop and torch in-process (methods.py).
+- lstm: the classic-size LSTM against torch's full check (lstm.py).
+
+Prints every table and writes benchmarks/RESULTS.md, the targets first.
 """
 
 from __future__ import annotations
@@ -13,272 +20,292 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
+import subprocess
+import sys
+import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
+import floor
 import numpy as np
+from common import matmul_rate, median_time, problem_config
 
 from gradcheck import __version__
-from gradcheck.book import rnn
 from gradcheck.check import config, loading
-from gradcheck.check.problem import Problem, build
+from gradcheck.check.config import Config
 from gradcheck.check.run import run
 
-SIZES = {"tiny": (4, 8, 4, 5), "small": (10, 20, 10, 10), "medium": (30, 50, 30, 20), "minchar": (65, 100, 65, 25)}
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-LSTM_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "lstm-classic.toml"
-LSTM_SUBSET = ("W", "Wf", "c")  # the inputs torch's check is timed on, unless BENCH_FULL=1
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "RESULTS.md"
+MINCHAR = ROOT / "configs" / "minchar.toml"
+GRADCHECK = Path(sys.executable).parent / "gradcheck"
+SECTIONS = ("default", "floor", "directional", "scaling", "load", "methods", "lstm")
+BURN = "while True: pass"
 
 
-def problem_config(I: int, H: int, O: int, tau: int, **check: Any) -> config.Config:
-    """The benchmark network: one-hot inputs, init_std = 1/√H (so W h(t−1) stays of order 1)."""
-    model = {"input_size": I, "hidden_size": H, "output_size": O, "init_std": float(1 / np.sqrt(H))}
-    return config.validate({"model": model, "data": {"length": tau, "seed": 0}, "check": check})
+@dataclass
+class Section:
+    """One table of RESULTS.md."""
+
+    title: str
+    intro: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
 
 
-def median_time(work: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall time of `repeats` runs, and the last run's result."""
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+@dataclass(frozen=True)
+class Target:
+    """A figure the issue asks for, what this run measured and whether it is met."""
+
+    what: str
+    goal: str
+    measured: str
+    met: bool
 
 
-def naive_loop(problem: Problem) -> float:
-    """One entry at a time: θ ± h, two full forward passes each (the copied CS231n snippet). Returns max rel err."""
-    trace = rnn.forward(problem.params, problem.x, problem.y)
-    grads = rnn.backward(problem.params, trace).params
-    worst = 0.0
-    for name, value in problem.params:
-        if name == "h0":
-            continue
-        moved = value.copy()
-        flat = moved.reshape(-1)
-        for k in range(flat.size):
-            old = flat[k]
-            flat[k] = old + 1e-5
-            plus = rnn.forward(problem.params.with_value(name, moved), problem.x, problem.y).loss
-            flat[k] = old - 1e-5
-            minus = rnn.forward(problem.params.with_value(name, moved), problem.x, problem.y).loss
-            flat[k] = old
-            a, n = grads[name].reshape(-1)[k], (plus - minus) / 2e-5
-            worst = max(worst, abs(a - n) / max(abs(a), abs(n), 1e-300))
-    return worst
+def whole_process(argv: list[str], repeats: int) -> float:
+    """Median wall time of running `argv` as a fresh process (output discarded); it must exit 0."""
+
+    def once() -> None:
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-300:]}")
+
+    return median_time(once, repeats)[0]
 
 
-def torch_check(problem: Problem, fast_mode: bool) -> bool:
-    """torch.autograd.gradcheck on the same network and data, float64, all of U W V b c."""
-    import torch
-
-    x = torch.from_numpy(problem.x)
-    y = torch.from_numpy(problem.y)
-    h0 = torch.from_numpy(problem.params.h0)
-
-    def loss(U: Any, W: Any, V: Any, b: Any, c: Any) -> Any:
-        h, total = h0, torch.zeros((), dtype=torch.float64)
-        for t in range(len(x)):
-            h = torch.tanh(b + W @ h + U @ x[t])
-            total = total - torch.log_softmax(c + V @ h, dim=0)[y[t]]
-        return total
-
-    inputs = tuple(torch.from_numpy(problem.params[n].copy()).requires_grad_(True) for n in ("U", "W", "V", "b", "c"))
-    return bool(torch.autograd.gradcheck(loss, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=fast_mode))
-
-
-def matmul_rate() -> float:
-    """This machine's float64 matrix-product rate (flop/s), median over repeats, at the engine's shapes."""
-    rng = np.random.default_rng(0)
-    A, B = rng.standard_normal((2048, 100)), rng.standard_normal((100, 100))
-    seconds, _ = median_time(lambda: [A @ B for _ in range(20)], 7)
-    return 20 * 2 * 2048 * 100 * 100 / seconds
-
-
-def forward_flops(I: int, H: int, O: int, tau: int) -> int:
-    """Multiply-adds ×2 of one plain forward pass: W h, U x and V h per step."""
-    return tau * 2 * (H * H + H * I + O * H)
-
-
-def directional(H: int = 1024, IO: int = 256, tau: int = 10, K: int = 16) -> list[tuple[str, float, bool]]:
-    """The large-model target: a K-direction check of ~1.3M parameters, with and without the error bound."""
-    timings = []
-    for tolerance in ("auto", "fixed"):
-        cfg = problem_config(IO, H, IO, tau, directions=K, tolerance=tolerance)
-        seconds, passed = median_time(lambda cfg=cfg: run(cfg).passed, 3)
-        timings.append((tolerance, seconds, passed))
-    return timings
-
-
-def torch_lstm(problem: Problem, inputs: tuple[str, ...]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-    """The common-variant LSTM (DESIGN.md §8) in torch, float64, with the problem's parameters and data: L as a
-    function of the parameters named in `inputs` (the others constant), and those parameters' values."""
-    import torch
-
-    params = {name: torch.from_numpy(np.array(value)) for name, value in problem.params.items()}
-    x, y = torch.from_numpy(problem.x), torch.from_numpy(problem.y)
-
-    def loss(*moved: Any) -> Any:
-        p = params | dict(zip(inputs, moved, strict=True))
-        h = s = torch.zeros(p["b"].shape, dtype=torch.float64)
-        total = torch.zeros((), dtype=torch.float64)
-        for t in range(len(x)):
-            f = torch.sigmoid(p["bf"] + p["Uf"] @ x[t] + p["Wf"] @ h)  # (10.40)
-            g = torch.sigmoid(p["bg"] + p["Ug"] @ x[t] + p["Wg"] @ h)  # (10.42)
-            q = torch.sigmoid(p["bq"] + p["Uq"] @ x[t] + p["Wq"] @ h)  # (10.44)
-            z = torch.tanh(p["b"] + p["U"] @ x[t] + p["W"] @ h)  # cell input, common variant
-            s = f * s + g * z  # (10.41)
-            h = torch.tanh(s) * q  # (10.43)
-            total = total - torch.log_softmax(p["c"] + p["V"] @ h, dim=0)[y[t]]  # (10.10–10.14)
-        return total
-
-    return loss, tuple(params[name].clone().requires_grad_(True) for name in inputs)
-
-
-def lstm(repeats: int, full: bool) -> list[tuple[str, str, float, str]]:
-    """configs/lstm-classic.toml: gradcheck's default full check (central, error bound) against torch's full check,
-    timed on every input if `full`, else on LSTM_SUBSET and extrapolated per entry to all of them."""
-    import torch
-
-    cfg = loading.load(LSTM_CONFIG)
-    problem = build(cfg)
-    sizes = {name: int(np.size(value)) for name, value in problem.params.items()}
-    P = sum(sizes.values())
-    ours, result = median_time(lambda: run(cfg), repeats)
-    inputs = tuple(sizes) if full else LSTM_SUBSET
-    counted = sum(sizes[name] for name in inputs)
-    loss, moved = torch_lstm(problem, inputs)
-    agreement = abs(float(loss(*moved).detach()) - result.loss) / abs(result.loss)
-    torch_seconds, passed = median_time(
-        lambda: torch.autograd.gradcheck(loss, moved, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=False), 1
+def default_command(targets: list[Target], tmp: Path, torch_repeats: int) -> Section:
+    section = Section(
+        "The default command, whole process",
+        "Each line is a fresh process timed from start to exit, as a user runs it (imports included). torch's "
+        "scripts (benchmarks/torch_rnn.py) check the same exported network, all of U, W, V, b, c, with "
+        "`torch.autograd.gradcheck(fast_mode=False)`.",
+        ("command", "median (s)", "runs", "gradcheck is"),
     )
-    theirs = torch_seconds / counted * P
-    how = (
-        f"measured on all {P:,} entries"
-        if full
-        else f"extrapolated: {torch_seconds:.1f} s measured on the {counted:,} entries of {', '.join(inputs)} "
-        f"(others constant), × {P:,}/{counted:,}"
-    )
-    I, H, O, tau = cfg.sizes
-    size = f"LSTM common (I={I}, H={H}, O={O}, τ={tau}; {P:,} entries)"
-    verdict = "PASS" if result.passed else "FAIL"
-    return [
-        (
-            size,
-            "gradcheck central + error bound",
-            ours,
-            f"{theirs / ours:.1f}× faster than torch slow{'' if full else ' (its time extrapolated)'}; {verdict}; "
-            f"median of {repeats}",
-        ),
-        (
-            size,
-            "torch gradcheck fast_mode=False",
-            theirs,
-            f"{how}; {'passed' if passed else 'failed'}; its L equals gradcheck's to {agreement:.0e}",
-        ),
+    start = whole_process([str(GRADCHECK), "run"], 7)
+    ours = whole_process([str(GRADCHECK), "run", str(MINCHAR)], 5)
+    problem = tmp / "minchar.npz"
+    subprocess.run([str(GRADCHECK), "export", str(MINCHAR), "-o", str(problem)], check=True, stdout=subprocess.DEVNULL)
+    script = [sys.executable, str(HERE / "torch_rnn.py"), str(problem), "--loss"]
+    loop = whole_process([*script, "loop"], torch_repeats)
+    vectorised = whole_process([*script, "vectorised"], torch_repeats)
+    section.rows += [
+        ("`gradcheck run` (built-in default: start-up and a tiny check)", f"{start:.3f}", "7", ""),
+        ("`gradcheck run configs/minchar.toml` (central, error bound, confirmation)", f"{ours:.3f}", "5", ""),
+        ("torch gradcheck slow, loss a step at a time", f"{loop:.2f}", str(torch_repeats), f"{loop / ours:.1f}× faster"),
+        ("torch gradcheck slow, vectorised loss", f"{vectorised:.2f}", str(torch_repeats), f"{vectorised / ours:.1f}× faster"),
     ]
+    targets += [
+        Target("minchar default vs torch slow (whole process)", "≥ 40×", f"{loop / ours:.1f}×", loop / ours >= 40),
+        Target("minchar default vs torch slow, vectorised loss", "≥ 15×", f"{vectorised / ours:.1f}×", vectorised / ours >= 15),
+        Target("`gradcheck run` start-up (whole process)", "< 0.35 s", f"{start:.3f} s", start < 0.35),
+    ]
+    return section
+
+
+def timed_with_floor(cfg: Config, repeats: int) -> tuple[float, float, bool]:
+    """(median seconds of the check in-process, median seconds of its floor, PASS), the chunks recorded as it runs."""
+    with floor.recording() as chunks:
+        run(cfg)  # warm: the first run in a process pays for its buffers' first touch
+        seconds, result = median_time(lambda: (chunks.clear(), run(cfg))[1], repeats)
+        recorded = list(chunks)
+    return seconds, floor.floor(cfg, recorded, repeats), result.passed
+
+
+def against_floor(targets: list[Target]) -> Section:
+    section = Section(
+        "Against the floor, in-process",
+        "The floor is the bare batched forward passes of exactly the copies × steps the check evaluates, at its batch "
+        "sizes and on its threads (benchmarks/floor.py). Medians of 5.",
+        ("check", "median (s)", "floor (s)", "× floor", "verdict"),
+    )
+    cfg = loading.load(MINCHAR)
+    for tolerance in ("auto", "fixed"):
+        what = "minchar, default (central, error bound)" if tolerance == "auto" else "minchar, tolerance = fixed"
+        raw = config.dump(cfg)
+        raw["check"]["tolerance"] = tolerance
+        checked = config.validate(raw)
+        seconds, bare, passed = timed_with_floor(checked, 5)
+        section.rows.append((what, f"{seconds:.3f}", f"{bare:.3f}", f"{seconds / bare:.2f}", "PASS" if passed else "FAIL"))
+        if tolerance == "auto":
+            targets.append(
+                Target("minchar default in-process vs its floor", "≤ 1.5×", f"{seconds / bare:.2f}×", seconds / bare <= 1.5)
+            )
+    return section
+
+
+def directional_config(tolerance: str = "auto") -> Config:
+    return problem_config(256, 1024, 256, 25, directions=16, tolerance=tolerance)
+
+
+def directional(targets: list[Target]) -> Section:
+    section = Section(
+        "Directional check, H = 1024, I = O = 256, τ = 25 (1.38M entries), K = 16 rank-one directions, in-process",
+        "Medians of 5 after one warm-up run.",
+        ("tolerance", "median (s)", "verdict"),
+    )
+    for tolerance in ("auto", "fixed"):
+        cfg = directional_config(tolerance)
+        run(cfg)
+        seconds, result = median_time(lambda cfg=cfg: run(cfg), 5)
+        section.rows.append(
+            (
+                f"{tolerance}{' (default: error bound)' if tolerance == 'auto' else ''}",
+                f"{seconds:.3f}",
+                "PASS" if result.passed else "FAIL",
+            )
+        )
+        if tolerance == "auto":
+            targets.append(Target("directional check with the bound", "< 0.5 s", f"{seconds:.3f} s", seconds < 0.5))
+    return section
+
+
+def scaling() -> Section:
+    section = Section(
+        "Scaling of the default check (central, error bound), in-process",
+        "One-hot data, init_std = 1/√H. Against H: I = O = 65, τ = 25; against τ: I = O = 65, H = 100. Medians of 3 "
+        "(1 where a check takes over 5 s). The exponent is the slope of log time against log size, fitted by least "
+        "squares over the series.",
+        ("series", "size", "entries", "check (s)", "floor (s)", "× floor"),
+    )
+    for axis, sizes in (("H", (25, 50, 100, 200, 400)), ("τ", (25, 50, 100, 200, 400))):
+        times, floors = [], []
+        for size in sizes:
+            H, tau = (size, 25) if axis == "H" else (100, size)
+            cfg = problem_config(65, H, 65, tau)
+            entries = H * 65 + H * H + 65 * H + H + 65
+            quick = entries * tau * H < 2e8  # about the size of work that takes a few seconds here
+            seconds, bare, _ = timed_with_floor(cfg, 3 if quick else 1)
+            times.append(seconds)
+            floors.append(bare)
+            section.rows.append((axis, str(size), f"{entries:,}", f"{seconds:.3f}", f"{bare:.3f}", f"{seconds / bare:.2f}"))
+        slope, floor_slope = (float(np.polyfit(np.log(sizes), np.log(values), 1)[0]) for values in (times, floors))
+        section.rows.append((axis, "fitted exponent", "", f"{slope:.2f}", f"{floor_slope:.2f}", ""))
+    return section
+
+
+def under_load(targets: list[Target]) -> Section:
+    section = Section(
+        "Under load: beside one CPU-burning process",
+        f"Each case runs quiet, then with `python -c '{BURN}'` beside it, three times alternately; medians. The machine "
+        f"has {os.cpu_count()} cores; gradcheck uses one compute thread per core available to it.",
+        ("case", "quiet (s)", "loaded (s)", "loaded / quiet"),
+    )
+    minchar = loading.load(MINCHAR)
+    long = problem_config(8, 16, 8, 400)
+    cases: dict[str, Callable[[], object]] = {
+        "`gradcheck run configs/minchar.toml`, whole process": lambda: whole_process([str(GRADCHECK), "run", str(MINCHAR)], 1),
+        "minchar default, in-process": lambda: run(minchar),
+        "default sizes with τ = 400, in-process": lambda: run(long),
+        "directional H = 1024, τ = 25, K = 16, in-process": lambda: run(directional_config()),
+    }
+    worst = 0.0
+    for what, case in cases.items():
+        case()
+        quiet, loaded = [], []
+        for _ in range(3):
+            quiet.append(median_time(case, 1)[0])
+            burner = subprocess.Popen([sys.executable, "-c", BURN])
+            try:
+                time.sleep(0.2)
+                loaded.append(median_time(case, 1)[0])
+            finally:
+                burner.kill()
+                burner.wait()
+        q, ld = float(np.median(quiet)), float(np.median(loaded))
+        worst = max(worst, ld / q)
+        section.rows.append((what, f"{q:.3f}", f"{ld:.3f}", f"{ld / q:.2f}"))
+    targets.append(Target("worst case beside a CPU burner", "≤ 2.5× quiet", f"{worst:.2f}×", worst <= 2.5))
+    return section
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--sizes", default=",".join(SIZES), help="comma-separated subset of " + ", ".join(SIZES) + " (may be empty)"
-    )
-    parser.add_argument("--repeats", type=int, default=5, help="repeats of the fast methods (slow ones run fewer)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated subset of " + ", ".join(SECTIONS))
+    parser.add_argument("--torch-repeats", type=int, default=1, help="runs of each whole-process torch check (~1 min each)")
     args = parser.parse_args()
-    try:
-        import torch
-    except ImportError:
-        torch = None  # type: ignore[assignment]
-    rate = matmul_rate()
-    rows: list[tuple[str, str, float, str]] = []
-    for size in filter(None, args.sizes.split(",")):
-        I, H, O, tau = SIZES[size]
-        P = H * I + H * H + O * H + H + O
-        slow = 1 if size in ("medium", "minchar") else 3
-        timings: dict[str, float] = {}
-        notes: dict[str, str] = {}
-        for method in ("central", "richardson", "complex-step"):
-            for tolerance in ("fixed", "auto") if method == "central" else ("fixed",):
-                cfg = problem_config(I, H, O, tau, method=method, tolerance=tolerance)
-                seconds, result = median_time(lambda cfg=cfg: run(cfg), args.repeats)
-                key = f"gradcheck {method}" + (" + error bound" if tolerance == "auto" else "")
-                timings[key] = seconds
-                worst = max(r.max_rel_err for r in result.params)
-                norm = max(r.norm_rel_err for r in result.params)
-                notes[key] = f"max rel {worst:.1e}, norm rel {norm:.1e}, {'PASS' if result.passed else 'FAIL'}"
-        tracemalloc.start()
-        run(problem_config(I, H, O, tau, tolerance="fixed"))
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        notes["gradcheck central"] += f", peak {peak / 2**20:.0f} MiB"
-        problem = build(problem_config(I, H, O, tau))
-        timings["naive numpy loop"], worst = median_time(lambda problem=problem: naive_loop(problem), slow)
-        notes["naive numpy loop"] = f"max rel {worst:.1e} (ε = 1e-5)"
-        if torch is not None:
-            for fast in (False, True):
-                key = f"torch gradcheck fast_mode={fast}"
-                timings[key], ok = median_time(
-                    lambda problem=problem, fast=fast: torch_check(problem, fast), slow if not fast else 3
-                )
-                notes[key] = "passed" if ok else "failed"
-        bound = 2 * P * forward_flops(I, H, O, tau) / rate
-        timings["2P forward passes at the matmul rate"] = bound
-        notes["2P forward passes at the matmul rate"] = f"P = {P:,} entries, {rate / 1e9:.1f} GFLOP/s"
-        torch_slow = timings.get("torch gradcheck fast_mode=False")
-        for key, seconds in timings.items():
-            ratios = [
-                f"{torch_slow / seconds:.1f}× faster than torch slow" if torch_slow else "",
-                f"{seconds / bound:.2f}× the 2P bound",
-            ]
-            rows.append(
-                (
-                    f"{size} (I={I}, H={H}, O={O}, τ={tau})",
-                    key,
-                    seconds,
-                    "; ".join(r for r in ratios if r) + f"; {notes.get(key, '')}",
-                )
-            )
-    for tolerance, seconds, passed in directional():
-        what = "gradcheck central, K = 16 directions" + (" + error bound" if tolerance == "auto" else "")
-        rows.append(("H=1024, I=O=256, τ=10 (1.32M entries)", what, seconds, "PASS" if passed else "FAIL"))
-    if torch is not None:
-        rows += lstm(3, os.environ.get("BENCH_FULL") == "1")
-    report(rows, torch.__version__ if torch is not None else "not installed")
+    chosen = [name for name in args.only.split(",") if name]
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown sections {unknown}; choose from {', '.join(SECTIONS)}")
+    load_before = os.getloadavg()[0]
+    targets: list[Target] = []
+    sections: list[Section] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in chosen:
+            print(f"… {name}", file=sys.stderr, flush=True)
+            sections.append(run_section(name, targets, Path(tmp), args.torch_repeats))
+    report(sections, targets, load_before)
 
 
-def report(rows: list[tuple[str, str, float, str]], torch_version: str) -> None:
-    """Print the table and write RESULTS.md."""
-    cpu = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
+def run_section(name: str, targets: list[Target], tmp: Path, torch_repeats: int) -> Section:
+    if name == "default":
+        return default_command(targets, tmp, torch_repeats)
+    if name == "floor":
+        return against_floor(targets)
+    if name == "directional":
+        return directional(targets)
+    if name == "scaling":
+        return scaling()
+    if name == "load":
+        return under_load(targets)
+    if name == "methods":
+        from methods import SIZES, method_rows
+
+        rate = matmul_rate()
+        rows = [row for size in SIZES for row in method_rows(size, rate, 5, with_torch=True)]
+        intro = f"In-process, medians of 5 (the slow baselines once at medium and minchar). GEMM rate {rate / 1e9:.1f} GFLOP/s."
+        return Section(
+            "Every method at four sizes",
+            intro,
+            ("size", "what", "median (s)", "ratios and accuracy"),
+            [(a, b, f"{c:.4f}", d) for a, b, c, d in rows],
         )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
+    from lstm import lstm
+
+    rows = lstm(3, os.environ.get("BENCH_FULL") == "1")
+    return Section(
+        "The classic-size LSTM",
+        "configs/lstm-classic.toml, in-process.",
+        ("size", "what", "median (s)", "notes"),
+        [(a, b, f"{c:.2f}", d) for a, b, c, d in rows],
     )
-    header = [
+
+
+def report(sections: list[Section], targets: list[Target], load_before: float) -> None:
+    """Print every table and write RESULTS.md."""
+    import torch
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    lines = [
         f"# gradcheck benchmark ({date.today().isoformat()})",
         "",
-        f"Machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy {np.__version__}, "
-        f"torch {torch_version}, gradcheck {__version__}. Medians of repeated runs in one process "
-        "(the slow baselines at medium and minchar size run once). Full check of U, W, V, b, c in float64; "
-        "the LSTM rows check every LSTM parameter, torch's LSTM check runs once.",
+        f"Machine: {cpu}, {os.cpu_count()} cores, load average {load_before:.2f} at the start; Python "
+        f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, gradcheck {__version__}. "
+        "`make bench`, one run; everything in float64.",
         "",
-        "| size | what | median (s) | ratios and accuracy |",
-        "|---|---|---:|---|",
+        "## Targets",
+        "",
+        "| what | target | measured | met |",
+        "|---|---|---|---|",
+        *(f"| {t.what} | {t.goal} | {t.measured} | {'yes' if t.met else '**no**'} |" for t in targets),
     ]
-    lines = [f"| {size} | {what} | {seconds:.4f} | {note} |" for size, what, seconds, note in rows]
-    text = "\n".join(header + lines) + "\n"
+    for section in sections:
+        lines += ["", f"## {section.title}", "", section.intro, "", "| " + " | ".join(section.columns) + " |"]
+        lines.append("|" + "|".join("---" if k == 0 else "---:" for k in range(len(section.columns))) + "|")
+        lines += ["| " + " | ".join(row) + " |" for row in section.rows]
+    text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.write_text(text, encoding="utf-8")
 

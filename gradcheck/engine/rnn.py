@@ -179,8 +179,10 @@ def perturbed_losses(
     else:
         i, j = np.unravel_index(index, params[name].shape) if name in ("U", "W") else (index, index)
     dtype = np.result_type(delta, np.float64)  # complex for the complex step
-    losses = np.tile(clean.losses.astype(dtype), (len(index), 1))
-    h = np.empty((len(index), len(b)), dtype=dtype)
+    B, H = len(index), len(b)
+    losses = np.empty((B, len(x)), dtype=dtype)
+    losses[:] = clean.losses  # until a copy starts, its losses are the unperturbed ones
+    h, a, o = np.empty((B, H), dtype=dtype), np.empty((B, H), dtype=dtype), np.empty((B, len(c)), dtype=dtype)
     h_prev, base, active = clean.h_prev, b + x @ U.T, 0
     for t in range(len(x)):
         n = int(np.searchsorted(start, t, side="right"))
@@ -191,21 +193,33 @@ def perturbed_losses(
             h[np.arange(n), i[:n]] += delta[:n]
         active = n  # copies 0..n−1 have started; r, ii, jj, dd: their rows, entries and shifts
         r, ii, jj, dd = np.arange(n), i[:n], j[:n], delta[:n]
-        a = base[t] + _times(h[:n], W.T)  # (10.8), h is h(t−1) here
+        _times(h[:n], W.T, out=a[:n])
+        a[:n] += base[t]  # (10.8), h is h(t−1) here
         if name == "W":
             a[r, ii] += dd * h[r, jj]  # (W + δ e_i e_jᵀ) h(t−1)
         elif name == "U":
             a[r, ii] += dd * x[t, jj]  # (U + δ e_i e_jᵀ) x(t)
         elif name == "b":
             a[r, ii] += dd
-        h[:n] = np.tanh(a)  # (10.9)
+        np.tanh(a[:n], out=h[:n])  # (10.9)
         if name == "h":
             now = jj == t
             h[r[now], ii[now]] += dd[now]
-        losses[:n, t] = nll(c + _times(h[:n], V.T), y[t])  # (10.10–10.14)
+        _times(h[:n], V.T, out=o[:n])
+        o[:n] += c  # (10.10)
+        losses[:n, t] = _nll_in_place(o[:n], y[t])  # (10.11–10.14)
     unsorted = np.empty_like(losses)
     unsorted[order] = losses
     return unsorted
+
+
+def _nll_in_place(o: NDArray[Any], target: int) -> NDArray[Any]:
+    """nll(o, target) row by row, overwriting o: the same operations in the same order, without temporaries."""
+    o -= o.real.max(axis=1, keepdims=True)  # shifted by the real max
+    picked = o[:, target].copy()
+    np.exp(o, out=o)
+    loss: NDArray[Any] = np.log(o.sum(axis=1)) - picked  # (10.11–10.14)
+    return loss
 
 
 def directional_losses(
@@ -284,26 +298,47 @@ def _mover(D: Directions, k: NDArray[np.intp], s: NDArray[Any]) -> Mover:
     return each
 
 
-def _times(h: NDArray[Any], M: Array) -> NDArray[Any]:
-    """h @ M for a real M: two real products when h is complex, half the work of a complex one."""
+def _times(h: NDArray[Any], M: Array, out: NDArray[Any] | None = None) -> NDArray[Any]:
+    """h @ M for a real M (into `out` if given): two real products when h is complex, half the work of a complex one."""
     if not np.iscomplexobj(h):
-        product: NDArray[Any] = h @ M
+        product: NDArray[Any] = np.matmul(h, M, out=out)
         return product
     both = np.vstack([h.real, h.imag]) @ M
-    return both[: len(h)] + 1j * both[len(h) :]
+    if out is None:
+        return both[: len(h)] + 1j * both[len(h) :]
+    out.real, out.imag = both[: len(h)], both[len(h) :]
+    return out
 
 
 def _perturbed_output_losses(
     params: Params, trace: Trace, y: NDArray[np.int64], name: str, index: NDArray[np.intp], delta: NDArray[Any]
 ) -> NDArray[Any]:
-    """perturbed_losses for V, c and o(t), which leave every h(t) of `trace` unchanged: o per copy only."""
-    o = np.repeat(trace.o[np.newaxis], len(index), axis=0).astype(np.result_type(delta, np.float64))  # (B, τ, O)
+    """perturbed_losses for V, c and o(t), which leave every h(t) of `trace` unchanged and move one logit o(t)_i per
+    copy and step, by s(t) = δ h(t)_j for V[i, j] (10.10), δ for c_i, δ at the one step of o(t)_i.
+
+    Only the moved logit is recomputed: with o(t) shifted by its real max m(t) and S(t) = Σ_k exp(o(t)_k − m(t)) as in
+    the unperturbed pass, the moved sum is S(t) + exp(o(t)_i − m(t))·(exp(s) − 1) and L(t) = log of it minus the
+    shifted target logit (10.11–10.14): τ terms per copy instead of τ·O. A step where s = 0 gives the unperturbed
+    L(t) bit for bit. Shifts over 1 in size (a wide sweep) take every logit again, shifted by the moved max.
+    """
+    tau, O = trace.o.shape
     rows = np.arange(len(index))
+    dtype = np.result_type(delta, np.float64)
+    s = np.zeros((len(index), tau), dtype=dtype)  # s[k, t]: how far copy k moves its logit at step t
     if name == "o":
         t, i = np.unravel_index(index, trace.o.shape)
-        o[rows, t, i] += delta  # o(t)_i moved: only L(t) changes
+        s[rows, t] = delta  # o(t)_i moved: only L(t) changes
     else:
         i, j = np.unravel_index(index, params[name].shape) if name == "V" else (index, index)
-        shift = delta[:, np.newaxis] * trace.h[:, j].T if name == "V" else delta[:, np.newaxis]  # (10.10), V + δ e_i e_jᵀ
-        o[rows, :, i] += shift
-    return nll(o, y)  # (10.11–10.14), y broadcast over the copies
+        s[:] = delta[:, np.newaxis] * trace.h[:, j].T if name == "V" else delta[:, np.newaxis]  # (10.10), V + δ e_i e_jᵀ
+    if np.abs(s.real).max(initial=0.0) > 1:
+        o = np.empty((len(index), tau, O), dtype=dtype)
+        o[:] = trace.o
+        o[rows, :, i] += s
+        return nll(o, y)  # (10.11–10.14), y broadcast over the copies
+    shifted = trace.o - trace.o.max(axis=1, keepdims=True)  # as nll shifts the unperturbed o(t)
+    exps = np.exp(shifted)
+    total = exps.sum(axis=1) + exps[:, i].T * np.expm1(s)  # (B, τ): Σ_k exp(o(t)_k − m(t)) with o(t)_i moved
+    target = shifted[np.arange(tau), y] + np.where(i[:, np.newaxis] == y, s, 0)  # the target logit, moved if it is i
+    losses: NDArray[Any] = np.log(total) - target  # (10.11–10.14)
+    return losses
