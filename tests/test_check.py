@@ -216,6 +216,25 @@ class TestDirections:
                 plain = rnn.forward(p.with_value(name, moved), problem.x, problem.y).losses
                 np.testing.assert_allclose(batch[r], plain, rtol=1e-13)
 
+    @pytest.mark.parametrize("complex_step", [False, True])
+    def test_several_parameters_moved_in_one_batch_give_each_copy_its_plain_forward(self, complex_step):
+        """mixed_directional_losses: every parameter's copies in one batch, each row its own moved network."""
+        from gradcheck.engine.model import Move, along_each
+
+        problem = build(config.validate({"model": {"h0": "random"}, "data": {"inputs": "gaussian"}}))
+        p, rng, model = problem.params, np.random.default_rng(5), problem.model()
+        moves = []
+        for count, name in enumerate(("V", "W", "h0", "U", "c", "b"), start=1):
+            D = random_directions(rng, 2, p[name].shape, dense=name == "U")
+            shift = rng.uniform(-0.3, 0.3, count) * (1j if complex_step else 1)
+            moves.append(Move(name, D, rng.integers(0, 2, count), shift))
+        for move, batch in zip(moves, along_each(model, moves), strict=True):
+            assert batch.shape == (len(move.k), len(problem.x))
+            for r in range(len(move.k)):
+                moved = p[move.name] + move.shift[r] * move.D.array()[move.k[r]]
+                plain = rnn.forward(p.with_value(move.name, moved), problem.x, problem.y).losses
+                np.testing.assert_allclose(batch[r], plain, rtol=1e-13)
+
     def test_a_rank_one_direction_has_unit_norm_and_projects_as_its_dense_form(self):
         D = random_directions(np.random.default_rng(0), 4, (5, 3))
         dense = D.array()

@@ -104,7 +104,9 @@ def test_perturbed_losses_equal_a_plain_forward_of_the_perturbed_network(I, H, O
     problem = build(config.validate(raw))
     p = problem.params
     index = np.array(data.draw(st.lists(st.integers(0, p[name].size - 1), min_size=1, max_size=6)))
-    delta = np.array(data.draw(st.lists(st.floats(-0.5, 0.5), min_size=len(index), max_size=len(index))))
+    delta = np.array(
+        data.draw(st.lists(st.floats(-3, 3), min_size=len(index), max_size=len(index)))
+    )  # over 1: V, c and o take every logit
     batch = problem.model().perturbed_losses(name, index, delta)
     for k, (i, d) in enumerate(zip(index, delta, strict=True)):
         moved = p[name].copy()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,8 +21,8 @@ from gradcheck.engine.compare import ParamResult, Verdict, compare, gradient_sca
 from gradcheck.engine.confirm import Opinion, Tolerance, amplified, judge
 from gradcheck.engine.directions import Directions, given_directions, random_directions
 from gradcheck.engine.methods import RULES, Estimate, Method, estimate
-from gradcheck.engine.model import Array, Index, Model
-from gradcheck.engine.noise import START_SCALE, search_noise
+from gradcheck.engine.model import Array, Index, Model, Move, along_each
+from gradcheck.engine.noise import POINTS, START_SCALE, search_noise, stencil
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
     complex_step = check.method is Method.COMPLEX_STEP
     batched = entry_losses(model, check.memory_bytes, complex_step, counted)
     along = direction_losses(model, directions, counted)
-    noise = {name: measured_noise(model, name, rng) for name in [*index, *directions]} if bounded else {}
+    noise = measured_noises(model, [*index, *directions], rng) if bounded else {}
     found: dict[str, Estimate] = {}
     for name in [*index, *directions]:
         if name in directions:
@@ -97,30 +98,39 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
     return Numerical(problem, model, index, found, elapsed, directions, noise, model.rounding(), second)
 
 
-def measured_noise(model: Model, name: str, rng: np.random.Generator) -> float:
-    """The loss's rounding noise at the point, measured moving `name` along one random direction (Moré & Wild).
+def measured_noises(model: Model, names: list[str], rng: np.random.Generator) -> dict[str, float]:
+    """The loss's rounding noise at the point for each of `names`, measured moving it along one random direction
+    (Moré & Wild); 0 where nothing can be measured.
 
     A parameter moves along a random unit direction (rank one for a matrix); a node (τ, n) moves at its last entry,
-    which feeds L(τ).
+    which feeds L(τ). The first attempt of every parameter runs in one batch where the model mixes parameters (a large
+    W is then read once per step, not once per parameter); a search that needs another step goes on alone.
     """
-    value = (model.params | model.nodes)[name]
-    u = random_directions(rng, 1, value.shape)
-    scale = float(np.abs(value).max(initial=1.0))
+    values = model.params | model.nodes
+    directions = {name: random_directions(rng, 1, values[name].shape) for name in names}
+    starts = {name: START_SCALE * float(np.abs(values[name]).max(initial=1.0)) for name in names}
+    measurable = [name for name in names if np.isfinite(starts[name]) and np.isfinite(model.loss)]  # else overflowing
 
-    def along(shifts: Array) -> Array:
-        if name in model.params:
-            terms = model.directional_losses(name, u, np.zeros(len(shifts), dtype=np.intp), shifts)
-        else:
-            terms = model.perturbed_losses(name, np.full(len(shifts), value.size - 1, dtype=np.intp), shifts)
-        total: Array = terms.sum(axis=1)
-        return total
+    def along(name: str) -> Callable[[Array], Array]:
+        def evaluate(shifts: Array) -> Array:
+            if name in model.params:
+                terms = model.directional_losses(name, directions[name], np.zeros(len(shifts), dtype=np.intp), shifts)
+            else:
+                last = np.full(len(shifts), values[name].size - 1, dtype=np.intp)
+                terms = model.perturbed_losses(name, last, shifts)
+            total: Array = terms.sum(axis=1)
+            return total
 
-    if not (np.isfinite(scale) and np.isfinite(model.loss)):
-        return 0.0  # an overflowing forward pass: nothing to measure (its rows say so)
-    try:
-        return search_noise(along, START_SCALE * scale).sigma
-    except ValueError:  # a non-finite loss near the point
-        return 0.0
+        return evaluate
+
+    moved = [name for name in measurable if name in model.params]
+    moves = [Move(name, directions[name], np.zeros(POINTS, dtype=np.intp), stencil(starts[name])) for name in moved]
+    first = {name: terms.sum(axis=1) for name, terms in zip(moved, along_each(model, moves), strict=True)}
+    noise = dict.fromkeys(names, 0.0)
+    for name in measurable:
+        with suppress(ValueError):  # a non-finite loss near the point: nothing measured
+            noise[name] = search_noise(along(name), starts[name], first=first.get(name)).sigma
+    return noise
 
 
 def localise(num: Numerical, name: str, gradient: Array, scale: float, seed: int = 0) -> ParamResult:

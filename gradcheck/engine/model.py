@@ -8,9 +8,9 @@ cancellation than differencing the sum.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,15 @@ Index = NDArray[np.intp]
 # (name, flat entry index (B,), shift (B,)) -> per-term losses (B, T) whose row sums are L(θ + shift·e_index).
 # A complex shift must give complex losses (the forward pass is complex-safe).
 BatchLosses = Callable[[str, Index, NDArray[Any]], NDArray[Any]]
+
+
+class Move(NamedTuple):
+    """Copies of a network with parameter `name` moved along directions: copy r by shift[r]·D_k[r]."""
+
+    name: str
+    D: Directions
+    k: Index
+    shift: NDArray[Any]
 
 
 @dataclass(frozen=True)
@@ -95,3 +104,21 @@ class Model(Protocol):
     def arrays(self) -> dict[str, NDArray[Any]]:
         """The export (DESIGN.md §5): parameters, data, loss, gradients and intermediate nodes, by documented name."""
         ...
+
+
+@runtime_checkable
+class Mixes(Protocol):
+    """A Model that can run copies of several parameters, each moved along its own directions, in one batch."""
+
+    def mixed_directional_losses(self, moves: Sequence[Move]) -> NDArray[Any]:
+        """Per-term losses of the copies of every move, in order: (Σ R, T)."""
+        ...
+
+
+def along_each(model: Model, moves: Sequence[Move]) -> list[NDArray[Any]]:
+    """Per-term losses (R, T) of each move's copies: in one batch where the model can mix parameters, else a batch
+    per move."""
+    if isinstance(model, Mixes) and moves:
+        stacked = model.mixed_directional_losses(moves)
+        return np.split(stacked, np.cumsum([len(move.k) for move in moves])[:-1])
+    return [model.directional_losses(*move) for move in moves]

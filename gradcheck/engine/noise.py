@@ -153,13 +153,14 @@ def stencil(step: float, points: int = POINTS) -> Array:
     return shifts
 
 
-def estimate_noise(evaluate: Callable[[Array], Array], step: float, points: int = POINTS) -> Noise:
+def estimate_noise(evaluate: Callable[[Array], Array], step: float, points: int = POINTS, values: Array | None = None) -> Noise:
     """ECnoise at one step δ: all `points` values of f in one call of `evaluate`.
 
     Args:
         evaluate: shifts t (n,) -> f(x + t_i·u) (n,), the direction u and point x held by the caller.
         step: δ > 0, the spacing of the shifts (see `stencil`).
         points: m + 1, the number of values (at least 4).
+        values: f at the stencil(step, points) shifts, if already evaluated (then `evaluate` is not called).
 
     Returns:
         noise_from_values of the values, with `step` recorded.
@@ -170,7 +171,7 @@ def estimate_noise(evaluate: Callable[[Array], Array], step: float, points: int 
     if not (math.isfinite(step) and step > 0):
         raise ValueError(f"the noise step must be positive and finite, got {step!r}")
     shifts = stencil(step, points)
-    values = np.asarray(evaluate(shifts), dtype=np.float64)
+    values = np.asarray(evaluate(shifts) if values is None else values, dtype=np.float64)
     if values.shape != shifts.shape:
         raise ValueError(f"evaluate returned shape {values.shape} for {len(shifts)} shifts")
     return replace(noise_from_values(values), step=step)
@@ -187,21 +188,28 @@ def start_step(x: Array) -> float:
     return START_SCALE * max(1.0, float(np.max(np.abs(x), initial=0.0)))
 
 
-def search_noise(evaluate: Callable[[Array], Array], start: float, points: int = POINTS, retries: int = RETRIES) -> Noise:
+def search_noise(
+    evaluate: Callable[[Array], Array],
+    start: float,
+    points: int = POINTS,
+    retries: int = RETRIES,
+    first: Array | None = None,
+) -> Noise:
     """ECnoise from `start`, moving δ by GROWTH until noise is measured or `retries` are spent.
 
     Policy (ECnoise.m's advice): δ/100 after STEP_TOO_LARGE, 100·δ after NO_NOISE_VISIBLE. If the
     status flips between the two, the window of good steps is narrower than the factor, so the factor
     is replaced by its square root (the next step is the geometric midpoint of the last two). Each
-    attempt costs `points` evaluations; the total is at most (1 + retries)·points.
+    attempt costs `points` evaluations; the total is at most (1 + retries)·points. first: f at the first attempt's
+    shifts (stencil(start, points)), if the caller has already evaluated them.
 
     Returns:
         The last attempt (MEASURED, or the reason the last step failed) with `evaluations` summed over all.
     """
     step, factor, spent = start, GROWTH, 0
     previous: NoiseStatus | None = None
-    for _ in range(retries + 1):
-        noise = estimate_noise(evaluate, step, points)
+    for attempt in range(retries + 1):
+        noise = estimate_noise(evaluate, step, points, first if attempt == 0 else None)
         spent += noise.evaluations
         if noise.status is NoiseStatus.MEASURED:
             break

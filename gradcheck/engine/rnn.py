@@ -8,7 +8,7 @@ calls the backward pass it checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,7 +20,7 @@ from gradcheck.book.network import one_hot
 from gradcheck.book.rnn import Array, Grads, Params, Trace, forward, nll
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
-from gradcheck.engine.model import Equation, Index
+from gradcheck.engine.model import Equation, Index, Move
 
 EQUATIONS = (
     Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
@@ -94,6 +94,9 @@ class TanhRNN:
 
     def directional_losses(self, name: str, directions: Directions, k: Index, shift: NDArray[Any]) -> NDArray[Any]:
         return directional_losses(self.point, self.x, self.y, name, directions, k, shift)
+
+    def mixed_directional_losses(self, moves: Sequence[Move]) -> NDArray[Any]:
+        return mixed_directional_losses(self.point, self.x, self.y, moves)
 
     def row_bytes(self, name: str, complex_step: bool) -> int:
         (tau, I), H, O = self.x.shape, len(self.point.b), len(self.point.c)
@@ -225,39 +228,57 @@ def _nll_in_place(o: NDArray[Any], target: int) -> NDArray[Any]:
 def directional_losses(
     params: Params, x: Array, y: NDArray[np.int64], name: str, D: Directions, k: NDArray[np.intp], shift: NDArray[Any]
 ) -> NDArray[Any]:
-    """The per-step losses L(t) of R networks, copy r with parameter `name` moved by shift[r]·D_k[r].
+    """The per-step losses L(t) of R networks, copy r with parameter `name` moved by shift[r]·D_k[r]. (R, τ)"""
+    return mixed_directional_losses(params, x, y, [Move(name, D, k, shift)])
+
+
+def mixed_directional_losses(params: Params, x: Array, y: NDArray[np.int64], moves: Sequence[Move]) -> NDArray[Any]:
+    """The per-step losses L(t) of the copies of every move, in order: the rows of a move are copies with its
+    parameter moved by shift[r]·D_k[r].
 
     A forward pass only (10.8–10.14), batched: the unperturbed products are one (R×H)·(H×H) product per step for
-    all copies. A rank-one direction u vᵀ of W, U or V adds s·u (vᵀh(t−1)), s·u (vᵀx(t)) or s·u (vᵀh(t)): one inner
-    product and one scaled vector per copy and step. A dense direction matrix is applied once per step to the copies
-    that use it, so every matrix is read once per step, not once per copy. Returns (R, τ); complex if shift is.
+    all copies of all moves, so several parameters' copies read W once per step. A rank-one direction u vᵀ of W, U or
+    V adds s·u (vᵀh(t−1)), s·u (vᵀx(t)) or s·u (vᵀh(t)): one inner product and one scaled vector per copy and step.
+    A dense direction matrix is applied once per step to the copies that use it, so every matrix is read once per
+    step, not once per copy. Returns (R, τ); complex if a shift is.
     """
     U, W, V, b, c = params.U, params.W, params.V, params.b, params.c
-    dtype = np.result_type(shift, np.float64)
-    s = shift[:, np.newaxis]
-    h = np.tile(params.h0, (len(k), 1)).astype(dtype)
-    vectors = D.array(k) if name in ("b", "c", "h0") else None  # (R, n): a vector's direction is its own array
-    if name == "h0":
-        h += s * vectors
+    dtype = np.result_type(np.float64, *(move.shift for move in moves))
+    R = sum(len(move.k) for move in moves)
+    h = np.empty((R, len(b)), dtype=dtype)
+    h[:] = params.h0
+    groups, first = [], 0
+    for move in moves:
+        rows, first = slice(first, first + len(move.k)), first + len(move.k)
+        s = move.shift[:, np.newaxis]
+        vectors = move.D.array(move.k) if move.name in ("b", "c", "h0") else None  # (r, n): a vector moves along itself
+        if move.name == "h0":
+            h[rows] += s * vectors
+        mover = _mover(move.D, move.k, s) if move.name in ("W", "U", "V") else _unmoved
+        from_U = mover(x, True) if move.name == "U" else None  # s·D_k x(t) for every t: (r, τ, H)
+        groups.append((move.name, rows, s * vectors if vectors is not None else None, mover, from_U))
     base = b + x @ U.T
-    move = _mover(D, k, s) if name in ("W", "U", "V") else _unmoved
-    from_U = move(x, True) if name == "U" else None  # s·D_k x(t) for every t: (R, τ, H)
-    losses = np.empty((len(k), len(x)), dtype=dtype)
+    a, o = np.empty_like(h), np.empty((R, len(c)), dtype=dtype)
+    losses = np.empty((R, len(x)), dtype=dtype)
     for t in range(len(x)):
-        a = base[t] + _times(h, W.T)  # (10.8)
-        if name == "W":
-            a += move(h, False)  # (W + s D_k) h(t−1)
-        elif from_U is not None:
-            a += from_U[:, t]  # (U + s D_k) x(t)
-        elif name == "b":
-            a += s * vectors
-        h = np.tanh(a)  # (10.9)
-        o = c + _times(h, V.T)  # (10.10)
-        if name == "V":
-            o += move(h, False)
-        elif name == "c":
-            o += s * vectors
-        losses[:, t] = nll(o, y[t])  # (10.11–10.14)
+        _times(h, W.T, out=a)
+        a += base[t]  # (10.8)
+        for name, rows, moved, mover, from_U in groups:
+            if name == "W":
+                a[rows] += mover(h[rows], False)  # (W + s D_k) h(t−1)
+            elif from_U is not None:
+                a[rows] += from_U[:, t]  # (U + s D_k) x(t)
+            elif name == "b":
+                a[rows] += moved
+        np.tanh(a, out=h)  # (10.9)
+        _times(h, V.T, out=o)
+        o += c  # (10.10)
+        for name, rows, moved, mover, _ in groups:
+            if name == "V":
+                o[rows] += mover(h[rows], False)
+            elif name == "c":
+                o[rows] += moved
+        losses[:, t] = _nll_in_place(o, y[t])  # (10.11–10.14)
     return losses
 
 
