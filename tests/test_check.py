@@ -159,14 +159,14 @@ def test_a_tiny_memory_budget_changes_nothing_but_the_chunking():
     chunks: dict[int, list[str]] = {1: [], 64: []}  # memory_mb → what each finished chunk estimated (progress calls)
 
     def check(mb: int):
-        cfg = config.validate({"model": {"hidden_size": 32}, "check": {"memory_mb": mb, "tolerance": "fixed"}})
+        cfg = config.validate({"model": {"hidden_size": 64}, "check": {"memory_mb": mb, "tolerance": "fixed"}})
         return run(cfg, progress=lambda what, done, total: chunks[mb].append(what))
 
     tiny, big = check(1), check(64)
-    assert len(chunks[1]) >= 2 * len(chunks[64]) >= 10  # the budget really split the work
+    assert len(chunks[1]) > len(chunks[64]) >= 10  # the budget split the work further than balancing alone
     for a, b in zip(tiny.params, big.params, strict=True):
         assert (a.verdict, a.failed, a.checked) == (b.verdict, b.failed, b.checked)
-    small, large = (numerical(config.validate({"model": {"hidden_size": 32}, "check": {"memory_mb": mb}})) for mb in (1, 64))
+    small, large = (numerical(config.validate({"model": {"hidden_size": 64}, "check": {"memory_mb": mb}})) for mb in (1, 64))
     for name, estimate in small.estimates.items():  # the same estimates, up to the summation order inside a chunk
         assert estimate.values == pytest.approx(large.estimates[name].values, rel=1e-6, abs=1e-12)
 
@@ -219,7 +219,8 @@ class TestDirections:
     @pytest.mark.parametrize("complex_step", [False, True])
     def test_several_parameters_moved_in_one_batch_give_each_copy_its_plain_forward(self, complex_step):
         """mixed_directional_losses: every parameter's copies in one batch, each row its own moved network."""
-        from gradcheck.engine.model import Move, along_each
+        from gradcheck.engine.batching import along_each
+        from gradcheck.engine.model import Move
 
         problem = build(config.validate({"model": {"h0": "random"}, "data": {"inputs": "gaussian"}}))
         p, rng, model = problem.params, np.random.default_rng(5), problem.model()

@@ -16,7 +16,9 @@ def _blas_threads() -> set[int]:
     return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
 
-def test_workers_run_blas_on_one_thread_and_a_single_chunk_keeps_it_as_it_is():
+def test_workers_run_blas_on_one_thread_even_a_lone_chunk():
+    """BLAS's own threads meet at a barrier in every product, which a core shared with another job stalls: the check
+    runs BLAS single-threaded and takes its parallelism from chunks."""
     seen: list[set[int]] = []
 
     def losses(name: str, index: np.ndarray, shift: np.ndarray) -> np.ndarray:
@@ -25,11 +27,39 @@ def test_workers_run_blas_on_one_thread_and_a_single_chunk_keeps_it_as_it_is():
 
     before = _blas_threads()
     batching.chunked(losses, rows=2, threads=2)("W", np.arange(8), np.ones(8))
-    assert seen and all(threads == {1} for threads in seen)
+    assert len(seen) == 4 and all(threads == {1} for threads in seen)
     assert _blas_threads() == before  # restored afterwards
     seen.clear()
     batching.chunked(losses, rows=100, threads=2)("W", np.arange(8), np.ones(8))
-    assert seen == [before]
+    assert seen == [{1}]
+
+
+@pytest.mark.parametrize(
+    ("count", "rows", "threads", "size"), [(8, 100, 2, 32), (1000, 8192, 2, 125), (1000, 50, 2, 50), (20000, 5907, 2, 2500)]
+)
+def test_a_batch_is_cut_into_chunks_a_slowed_worker_can_leave_to_the_others(count, rows, threads, size):
+    """At least PER_WORKER chunks per worker where MIN_ROWS allows, never more rows than the memory budget's."""
+    assert batching.chunk_rows(count, rows, threads) == size
+
+
+def test_copies_of_several_parameters_come_back_in_their_own_order():
+    """joint_direction_losses and along_each cut rows of several parameters into chunks and put them back."""
+    from gradcheck.check import config
+    from gradcheck.check.problem import build
+    from gradcheck.engine.directions import random_directions
+
+    problem = build(config.validate({"model": {"h0": "random"}}))
+    model, rng = problem.model(), np.random.default_rng(0)
+    directions = {name: random_directions(rng, 7, np.shape(problem.params[name])) for name in ("W", "b", "V", "U", "c")}
+    joint, rows = batching.joint_direction_losses(model, directions)
+    index = rng.permutation(35)
+    shift = rng.uniform(-0.1, 0.1, 35)
+    together = joint("ignored", index, shift)
+    owner = np.repeat(list(rows), 7)
+    for r, i in enumerate(index):
+        name = owner[i]
+        expected = model.directional_losses(name, directions[name], np.array([i - rows[name][0]]), shift[r : r + 1])
+        np.testing.assert_allclose(together[r], expected[0], rtol=1e-13)
 
 
 @pytest.mark.parametrize(("text", "cores"), [("150000 100000\n", 2), ("100000 100000", 1), ("max 100000", 64), ("junk", 64)])

@@ -16,12 +16,12 @@ from gradcheck.check.config import Config
 from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.results import BugsResult, CheckResult, EquationResult
-from gradcheck.engine.batching import direction_losses, entry_losses, sample_index
+from gradcheck.engine.batching import JOINT, along_each, direction_losses, entry_losses, joint_direction_losses, sample_index
 from gradcheck.engine.compare import ParamResult, Verdict, compare, gradient_scale, limit
 from gradcheck.engine.confirm import Opinion, Tolerance, amplified, judge
 from gradcheck.engine.directions import Directions, given_directions, random_directions
 from gradcheck.engine.methods import RULES, Estimate, Method, estimate
-from gradcheck.engine.model import Array, Index, Model, Move, along_each
+from gradcheck.engine.model import Array, Index, Model, Move
 from gradcheck.engine.noise import POINTS, START_SCALE, search_noise, stencil
 
 
@@ -81,18 +81,19 @@ def numerical(config: Config, progress: Progress | None = None, differenced: Mod
     counted = _Counter(progress, total)
     complex_step = check.method is Method.COMPLEX_STEP
     batched = entry_losses(model, check.memory_bytes, complex_step, counted)
-    along = direction_losses(model, directions, counted)
+    joint, rows = joint_direction_losses(model, directions, counted)
     noise = measured_noises(model, [*index, *directions], rng) if bounded else {}
     found: dict[str, Estimate] = {}
-    for name in [*index, *directions]:
-        if name in directions:
-            index[name] = np.arange(len(directions[name]))
-            theta, losses = np.zeros(len(index[name])), along
-        else:
-            theta, losses = values[name], batched
+    for name in index:
         found[name] = estimate(
-            losses, name, theta, index[name], check.method, check.eps, bounded, noise.get(name, 0.0), lazy=True
+            batched, name, values[name], index[name], check.method, check.eps, bounded, noise.get(name, 0.0), lazy=True
         )
+    if directions:  # every parameter's directions in one estimate: their copies share batches
+        floor = np.concatenate([np.full(len(rows[name]), noise.get(name, 0.0)) for name in directions])
+        count = len(floor)
+        both = estimate(joint, JOINT, np.zeros(count), np.arange(count), check.method, check.eps, bounded, floor, lazy=True)
+        for name in directions:
+            index[name], found[name] = np.arange(len(directions[name])), both.subset(rows[name])
     second = SecondOpinion(model, check, directions, noise, complex_safe=differenced is None)
     elapsed = time.perf_counter() - start
     return Numerical(problem, model, index, found, elapsed, directions, noise, model.rounding(), second)

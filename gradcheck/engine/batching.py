@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.engine.directions import Directions
-from gradcheck.engine.model import BatchLosses, Index, Model
+from gradcheck.engine.model import BatchLosses, Index, Mixes, Model, Move
 
 CGROUP_CPU = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "quota period" or "max period"
 CGROUP_V1 = (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
@@ -44,33 +44,52 @@ def _cgroup_quota(default: int) -> int:
 
 
 THREADS = available_cores()  # one compute thread per core: the workers run with one BLAS thread each
+PER_WORKER = 4  # chunks per worker a batch is cut into at least: a worker slowed by other jobs on its core does less
+MIN_ROWS = 32  # but no chunk smaller than this (a product of fewer rows reads its matrix for little work)
+
+T = TypeVar("T")
+
+
+def parallel(tasks: Sequence[Callable[[], T]], threads: int = THREADS) -> list[T]:
+    """The tasks' results in order, run on up to `threads` workers, one per core, with BLAS held to one thread.
+
+    numpy's products, tanh, exp and log release the GIL, so the workers compute at once. BLAS runs single-threaded
+    even for a lone task: its own threads meet at a barrier inside every product, and on a core shared with another
+    job that barrier waits for a descheduled thread (a check beside one CPU-burning process took 4.4x its quiet time).
+    Parallelism comes from the tasks instead, handed out as workers free up, so a slowed worker simply does fewer.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        workers = max(1, min(threads, len(tasks)))
+        if workers == 1:
+            return [task() for task in tasks]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(lambda task: task(), tasks))
+
+
+def chunk_rows(count: int, rows: int, threads: int = THREADS) -> int:
+    """Rows per chunk for `count` copies at most `rows` at a time: at least PER_WORKER chunks per worker where the
+    copies allow (MIN_ROWS or more each)."""
+    return max(1, min(rows, max(MIN_ROWS, math.ceil(count / (PER_WORKER * threads)))))
 
 
 def chunked(losses: BatchLosses, rows: int, threads: int = THREADS) -> BatchLosses:
-    """The same BatchLosses, evaluated at most `rows` perturbed copies at a time to bound memory.
-
-    Chunks are independent, so `threads` of them run at once, one per core: numpy's products, tanh, exp and log
-    release the GIL. While they do, BLAS is held to one thread (threadpoolctl): workers that each start a
-    multi-threaded BLAS put several compute threads on every core, and on a busy machine that costs several times
-    the work. A single chunk runs alone with BLAS as it is.
-    """
+    """The same BatchLosses, evaluated at most `rows` perturbed copies at a time to bound memory, the chunks on
+    `threads` workers (see `parallel`)."""
 
     def evaluate(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        starts = range(0, len(index), rows)
+        size = chunk_rows(len(index), rows, threads)
         floating_point = np.geterr()  # numpy's error state is per thread: hand the caller's to the workers
 
-        def chunk(k: int) -> NDArray[Any]:
-            with np.errstate(**floating_point):
-                return losses(name, index[k : k + rows], shift[k : k + rows])
+        def chunk(k: int) -> Callable[[], NDArray[Any]]:
+            def run() -> NDArray[Any]:
+                with np.errstate(**floating_point):
+                    return losses(name, index[k : k + size], shift[k : k + size])
 
-        workers = max(1, min(threads, len(starts)))
-        if workers == 1:
-            parts = [chunk(k) for k in starts]
-        else:
-            from threadpoolctl import threadpool_limits
+            return run
 
-            with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
-                parts = list(pool.map(chunk, starts))
+        parts = parallel([chunk(k) for k in range(0, len(index), size)], threads)
         return np.concatenate(parts) if parts else np.empty((0, 0))
 
     return evaluate
@@ -102,13 +121,78 @@ def entry_losses(model: Model, memory_bytes: int, complex_step: bool, counter: C
     return batched
 
 
+JOINT = "directions"  # what a joint BatchLosses over every parameter's directions is called
+
+
 def direction_losses(model: Model, directions: dict[str, Directions], counter: Counter | None = None) -> BatchLosses:
     """BatchLosses along directions (dense or rank one): index k means direction k of `name`."""
 
     def losses(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        out = model.directional_losses(name, directions[name], index, shift)
-        if counter is not None:
-            counter(name, len(index))
-        return out
+        return _mixed(model, [(name, directions[name])], np.zeros(len(index), dtype=np.intp), index, shift, counter)
 
     return losses
+
+
+def joint_direction_losses(
+    model: Model, directions: dict[str, Directions], counter: Counter | None = None
+) -> tuple[BatchLosses, dict[str, Index]]:
+    """One BatchLosses over every parameter's directions at once (its name is ignored), and the rows of each parameter
+    in its index: row r is direction k[r] of parameter owner[r]. Every parameter's copies run in the same batches, so
+    a large W is read once per step per chunk however many parameters there are."""
+    names = list(directions)
+    owner = np.repeat(np.arange(len(names)), [len(directions[name]) for name in names]).astype(np.intp)
+    k = np.concatenate([np.arange(len(directions[name])) for name in names]) if names else np.zeros(0, dtype=np.intp)
+    groups = [(name, directions[name]) for name in names]
+
+    def losses(_: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
+        return _mixed(model, groups, owner[index], k[index], shift, counter)
+
+    return losses, {name: np.flatnonzero(owner == m) for m, name in enumerate(names)}
+
+
+def along_each(model: Model, moves: Sequence[Move]) -> list[NDArray[Any]]:
+    """Per-term losses (R, T) of each move's copies, all of them in the same balanced batches."""
+    if not moves:
+        return []
+    owner = np.repeat(np.arange(len(moves)), [len(move.k) for move in moves]).astype(np.intp)
+    k, shift = np.concatenate([move.k for move in moves]), np.concatenate([move.shift for move in moves])
+    stacked = _mixed(model, [(move.name, move.D) for move in moves], owner, k, shift)
+    return [stacked[owner == m] for m in range(len(moves))]
+
+
+def _mixed(
+    model: Model,
+    groups: list[tuple[str, Directions]],
+    owner: Index,
+    k: Index,
+    shift: NDArray[Any],
+    counter: Counter | None = None,
+) -> NDArray[Any]:
+    """Per-term losses of copies r = 0..R−1, copy r moving parameter groups[owner[r]] by shift[r] along its direction
+    k[r], in balanced chunks on THREADS workers: each chunk one batch of mixed copies where the model can mix
+    parameters, else a batch per parameter."""
+    size = chunk_rows(len(owner), max(1, len(owner)))
+    floating_point = np.geterr()  # numpy's error state is per thread: hand the caller's to the workers
+
+    def chunk(first: int) -> Callable[[], NDArray[Any]]:
+        rows = slice(first, first + size)
+        mine, kk, ss = owner[rows], k[rows], shift[rows]
+        moves = [Move(groups[m][0], groups[m][1], kk[mine == m], ss[mine == m]) for m in np.unique(mine)]
+
+        def run() -> NDArray[Any]:
+            with np.errstate(**floating_point):
+                if isinstance(model, Mixes):
+                    grouped = model.mixed_directional_losses(moves)
+                else:
+                    grouped = np.concatenate([model.directional_losses(*move) for move in moves])
+            if counter is not None:
+                for move in moves:
+                    counter(move.name, len(move.k))
+            out = np.empty_like(grouped)
+            out[np.argsort(mine, kind="stable")] = grouped  # rows back from grouped by parameter to their own order
+            return out
+
+        return run
+
+    parts = parallel([chunk(first) for first in range(0, len(owner), size)])
+    return np.concatenate(parts) if parts else np.empty((0, 0))

@@ -190,7 +190,7 @@ def auto_step(theta: Array, method: Method) -> Array:
     return step
 
 
-def roundoff_bound(method: Method, h: Array, magnitude: Array, noise: float = 0.0) -> Array:
+def roundoff_bound(method: Method, h: Array, magnitude: Array, noise: float | Array = 0.0) -> Array:
     """SAFETY × the rule's round-off c·max(ε_mach·S, noise)/h alone (the whole bound of the complex step, whose
     truncation is O(1e-40)): S = Σ_t max(|L(t)|, 1), or Σ_t |∂L(t)/∂θ| for the complex step, which subtracts
     nothing; `noise` the loss's measured rounding noise at the point."""
@@ -202,7 +202,14 @@ def roundoff_bound(method: Method, h: Array, magnitude: Array, noise: float = 0.
 
 
 def error_bound(
-    losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array, noise: float = 0.0
+    losses: BatchLosses,
+    name: str,
+    index: Index,
+    method: Method,
+    h: Array,
+    values: Array,
+    magnitude: Array,
+    noise: float | Array = 0.0,
 ) -> Array:
     """SAFETY × (truncation + round-off) of the estimate `values` made with step h.
 
@@ -220,7 +227,7 @@ def error_bound(
 
 
 def _measure(
-    losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array, noise: float
+    losses: BatchLosses, name: str, index: Index, method: Method, h: Array, values: Array, magnitude: Array, noise: float | Array
 ) -> Measure:
     """error_bound at positions of the entries, each measured once however often it is asked for (by any thread)."""
     known: dict[int, float] = {}
@@ -230,7 +237,8 @@ def _measure(
         with lock:
             missing = np.array(sorted({int(p) for p in positions} - known.keys()), dtype=np.intp)
             if len(missing):
-                found = error_bound(losses, name, index[missing], method, h[missing], values[missing], magnitude[missing], noise)
+                floor = noise if np.ndim(noise) == 0 else np.asarray(noise)[missing]
+                found = error_bound(losses, name, index[missing], method, h[missing], values[missing], magnitude[missing], floor)
                 known.update(zip(missing.tolist(), found.tolist(), strict=True))
             return np.array([known[int(p)] for p in positions], dtype=np.float64)
 
@@ -270,14 +278,14 @@ def estimate(
     method: Method,
     eps: float | str = "auto",
     with_bound: bool = False,
-    noise: float = 0.0,
+    noise: float | Array = 0.0,
     lazy: bool = False,
 ) -> Estimate:
     """Estimate ∂L/∂θ at the flat entries `index` of parameter `name` (current value `theta`).
 
     with_bound: also bound the estimate's own error (costs one more set of passes, except for the complex step);
     lazy: only the round-off part of the bound now, the rest measured where a comparison needs it (Estimate.settle);
-    noise: the loss's measured rounding noise, the floor of the bound's round-off term.
+    noise: the loss's measured rounding noise, the floor of the bound's round-off term (or one per entry).
     """
     values = theta.reshape(-1)[index]
     step = auto_step(values, method) if eps == "auto" else np.full(len(index), float(eps))

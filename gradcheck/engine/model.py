@@ -113,12 +113,3 @@ class Mixes(Protocol):
     def mixed_directional_losses(self, moves: Sequence[Move]) -> NDArray[Any]:
         """Per-term losses of the copies of every move, in order: (Σ R, T)."""
         ...
-
-
-def along_each(model: Model, moves: Sequence[Move]) -> list[NDArray[Any]]:
-    """Per-term losses (R, T) of each move's copies: in one batch where the model can mix parameters, else a batch
-    per move."""
-    if isinstance(model, Mixes) and moves:
-        stacked = model.mixed_directional_losses(moves)
-        return np.split(stacked, np.cumsum([len(move.k) for move in moves])[:-1])
-    return [model.directional_losses(*move) for move in moves]
