@@ -35,10 +35,12 @@ def test_workers_run_blas_on_one_thread_even_a_lone_chunk():
 
 
 @pytest.mark.parametrize(
-    ("count", "rows", "threads", "size"), [(8, 100, 2, 32), (1000, 8192, 2, 125), (1000, 50, 2, 50), (20000, 5907, 2, 2500)]
+    ("count", "rows", "threads", "size"),
+    [(8, 100, 2, 8), (1000, 8192, 2, 125), (1000, 50, 2, 50), (20000, 5907, 2, 2500), (160, 8192, 2, 40), (45, 8192, 2, 23)],
 )
 def test_a_batch_is_cut_into_chunks_a_slowed_worker_can_leave_to_the_others(count, rows, threads, size):
-    """At least PER_WORKER chunks per worker where MIN_ROWS allows, never more rows than the memory budget's."""
+    """PER_WORKER chunks per worker where MIN_ROWS allows, a multiple of the workers otherwise, never more rows than
+    the memory budget's."""
     assert batching.chunk_rows(count, rows, threads) == size
 
 

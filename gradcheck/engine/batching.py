@@ -69,9 +69,15 @@ def parallel(tasks: Sequence[Callable[[], T]], threads: int = THREADS) -> list[T
 
 
 def chunk_rows(count: int, rows: int, threads: int = THREADS) -> int:
-    """Rows per chunk for `count` copies at most `rows` at a time: at least PER_WORKER chunks per worker where the
-    copies allow (MIN_ROWS or more each)."""
-    return max(1, min(rows, max(MIN_ROWS, math.ceil(count / (PER_WORKER * threads)))))
+    """Rows per chunk for `count` copies, at most `rows` at a time: PER_WORKER chunks per worker where every chunk
+    keeps MIN_ROWS, else fewer (a multiple of the workers, so none waits at the end), and at least one per worker
+    while a chunk keeps 8 rows."""
+    chunks = min(PER_WORKER * threads, max(1, count // MIN_ROWS))
+    if chunks < threads:
+        chunks = threads if count >= 8 * threads else 1
+    else:
+        chunks -= chunks % threads
+    return max(1, min(rows, math.ceil(count / chunks)))
 
 
 def chunked(losses: BatchLosses, rows: int, threads: int = THREADS) -> BatchLosses:

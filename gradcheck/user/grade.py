@@ -21,13 +21,14 @@ from pathlib import Path
 from gradcheck.check.config import Config, split_spec
 from gradcheck.check.results import CheckResult
 from gradcheck.check.run import Numerical, Progress, numerical
+from gradcheck.engine.batching import THREADS
 from gradcheck.engine.compare import Verdict
 from gradcheck.errors import UserCodeError
 from gradcheck.user.layouts import DEFAULT_FUNCTIONS
 from gradcheck.user.run import UserCode, check_code
 from gradcheck.user.sandbox import WAKE, Limits, Sandbox, SandboxError, check_path
 
-JOBS = 2  # submissions checked at once: each thread owns one child process; the parent's share is light
+JOBS = THREADS  # submissions checked at once, one per core: each thread owns one child process (BLAS on one thread)
 
 
 class Grade(StrEnum):
