@@ -92,12 +92,12 @@ def floor(config: Config, chunks: list[Chunk], repeats: int = 5) -> float:
         for t, n in enumerate(chunk.running):
             if n == 0:
                 continue
-            _product(h[:n], WT, a[:n])  # (10.8)
+            engine._times(h[:n], WT, out=a[:n])  # (10.8)
             a[:n] += base[t]
             np.tanh(a[:n], out=h[:n])  # (10.9)
-            _product(h[:n], VT, o[:n])  # (10.10)
+            engine._times(h[:n], VT, out=o[:n])  # (10.10)
             o[:n] += c
-            _log_sum_exp(o[:n], y[t])  # (10.11–10.14)
+            engine._nll_in_place(o[:n], y[t])  # (10.11–10.14)
 
     def output_only(chunk: Chunk) -> None:
         dtype = complex if chunk.complex_step else float
@@ -105,7 +105,7 @@ def floor(config: Config, chunks: list[Chunk], repeats: int = 5) -> float:
         o = np.empty((chunk.copies, len(c)), dtype=dtype)
         for t in range(len(y)):
             o[:] = logits[t]
-            _log_sum_exp(o, y[t])  # (10.11–10.14)
+            engine._nll_in_place(o, y[t])  # (10.11–10.14)
 
     def replay(chunk: Chunk) -> None:
         (output_only if chunk.name in OUTPUT_ONLY else recurrent)(chunk)
@@ -123,22 +123,3 @@ def floor(config: Config, chunks: list[Chunk], repeats: int = 5) -> float:
         all_chunks()
         times.append(time.perf_counter() - start)
     return float(np.median(times))
-
-
-def _product(h: NDArray[Any], M: NDArray[Any], out: NDArray[Any]) -> None:
-    """out = h @ M for a real M: two real products when h is complex."""
-    if np.iscomplexobj(h):
-        out.real = h.real @ M
-        out.imag = h.imag @ M
-    else:
-        np.matmul(h, M, out=out)
-
-
-def _log_sum_exp(o: NDArray[Any], target: int) -> NDArray[Any]:
-    """−log softmax(o)_target per row, in place in o (shifted by the real max, 10.11–10.14)."""
-    top = o.real.max(axis=1, keepdims=True)
-    o -= top
-    picked = o[:, target].copy()
-    np.exp(o, out=o)
-    total: NDArray[Any] = np.log(o.sum(axis=1)) - picked
-    return total
