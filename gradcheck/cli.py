@@ -171,6 +171,11 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
         raise click.UsageError("--format and --output take one CONFIG at a time")
     _refuse_overwriting_an_input(output, *config_paths)
     loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
+    for cfg, source in loaded:
+        _refuse_overwriting_user_code(output, cfg)
+        if cfg.user.backward is None and cfg.user.layout != "book":
+            key = "--layout (user.layout)" if overrides.get("layout") else f"{source}: user.layout"
+            raise GradcheckError(f"{key}: says how to call user.backward (--backward), and none is given")
     bugs = [
         opts.bug_of(cfg.model.kind, bug, cfg.model.layers) for cfg, _ in loaded
     ]  # a name unknown to any config's network: said first
@@ -326,7 +331,7 @@ def grade(
 
 @cli.command()
 @CONFIG_ARG
-@opts.options()
+@opts.options(*opts.BOOK_ONLY)
 @click.option("--list", "list_only", is_flag=True, help="list the bugs with their explanations and exit")
 @PAGE_FORMAT
 @OUTPUT
@@ -340,6 +345,7 @@ def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | Non
 
     _refuse_overwriting_an_input(output, config_path)
     cfg, source = _load(config_path, overrides)
+    _book_only(cfg, source, "bugs")
     catalogue = tuple(opts.bugs_of(cfg.model.kind, cfg.model.layers).values())
     if list_only:
         stdout_console().print(bug_list(catalogue))
@@ -363,6 +369,7 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
     from gradcheck.render.convergence import taylor_report
 
     cfg, source = _load(config_path, overrides)
+    _book_only(cfg, source, "taylor")
     result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug, cfg.model.layers))
     stdout_console().print(taylor_report(result, source))
     return EXIT[result.verdict]
@@ -387,6 +394,10 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
         cfg, source = _load(config_path, {})
         if cfg.model.kind != "fig-10.3":  # another network: its equations and its backward pass's derivation
             m = cfg.model
+            if t is not None:
+                raise GradcheckError(
+                    f'--t: the numbers at step t are those of Fig. 10.3\'s 10.18; {source} has model.kind = "{m.kind}"'
+                )
             report = teaching.network_report(m.kind, m.variant, source, m.layers)
             _emit(report, _html(lambda: _pages().network_page(m.kind, m.variant, source, m.layers), fmt), output)
             return ExitCode.OK
@@ -449,6 +460,7 @@ def sweep(
 
         pyplot(plot)  # a bad name or no matplotlib: said before the sweep runs, not after
     cfg, source = _load(config_path, overrides)
+    _book_only(cfg, source, "sweep")
     with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
 
@@ -538,6 +550,22 @@ def _say(line: str) -> None:
     """One line for a person on stdout (through the terminal's encoding, falling back to ASCII)."""
     STDOUT.write(line + "\n")
     STDOUT.flush()
+
+
+def _refuse_overwriting_user_code(output: Path | None, cfg: config.Config) -> None:
+    """An output that is the code under check (user.backward, user.forward) is refused before anything runs."""
+    files = [Path(config.split_spec(spec)[0]) for spec in (cfg.user.backward, cfg.user.forward) if spec is not None]
+    if output is not None and (given := same_file(output, files)) is not None:
+        raise GradcheckError(f"{display(output)}: is the code {display(given)} this run checks; refusing to overwrite an input")
+
+
+def _book_only(cfg: config.Config, source: str, command: str) -> None:
+    """Commands that check the book's backward pass refuse a config that names the user's code (it would be ignored)."""
+    if cfg.user.backward is not None:
+        raise GradcheckError(
+            f"{source}: user.backward: `gradcheck {command}` checks the book's backward pass, not your code "
+            f"(check yours with `gradcheck run`)"
+        )
 
 
 def _refuse_overwriting_an_input(output: Path | None, *inputs: Path | None) -> None:

@@ -77,6 +77,8 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         _write_in_place(path, write, fifo=stat.S_ISFIFO(existing.st_mode))
         return
     target = Path(os.path.realpath(path))  # through symlinks (even a dangling one): the link stays a link
+    if existing is not None and not _writable(target):  # a rename would replace it all the same
+        raise _fail(path, os.strerror(errno.EACCES))
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -84,10 +86,11 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         raise _fail(path, error.strerror or str(error)) from None
     try:
         os.fchmod(fd, mode)  # mkstemp makes 0600
+        in_place = existing is not None and (existing.st_nlink > 1 or not _same_owner(fd, existing))
         with os.fdopen(fd, "wb") as handle:
             write(handle)
-        if existing is not None and existing.st_nlink > 1:
-            shutil.copyfile(tmp, target)  # other hard links see the new text: complete before the file is touched
+        if in_place:  # other hard links see the new text, another owner keeps the file: complete before it is touched
+            shutil.copyfile(tmp, target)
         else:
             os.replace(tmp, target)
     except OSError as error:
@@ -95,6 +98,20 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file, judged as its effective user (as the kernel will)."""
+    return os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+
+
+def _same_owner(fd: int, existing: os.stat_result) -> bool:
+    """Give the new file (open as fd) the existing file's owner and group; False where that is not allowed."""
+    try:
+        os.fchown(fd, existing.st_uid, existing.st_gid)
+    except OSError:
+        return False
+    return True
 
 
 def _write_in_place(path: Path, write: Callable[[IO[bytes]], object], fifo: bool) -> None:

@@ -112,6 +112,10 @@ OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the 
 }
 
 
+USER_CODE = ("backward", "forward", "layout", "timeout")  # the options that plug a user's code in
+BOOK_ONLY = (*(name for name in OVERRIDES if name not in USER_CODE), "max_memory")  # for commands that check the book's
+
+
 def flag(name: str) -> str:
     """The option's spelling on the command line: memory_mb → --memory-mb."""
     return "--" + name.replace("_", "-")

@@ -12,6 +12,7 @@ import pytest
 from gradcheck.check import loading
 from gradcheck.options import MemorySize
 
+ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--sample", "2", "--method", "complex-step"]
 
 
@@ -159,6 +160,48 @@ class TestContradictions:
         path = tmp_path / "c.toml"
         path.write_text("[check]\nsample = 3\ndirections = 2\n", encoding="utf-8")
         assert_one_line_error(cli("run", path), 2, "c.toml: check.sample: cannot be combined with check.directions")
+
+    @pytest.mark.parametrize(
+        ("text", "args", "fragment"),
+        [
+            ("", ["--dense-directions"], "--dense-directions (check.dense_directions): is for a directional check"),
+            ("[check]\ndense_directions = true\n", [], "c.toml: check.dense_directions: is for a directional check"),
+            ('[model]\nkind = "lstm"\nlayers = 3\n', [], 'c.toml: model.layers: is the depth of model.kind = "deep"'),
+            (
+                '[model]\nkind = "fig-10.5"\n[data]\ntokens = [0, 1, 2]\ntargets = [1, 2, 3]\n',
+                [],
+                "c.toml: data.targets: has 3 entries, but fig-10.5 has one output, at t = τ: give its one target",
+            ),
+            ("", ["--layout", "cs231n"], "--layout (user.layout): says how to call user.backward (--backward)"),
+            ('[user]\nlayout = "cs231n"\n', [], "c.toml: user.layout: says how to call user.backward"),
+        ],
+    )
+    def test_a_key_that_does_nothing_here_is_refused(self, cli, assert_one_line_error, tmp_path, text, args, fragment):
+        path = tmp_path / "c.toml"
+        path.write_text(text, encoding="utf-8")
+        assert_one_line_error(cli("run", *([path] if text else []), *args), 2, fragment)
+
+    def test_fig_10_5_takes_one_target_and_its_length_from_the_tokens(self, cli, tmp_path):
+        path = tmp_path / "c.toml"
+        path.write_text('[model]\nkind = "fig-10.5"\n[data]\ntokens = [0, 1, 2]\ntargets = [3]\n', encoding="utf-8")
+        report = json.loads(cli("run", path, "--format", "json", code=0).stdout)
+        assert report["sizes"]["tau"] == 3 and report["verdict"] == "pass"
+
+    @pytest.mark.parametrize("command", ["bugs", "taylor", "sweep"])
+    def test_a_command_that_checks_the_book_refuses_a_config_naming_user_code(
+        self, cli, assert_one_line_error, tmp_path, command
+    ):
+        path = tmp_path / "c.toml"
+        path.write_text(f'[user]\nbackward = "{ROOT / "examples" / "book_rnn.py"}"\n', encoding="utf-8")
+        fragment = f"c.toml: user.backward: `gradcheck {command}` checks the book's backward pass, not your code"
+        assert_one_line_error(cli(command, path), 2, fragment)
+
+    def test_bugs_has_no_option_for_user_code(self, cli, assert_one_line_error):
+        assert_one_line_error(cli("bugs", "--backward", ROOT / "examples" / "book_rnn.py"), 2, "No such option '--backward'")
+
+    def test_explain_t_is_for_fig_10_3_only(self, cli, assert_one_line_error):
+        result = cli("explain", ROOT / "configs" / "lstm-classic.toml", "--t", "1000")
+        assert_one_line_error(result, 2, "--t: the numbers at step t are those of Fig. 10.3's 10.18", 'model.kind = "lstm"')
 
     def test_sample_with_directions_as_options(self, cli, assert_one_line_error):
         result = cli("run", "--sample", "3", "--directions", "2")

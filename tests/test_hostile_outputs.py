@@ -95,6 +95,74 @@ def test_an_output_beside_the_config_is_not_refused(cli, config, tmp_path):
     assert json.loads((tmp_path / "report.json").read_text())["source"] == str(config)
 
 
+@pytest.mark.parametrize("how", ["option", "config", "symlink", "forward"])
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_an_output_that_is_the_code_under_check_is_refused_before_the_check(cli, assert_one_line_error, tmp_path, how, fmt):
+    code = tmp_path / "mine.py"
+    code.write_bytes((ROOT / "examples" / "book_rnn.py").read_bytes())
+    before = code.read_bytes()
+    args: list[object] = ["--backward", code]
+    output: Path = code
+    if how == "config":
+        config = tmp_path / "c.toml"
+        config.write_text('[user]\nbackward = "mine.py"\n', encoding="utf-8")
+        args = [config]
+    elif how == "symlink":
+        output = tmp_path / "report.out"
+        output.symlink_to(code)
+    elif how == "forward":
+        args += ["--forward", f"{code}:forward"]
+    result = cli("run", *args, "--format", fmt, "-o", output)
+    assert_one_line_error(result, 2, f"{output}: is the code", "mine.py this run checks; refusing to overwrite an input")
+    assert code.read_bytes() == before and leftovers(tmp_path) == []
+
+
+@pytest.fixture
+def as_nobody():
+    """Run the block with effective ids 65534 (root only), in this process: python itself lives where nobody reads."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to act as another user")
+
+    class Nobody:
+        def __enter__(self) -> None:
+            os.setegid(65534)
+            os.seteuid(65534)
+
+        def __exit__(self, *exc: object) -> None:
+            os.seteuid(0)
+            os.setegid(0)
+
+    return Nobody()
+
+
+@pytest.mark.parametrize(("mode", "error"), [(0o444, "Permission denied"), (0o666, None)])
+def test_an_output_of_another_owner_is_never_taken_over(as_nobody, mode, error):
+    """In a directory anyone may write, a rename would replace a read-only file and make anyone's file theirs: a
+    read-only one is refused, a writable one is rewritten in place and keeps its owner and mode."""
+    import shutil
+    import tempfile
+
+    from gradcheck.errors import GradcheckError
+    from gradcheck.files import write_text
+
+    shared = Path(tempfile.mkdtemp(prefix="gradcheck-shared-", dir="/tmp"))  # tmp_path's parents are root's only
+    try:
+        shared.chmod(0o777)
+        report = shared / "r.json"
+        report.write_text("old")
+        report.chmod(mode)
+        with as_nobody:
+            if error:
+                with pytest.raises(GradcheckError, match=f"r.json: cannot write: {error}"):
+                    write_text(report, "new")
+            else:
+                write_text(report, "new")
+        assert report.read_text() == ("old" if error else "new") and report.stat().st_uid == 0
+        assert stat.S_IMODE(report.stat().st_mode) == mode and leftovers(shared) == []
+    finally:
+        shutil.rmtree(shared)
+
+
 # --- 2. links, FIFOs, devices, modes --------------------------------------------------------------------------------
 
 

@@ -364,8 +364,10 @@ def test_a_child_writing_into_the_reply_pipe_is_an_unreadable_reply(function):
     assert (error.failure, str(error)) == (Failure.UNREADABLE, "garbage.py: the child process sent an unreadable reply")
 
 
-def test_the_whole_process_group_is_killed_and_reaped():
-    with Sandbox(HOSTILE / "fork_survivor.py", DIRECT, FAST) as box:
+@pytest.mark.parametrize("name", ["fork_survivor", "setsid_survivor", "detached_survivor"])
+def test_everything_the_child_started_is_killed_and_reaped(name):
+    """In its process group, out of it (setsid), and orphaned (a double fork: we are the subreaper it comes to)."""
+    with Sandbox(HOSTILE / f"{name}.py", DIRECT, FAST) as box:
         child = box.pid
         grandchild = box.request("call", function="backward", kwargs={})
         assert isinstance(child, int) and isinstance(grandchild, int) and pid_alive(grandchild)
@@ -393,6 +395,8 @@ def test_no_file_descriptor_leaks():
         (lambda d: d / "missing.py", "missing.py: no such file"),
         (lambda d: d, "is a folder, not a Python file"),
         (lambda d: (d / "notes.txt").write_text("x") and d / "notes.txt", "notes.txt: is not a Python file"),
+        (lambda d: os.mkfifo(d / "pipe.py") or d / "pipe.py", r"pipe.py: not a regular file \(a FIFO\)"),
+        (lambda d: (d / "link.py").symlink_to(os.mkfifo(d / "p") or d / "p") or d / "link.py", r"not a regular file \(a FIFO\)"),
     ],
 )
 def test_a_path_that_is_not_a_python_file_is_refused_before_any_child_starts(tmp_path, make, fragment):

@@ -247,6 +247,11 @@ def test_the_broken_lstm_example_is_named():
         ("return dict(U='no', W=W, V=V, b=b, c=c)", "the gradient U from backward is a str"),
         ("return dict(U=U * 1j, W=W, V=V, b=b, c=c)", "the gradient U from backward is complex"),
         ("return dict(U=object(), W=W, V=V, b=b, c=c)", "the gradient U from backward is a object"),
+        (
+            "return dict(U=__import__('numpy').empty(U.shape, dtype=object), W=W, V=V, b=b, c=c)",
+            "the gradient U from backward is an array of dtype object, expected an array of numbers of shape 16×8",
+        ),
+        ("return dict(U=[[None] * 8] * 16, W=W, V=V, b=b, c=c)", "the gradient U from backward is a list"),
         ("raise NotImplementedError", "backward is not implemented yet"),
         ("raise ValueError('boom')", "in backward: ValueError: boom"),
     ],

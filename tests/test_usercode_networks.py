@@ -21,7 +21,7 @@ FIXTURE = USERCODE / "catalogue" / "network_bugs.py"
 OTHER = [kind for kind in KINDS if kind != FIG_10_3]
 CASES = [(kind, variant) for kind in OTHER for variant in getattr(network(kind), "VARIANTS", ("book",))]
 SMALL = (
-    '[model]\ninput_size = 4\nhidden_size = 5\noutput_size = 3\nkind = "{kind}"\nvariant = "{variant}"\nlayers = {layers}\n'
+    '[model]\ninput_size = 4\nhidden_size = 5\noutput_size = 3\nkind = "{kind}"\nvariant = "{variant}"\n{layers}'
     "[data]\nlength = 6\n"
 )
 LAYERS = {"deep": 2}
@@ -37,7 +37,8 @@ def network_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
         for key, value in (("KIND", kind), ("VARIANT", variant), ("LAYERS", str(layers)), ("BUG", bug)):
             monkeypatch.setenv(f"GRADCHECK_TEST_{key}", value)
         path = tmp_path / f"{kind}.toml"
-        path.write_text(SMALL.format(kind=kind, variant=variant, layers=layers), encoding="utf-8")
+        depth = f"layers = {layers}\n" if kind in LAYERS else ""  # only deep has a depth to set
+        path.write_text(SMALL.format(kind=kind, variant=variant, layers=depth), encoding="utf-8")
         return path
 
     return make

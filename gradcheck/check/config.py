@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
 
 PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
+LAYERS = 2  # model.layers by default (kind = "deep")
 
 
 class H0Mode(StrEnum):
@@ -159,7 +160,7 @@ class ModelConfig(_Section):
     variant: Literal["book", "common"] = field(
         default="book", metadata=_meta('lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)')
     )
-    layers: int = field(default=2, metadata=_meta("deep: the number of stacked tanh layers", ge=1, le=16))
+    layers: int = field(default=LAYERS, metadata=_meta("deep: the number of stacked tanh layers", ge=1, le=16))
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ class Config(_Section):
         if self.vocabulary is not None:
             n = len(self.vocabulary)
             return n, m.hidden_size, n, len(d.text or "") - 1
-        sequence = d.tokens or d.targets
+        sequence = d.tokens or (None if m.kind == "fig-10.5" else d.targets)  # fig-10.5: one target, at τ
         return m.input_size, m.hidden_size, m.output_size, len(sequence) if sequence else d.length
 
     @property
@@ -418,7 +419,8 @@ def _derived_sizes(raw: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(section, dict) or not isinstance(raw.get("model", {}), dict):
         return raw
     model, section = dict(raw.get("model", {})), dict(section)
-    text, sequence = section.get("text"), section.get("tokens") or section.get("targets")
+    single = model.get("kind") == "fig-10.5"  # one output: its one target says nothing of the length
+    text, sequence = section.get("text"), section.get("tokens") or (None if single else section.get("targets"))
     if isinstance(text, str) and len(text) >= 2:
         model.setdefault("input_size", len(set(text)))
         model.setdefault("output_size", len(set(text)))
@@ -496,7 +498,10 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
                 raise ConfigError(path, f"model.{key}", f"is {getattr(m, key)} but data.text has {I} distinct characters")
     if d.inputs is Inputs.GAUSSIAN and (d.text is not None or d.tokens is not None):
         raise ConfigError(path, "data.inputs", '"gaussian" cannot be combined with data.text or data.tokens')
-    if d.tokens is not None and d.targets is not None and len(d.tokens) != len(d.targets):
+    if m.kind == "fig-10.5" and d.targets is not None and len(d.targets) != 1:
+        reason = f"has {len(d.targets)} entries, but fig-10.5 has one output, at t = τ: give its one target"
+        raise ConfigError(path, "data.targets", reason)
+    if m.kind != "fig-10.5" and d.tokens is not None and d.targets is not None and len(d.tokens) != len(d.targets):
         raise ConfigError(path, "data.targets", f"has {len(d.targets)} entries but data.tokens has {len(d.tokens)}")
     for key, seq, bound, size in (("tokens", d.tokens, I, "model.input_size"), ("targets", d.targets, O, "model.output_size")):
         bad = [v for v in seq or [] if v >= bound]
@@ -515,6 +520,10 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
     if config.check.directions is not None and config.check.sample != "all":
         raise ConfigError(path, "check.sample", "cannot be combined with check.directions")
+    if config.check.dense_directions and config.check.directions is None:
+        raise ConfigError(path, "check.dense_directions", "is for a directional check: give check.directions too")
+    if m.layers != LAYERS and m.kind != "deep":
+        raise ConfigError(path, "model.layers", f'is the depth of model.kind = "deep"; {m.kind} has none to set')
     _check_user(config, path)
 
 

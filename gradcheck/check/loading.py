@@ -71,6 +71,17 @@ _KINDS = {  # what a path that is not a regular file is, for the message
 }
 
 
+def special_kind(path: Path) -> str | None:
+    """What `path` is (its symlinks followed) if it exists and is not a regular file or a folder: "a FIFO", …"""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return _KINDS.get(stat.S_IFMT(mode), "a special file")
+
+
 def _read_bytes(path: Path) -> bytes:
     """At most MAX_CONFIG_BYTES of a regular file, the format checked first; never blocks on a FIFO or a device.
 

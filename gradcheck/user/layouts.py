@@ -56,11 +56,12 @@ class Layout:
     def _array(self, value: Any, what: str, shape: tuple[int, ...], squeeze: bool = False) -> NDArray[np.float64]:
         """A returned gradient as a real float64 array of the expected shape, or one line saying what is wrong."""
         try:
+            if np.asarray(value).dtype.kind not in "biufc":  # None, strings, objects: numpy would make None a NaN
+                raise TypeError
             array = np.array(value, dtype=np.complex128 if np.iscomplexobj(value) else np.float64)
         except (TypeError, ValueError):
-            raise UserCodeError(
-                f"{self.file}: {what} is a {type(value).__name__}, expected an array of shape {_dims(shape)}"
-            ) from None
+            kind = f"an array of dtype {value.dtype}" if isinstance(value, np.ndarray) else f"a {type(value).__name__}"
+            raise UserCodeError(f"{self.file}: {what} is {kind}, expected an array of numbers of shape {_dims(shape)}") from None
         if squeeze and array.shape != shape and array.size == int(np.prod(shape)) and array.ndim == 2 and 1 in array.shape:
             array = array.reshape(shape)  # a column vector (H×1) for a bias of shape (H,)
         if array.shape != shape:

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn
 
+from gradcheck.check.loading import special_kind
 from gradcheck.errors import UserCodeError
 from gradcheck.user import wire
 from gradcheck.user.child import IMPORTING, Kind, one_line
@@ -91,6 +92,8 @@ def check_path(path: Path) -> None:
         problem = "is a folder, not a Python file"
     elif path.suffix != ".py":
         problem = "is not a Python file (expected a .py file)"
+    elif (kind := special_kind(path)) is not None:
+        problem = f"not a regular file ({kind}): expected a .py file"
     elif not os.access(path, os.R_OK):
         problem = "cannot be read (permission denied)"
     else:
@@ -181,17 +184,20 @@ class Sandbox:
         self._from_child, reply_w = os.pipe()
         for fd in (self._to_child, reply_w):
             _widen(fd)
+        become_subreaper()
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-P", "-m", "gradcheck.user.child", str(request_r), str(reply_w)],
-                pass_fds=(request_r, reply_w),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                cwd=self.path.resolve().parent,
-                env=self._environment(),
-                start_new_session=True,
-            )
+            with _CHILDREN_LOCK:  # until the child is counted, no stray search may take it for a stray
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-P", "-m", "gradcheck.user.child", str(request_r), str(reply_w)],
+                    pass_fds=(request_r, reply_w),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    cwd=self.path.resolve().parent,
+                    env=self._environment(),
+                    start_new_session=True,
+                )
+                _CHILDREN.add(self._proc.pid)
         finally:
             os.close(request_r)
             os.close(reply_w)
@@ -202,16 +208,22 @@ class Sandbox:
 
     def _environment(self) -> dict[str, str]:
         """Ours, with one BLAS thread (many threads multiply memory under RLIMIT_AS) and gradcheck importable."""
-        env = dict(os.environ) | dict.fromkeys(THREAD_VARS, "1")
+        env = dict(os.environ) | dict.fromkeys(THREAD_VARS, "1") | {MARK: str(os.getpid())}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         return env
 
     def close(self) -> None:
-        """Kill the child's whole process group, reap it, close every pipe. Safe to call twice."""
+        """Kill the child with everything it started (its process group, and any descendant that left the group with
+        setsid), reap it, close every pipe. Safe to call twice."""
         if self._proc is not None:
             if self._proc.returncode is None or self._stderr_open():
+                for pid in _descendants(self._proc.pid):  # before the group: a killed parent orphans its children
+                    _kill(pid)
                 _kill_group(self._proc.pid)
             self._proc.wait()
+            with _CHILDREN_LOCK:
+                _CHILDREN.discard(self._proc.pid)
+            _kill_strays()
             if self._stderr is not None:
                 self._stderr.text(wait=1.0)
         for fd in (self._to_child, self._from_child, self._pidfd):
@@ -378,6 +390,81 @@ def _widen(fd: int) -> None:
     """Give a pipe a 1 MiB buffer where Linux allows it (64 KiB is the default): fewer round trips for big arrays."""
     with contextlib.suppress(AttributeError, OSError):
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BUFFER)
+
+
+_CHILDREN: set[int] = set()  # the sandboxes' children alive now (grade runs several at once)
+_CHILDREN_LOCK = threading.Lock()
+PR_SET_CHILD_SUBREAPER = 36
+MARK = "GRADCHECK_SANDBOX"  # in a child's environment: the pid of the gradcheck process it belongs to
+
+
+def become_subreaper() -> None:
+    """Have orphaned descendants reparented to this process, not to init (Linux): a process the user's code forks
+    and detaches (setsid, then its parent exits) stays ours to find and kill. Nothing where prctl is not there."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process visible in /proc (empty where there is no /proc)."""
+    found: dict[int, int] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                        fields = stat.read().rsplit(b")", 1)[1].split()  # after "pid (comm)": state, ppid, …
+                    found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def _descendants(pid: int, parents: dict[int, int] | None = None) -> list[int]:
+    """Every process below `pid`, children first."""
+    parents = _parents() if parents is None else parents
+    children: dict[int, list[int]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
+
+
+def _kill_strays() -> None:
+    """Kill and reap what the user's code left behind: processes reparented to us (we are their subreaper) that are
+    not a sandbox's child, with all they started."""
+    with _CHILDREN_LOCK:  # no sandbox starts a child while its strays are looked for
+        parents = _parents()
+        strays = [pid for pid, parent in parents.items() if parent == os.getpid() and pid not in _CHILDREN]
+        strays = [pid for pid in strays if _marked(pid)]  # not a child this process started for itself
+        for stray in strays:
+            for pid in [*_descendants(stray, parents), stray]:
+                _kill(pid)
+    for stray in strays:
+        deadline = time.monotonic() + REAP_GRACE
+        with contextlib.suppress(ChildProcessError, OSError):
+            while os.waitpid(stray, os.WNOHANG) == (0, 0) and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+
+def _marked(pid: int) -> bool:
+    """Whether `pid` descends from one of our sandboxes: it carries MARK=<our pid> in the environment it started
+    with (a fork keeps its parent's, whatever it does to os.environ afterwards)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as environ:
+            return f"{MARK}={os.getpid()}".encode() in environ.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _kill_group(pgid: int) -> None:
