@@ -51,6 +51,7 @@ DEFAULT_RUN_NEVER = (
     "gradcheck.render.teaching",
     "gradcheck.check.convergence",
     "gradcheck.check.steps",
+    "numpy.ma",  # 35 ms: np.unique imports it
 )
 
 

@@ -183,7 +183,9 @@ def _mixed(
     def chunk(first: int) -> Callable[[], NDArray[Any]]:
         rows = slice(first, first + size)
         mine, kk, ss = owner[rows], k[rows], shift[rows]
-        moves = [Move(groups[m][0], groups[m][1], kk[mine == m], ss[mine == m]) for m in np.unique(mine)]
+        moves = [
+            Move(groups[m][0], groups[m][1], kk[mine == m], ss[mine == m]) for m in np.flatnonzero(np.bincount(mine))
+        ]  # not np.unique: it imports numpy.ma
 
         def run() -> NDArray[Any]:
             with np.errstate(**floating_point):
