@@ -35,13 +35,22 @@ def test_workers_run_blas_on_one_thread_even_a_lone_chunk():
 
 
 @pytest.mark.parametrize(
-    ("count", "rows", "threads", "size"),
-    [(8, 100, 2, 8), (1000, 8192, 2, 125), (1000, 50, 2, 50), (20000, 5907, 2, 2500), (160, 8192, 2, 40), (45, 8192, 2, 23)],
+    ("count", "rows", "threads", "row_bytes", "size"),
+    [
+        (8, 100, 2, 0, 8),
+        (1000, 8192, 2, 0, 125),
+        (1000, 50, 2, 0, 50),
+        (20000, 5907, 2, 5720, 2500),  # minchar's W copies: 8 chunks
+        (160, 8192, 2, 204800, 40),  # a large directional check: 4 chunks
+        (45, 8192, 2, 0, 23),
+        (800, 8192, 2, 1120, 800),  # a small network's W copies: not worth a second thread
+        (3000, 8192, 2, 1120, 1500),
+    ],
 )
-def test_a_batch_is_cut_into_chunks_a_slowed_worker_can_leave_to_the_others(count, rows, threads, size):
-    """PER_WORKER chunks per worker where MIN_ROWS allows, a multiple of the workers otherwise, never more rows than
-    the memory budget's."""
-    assert batching.chunk_rows(count, rows, threads) == size
+def test_a_batch_is_cut_into_chunks_a_slowed_worker_can_leave_to_the_others(count, rows, threads, row_bytes, size):
+    """PER_WORKER chunks per worker where MIN_ROWS and MIN_BYTES allow, a multiple of the workers otherwise, never
+    more rows than the memory budget's."""
+    assert batching.chunk_rows(count, rows, threads, row_bytes) == size
 
 
 def test_copies_of_several_parameters_come_back_in_their_own_order():

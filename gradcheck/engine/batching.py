@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,6 +47,7 @@ def _cgroup_quota(default: int) -> int:
 THREADS = available_cores()  # one compute thread per core: the workers run with one BLAS thread each
 PER_WORKER = 4  # chunks per worker a batch is cut into at least: a worker slowed by other jobs on its core does less
 MIN_ROWS = 32  # but no chunk smaller than this (a product of fewer rows reads its matrix for little work)
+MIN_BYTES = 2**20  # nor one whose copies hold less: on a small network a thread costs more than it saves
 
 T = TypeVar("T")
 
@@ -56,36 +58,49 @@ def parallel(tasks: Sequence[Callable[[], T]], threads: int = THREADS) -> list[T
     numpy's products, tanh, exp and log release the GIL, so the workers compute at once. BLAS runs single-threaded
     even for a lone task: its own threads meet at a barrier inside every product, and on a core shared with another
     job that barrier waits for a descheduled thread (a check beside one CPU-burning process took 4.4x its quiet time).
-    Parallelism comes from the tasks instead, handed out as workers free up, so a slowed worker simply does fewer.
+    Parallelism comes from the tasks instead, handed out as workers free up, so a slowed worker simply does fewer. The
+    workers and the BLAS controller are made once per process: a small check makes many small batches.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        workers = max(1, min(threads, len(tasks)))
-        if workers == 1:
+    with _blas().limit(limits=1, user_api="blas"):
+        if min(threads, len(tasks)) <= 1:
             return [task() for task in tasks]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(lambda task: task(), tasks))
+        return list(_pool(threads).map(lambda task: task(), tasks))
 
 
-def chunk_rows(count: int, rows: int, threads: int = THREADS) -> int:
+@cache
+def _blas() -> Any:
+    """threadpoolctl's view of the BLAS libraries loaded (finding them reads the process's maps: done once)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@cache
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """`threads` worker threads kept for the life of the process (idle ones cost nothing; they end with it)."""
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gradcheck")
+
+
+def chunk_rows(count: int, rows: int, threads: int = THREADS, row_bytes: int = 0) -> int:
     """Rows per chunk for `count` copies, at most `rows` at a time: PER_WORKER chunks per worker where every chunk
-    keeps MIN_ROWS, else fewer (a multiple of the workers, so none waits at the end), and at least one per worker
-    while a chunk keeps 8 rows."""
-    chunks = min(PER_WORKER * threads, max(1, count // MIN_ROWS))
+    keeps MIN_ROWS and MIN_BYTES of copies (row_bytes each: a small network's chunk must be worth a thread's while),
+    else fewer (a multiple of the workers, so none waits at the end), and at least one per worker while a chunk keeps
+    max(8, half of that) rows."""
+    least = max(MIN_ROWS, MIN_BYTES // row_bytes) if row_bytes > 0 else MIN_ROWS
+    chunks = min(PER_WORKER * threads, max(1, count // least))
     if chunks < threads:
-        chunks = threads if count >= 8 * threads else 1
+        chunks = threads if count >= threads * max(8, least // 2) else 1
     else:
         chunks -= chunks % threads
     return max(1, min(rows, math.ceil(count / chunks)))
 
 
-def chunked(losses: BatchLosses, rows: int, threads: int = THREADS) -> BatchLosses:
+def chunked(losses: BatchLosses, rows: int, threads: int = THREADS, row_bytes: int = 0) -> BatchLosses:
     """The same BatchLosses, evaluated at most `rows` perturbed copies at a time to bound memory, the chunks on
     `threads` workers (see `parallel`)."""
 
     def evaluate(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        size = chunk_rows(len(index), rows, threads)
+        size = chunk_rows(len(index), rows, threads, row_bytes)
         floating_point = np.geterr()  # numpy's error state is per thread: hand the caller's to the workers
 
         def chunk(k: int) -> Callable[[], NDArray[Any]]:
@@ -121,8 +136,9 @@ def entry_losses(model: Model, memory_bytes: int, complex_step: bool, counter: C
         return out
 
     def batched(name: str, index: Index, shift: NDArray[Any]) -> NDArray[Any]:
-        rows = max(1, min(8192, memory_bytes // THREADS // model.row_bytes(name, complex_step)))
-        return chunked(losses, rows)(name, index, shift)
+        row_bytes = model.row_bytes(name, complex_step)
+        rows = max(1, min(8192, memory_bytes // THREADS // row_bytes))
+        return chunked(losses, rows, row_bytes=row_bytes)(name, index, shift)
 
     return batched
 
@@ -177,7 +193,8 @@ def _mixed(
     """Per-term losses of copies r = 0..R−1, copy r moving parameter groups[owner[r]] by shift[r] along its direction
     k[r], in balanced chunks on THREADS workers: each chunk one batch of mixed copies where the model can mix
     parameters, else a batch per parameter."""
-    size = chunk_rows(len(owner), max(1, len(owner)))
+    row_bytes = max(model.row_bytes(name, np.iscomplexobj(shift)) for name, _ in groups)
+    size = chunk_rows(len(owner), max(1, len(owner)), row_bytes=row_bytes)
     floating_point = np.geterr()  # numpy's error state is per thread: hand the caller's to the workers
 
     def chunk(first: int) -> Callable[[], NDArray[Any]]:
