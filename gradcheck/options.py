@@ -5,7 +5,7 @@ and `--eps -1` fail the same way (`--eps (check.eps): must be "auto" or a number
 
 Precedence: an option overrides the config key it sets. `--rtol` or `--atol` without `--tolerance` also sets
 check.tolerance = "fixed", even over a config's `tolerance = "auto"`: a tolerance typed on the command line is
-meant to be used. `--tolerance auto --rtol X` keeps the method's bound (X is then only recorded).
+meant to be used. `--tolerance auto --rtol X` contradicts itself and is refused.
 """
 
 from __future__ import annotations
@@ -173,6 +173,10 @@ def options(*names: str) -> Callable[[Command], Command]:
 def config_overrides(given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The options a user gave as {config key: value}, and {config key: option flag} to name them in errors."""
     values = {OVERRIDES[name].key: value for name, value in given.items() if value is not None}
-    if {"check.rtol", "check.atol"} & values.keys() and "check.tolerance" not in values:
+    fixed_by = sorted({"check.rtol", "check.atol"} & values.keys())
+    if fixed_by and values.get("check.tolerance") == "auto":
+        names = " and ".join(f"{flag(key.split('.')[1])} ({key})" for key in fixed_by)
+        raise click.UsageError(f"{names}: set the fixed pass line, which --tolerance auto (check.tolerance) does not use")
+    if fixed_by:
         values["check.tolerance"] = "fixed"  # the command line wins over a config's tolerance = "auto" (module docstring)
     return values, {override.key: flag(name) for name, override in OVERRIDES.items()}

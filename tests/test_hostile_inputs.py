@@ -240,7 +240,11 @@ class TestContradictions:
         report = self._report(cli, path, *FAST, "--rtol", "1e-3")
         assert report["tolerance"] == "fixed"
         assert report["config"]["check"]["tolerance"] == "fixed"  # type: ignore[index]
-        assert self._report(cli, path, *FAST, "--rtol", "1e-3", "--tolerance", "auto")["tolerance"] == "auto"
+
+    @pytest.mark.parametrize("given", [["--rtol", "1e-3"], ["--atol", "1e-9"], ["--rtol", "1e-3", "--atol", "1e-9"]])
+    def test_tolerance_auto_with_a_fixed_line_on_the_command_line_is_refused(self, cli, assert_one_line_error, given):
+        result = cli("run", *given, "--tolerance", "auto")
+        assert_one_line_error(result, 2, "set the fixed pass line, which --tolerance auto (check.tolerance) does not use")
 
     @pytest.mark.parametrize(
         "text",
