@@ -173,7 +173,7 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
     loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
     for cfg, source in loaded:
         _refuse_overwriting_user_code(output, cfg)
-        if cfg.user.backward is None and cfg.user.layout != "book":
+        if cfg.user.backward is None and cfg.user.layout is not None:
             key = "--layout (user.layout)" if overrides.get("layout") else f"{source}: user.layout"
             raise GradcheckError(f"{key}: says how to call user.backward (--backward), and none is given")
     bugs = [

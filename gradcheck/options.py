@@ -109,10 +109,11 @@ OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the 
     "forward": Override("user.forward", "FILE.py[:FUNCTION]"),
     "layout": Override("user.layout", "book|min-char-rnn|cs231n"),
     "timeout": Override("user.timeout", "SECONDS"),
+    "import_timeout": Override("user.import_timeout", "SECONDS"),
 }
 
 
-USER_CODE = ("backward", "forward", "layout", "timeout")  # the options that plug a user's code in
+USER_CODE = ("backward", "forward", "layout", "timeout", "import_timeout")  # the options that plug a user's code in
 BOOK_ONLY = (*(name for name in OVERRIDES if name not in USER_CODE), "max_memory")  # for commands that check the book's
 
 

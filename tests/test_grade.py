@@ -202,4 +202,4 @@ def test_function_names_the_backward_each_file_defines(cli, tmp_path):
     renamed.write_text((GRADE / "correct.py").read_text().replace("def backward(", "def bptt("))
     rows = json.loads(cli("grade", renamed, "--function", "bptt", "--format", "json", code=0).stdout)["submissions"]
     assert rows[0]["verdict"] == "pass"
-    assert "has no function backward" in cli("grade", renamed, "--format", "csv", code=2).stdout
+    assert "renamed.py: defines none of" in cli("grade", renamed, "--format", "csv", code=2).stdout

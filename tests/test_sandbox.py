@@ -273,11 +273,13 @@ def test_syntax_error_names_file_and_line(tmp_path):
     assert "broken_syntax" not in sys.modules
 
 
-def test_a_missing_import_is_the_users_error(tmp_path):
+def test_a_missing_import_is_left_out_of_the_load(tmp_path):
+    """An import that fails binds nothing; the module still loads (the function that needs it is refused by name,
+    tests/test_loading.py)."""
     path = tmp_path / "needs_torch.py"
-    path.write_text("import numpy\nimport not_a_module_anywhere\n")
-    with pytest.raises(SandboxError, match=r"^needs_torch.py:2: ModuleNotFoundError: No module named 'not_a_module_anywhere'$"):
-        Sandbox(path, DIRECT, FAST).__enter__()
+    path.write_text("import numpy\nimport not_a_module_anywhere\ndef backward():\n    return 1\n")
+    with Sandbox(path, DIRECT, FAST) as box:
+        assert box.request("call", function="backward", kwargs={}) == 1
 
 
 @pytest.mark.parametrize(
@@ -333,15 +335,18 @@ def test_a_crash_is_reported_with_its_signal_or_status(name, expected):
         (
             "import_loop",
             "backward",
-            "import_loop.py: importing it took over 2 s (--timeout); code that trains or runs at import belongs under "
-            'if __name__ == "__main__":',
+            "import_loop.py: loading its definitions took over 2 s (--import-timeout); line 4 was running",
         ),
-        ("import_training", "backward", "import_training.py: importing it took over 2 s (--timeout)"),
+        (
+            "import_training",
+            "backward",
+            "import_training.py: loading its definitions took over 2 s (--import-timeout); line 6 was running",
+        ),
         ("call_loop", "backward", "call_loop.py: backward did not finish within 2 s (--timeout)"),
     ],
 )
 def test_timeouts(name, function, expected):
-    error = failure(name, function, Limits(timeout=2.0))
+    error = failure(name, function, Limits(timeout=2.0, import_timeout=2.0))
     assert error.failure is Failure.TIMEOUT and str(error).startswith(expected)
 
 

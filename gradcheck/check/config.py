@@ -218,8 +218,13 @@ class UserConfig(_Section):
     forward: str | None = field(
         default=None, metadata=_meta("your forward pass too (same file): its loss is then the one differenced", min_length=1)
     )
-    layout: Layout = field(default="book", metadata=_meta("how your functions are called: book, min-char-rnn or cs231n"))
-    timeout: float = field(default=60.0, metadata=_meta("seconds your code may take to import, and for each call", gt=0))
+    layout: Layout | None = field(
+        default=None, metadata=_meta("how your functions are called: book, min-char-rnn or cs231n (default: from the file)")
+    )
+    timeout: float = field(default=60.0, metadata=_meta("seconds each call of your code may take", gt=0))
+    import_timeout: float = field(
+        default=10.0, metadata=_meta("seconds your file may take to load its definitions (its training is never run)", gt=0)
+    )
     memory_mb: int = field(default=4096, metadata=_meta("memory your code may use, in MiB", ge=256))
 
     @property
@@ -535,7 +540,7 @@ def _check_kind(config: Config, path: Path | str | None) -> None:
         raise ConfigError(path, "model.h0", f'model.kind = "{m.kind}" starts from zero states: h0 must be "zeros"')
     if m.variant != "book" and m.kind not in ("lstm", "gru"):
         raise ConfigError(path, "model.variant", f'"{m.variant}" is for lstm and gru; {m.kind} has one form')
-    if config.user.backward is not None and config.user.layout != "book":
+    if config.user.backward is not None and config.user.layout not in (None, "book"):
         reason = f'"{config.user.layout}" is a layout of Fig. 10.3\'s RNN; code for {m.kind} is called in the "book" layout'
         raise ConfigError(path, "user.layout", reason)
 

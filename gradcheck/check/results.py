@@ -76,6 +76,7 @@ class CheckResult:
     bug: AnyBug | None = None
     nonfinite_loss: tuple[int, str] | None = None
     code: str | None = None  # the user's code checked instead of the book's backward: "my_rnn.py:backward (book)"
+    notes: tuple[tuple[str, str], ...] = ()  # header lines about the user's file: translated, not run, its sizes
     forward: ForwardResult | None = None  # the user's forward pass against the book's, when it was given
     diagnosis: str | None = None  # for a failing user's code: the named mistake, or where it first goes wrong
     mistake: str | None = None  # the id of the known mistake the diagnosis matched ("untransposed-W", "bits-vs-nats")

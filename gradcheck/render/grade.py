@@ -79,14 +79,16 @@ def grade_header(grading: Grading, source: str) -> Table:
     """What was graded and how: config, sizes, the functions called, the shared estimates."""
     I, H, O, tau = grading.config.sizes
     check = grading.config.check
-    functions = grading.backward + (f" and {grading.forward}" if grading.forward and grading.forward != grading.backward else "")
+    backward = grading.backward or "each file's own function"
+    forward = f" and {grading.forward}" if grading.forward and grading.forward != grading.backward else ""
+    how = f"{grading.layout} layout" if grading.layout else "the layout found in each file"
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
     for key, value in (
         ("config", source),
         ("sizes", f"I = {I}, H = {H}, O = {O}, τ = {tau}"),
-        ("checked", f"{functions} ({grading.layout} layout), each file in its own process"),
+        ("checked", f"{backward}{forward} ({how}), each file in its own process"),
         ("estimates", f"{RULES[check.method].title} of the book's forward pass, made once: {grading.estimate_seconds:.2f} s"),
     ):
         grid.add_row(key, Text(value))

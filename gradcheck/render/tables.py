@@ -98,11 +98,12 @@ def header(result: CheckResult, source: str) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    code = (("checked", f"your code: {result.code}"),) if result.code else ()
+    code = (("checked", f"your code: {result.code}"), *result.notes) if result.code else ()
+    of_sizes = "".join(f" ({value})" for key, value in code if key == "sizes")
     for key, value in (
         ("config", source),
-        *code,
-        ("sizes", f"I = {I}, H = {H}, O = {O}, τ = {tau}"),
+        *(row for row in code if row[0] != "sizes"),
+        ("sizes", f"I = {I}, H = {H}, O = {O}, τ = {tau}{of_sizes}"),
         ("method", f"{rule.title} {rule.formula}, float64"),
         ("step", step),
         ("tolerance", tolerance_text(result)),

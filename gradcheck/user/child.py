@@ -26,13 +26,14 @@ import threading
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 
 from gradcheck.errors import UserCodeError
 from gradcheck.user import wire
+from gradcheck.user.loader import Loaded, load
 from gradcheck.user.wire import Value
 
 MAX_MESSAGE = 300  # characters of an error line
@@ -155,20 +156,6 @@ def _exit_code(code: object) -> str:
 # --- the user's module --------------------------------------------------------------------------------------------
 
 
-def load_module(path: Path) -> ModuleType:
-    """Import the user's file as a module named after its stem, its folder first on sys.path."""
-    sys.path.insert(0, str(path.parent))
-    sys.argv = [str(path)]
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    if spec is None or spec.loader is None:
-        raise UserCodeError(f"{path.name}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    if path.stem not in sys.modules:  # never shadow a module already loaded (a user file named numpy.py)
-        sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def resolve_factory(dotted: str) -> Any:
     """The trusted factory named "package.module:attribute" by the parent."""
     module_name, _, attribute = dotted.partition(":")
@@ -184,9 +171,9 @@ class Direct:
     Used by the tests; the real layouts live in gradcheck/user/layouts.py.
     """
 
-    def __init__(self, module: ModuleType) -> None:
-        self.module = module
-        self.file = Path(module.__file__ or module.__name__).name
+    def __init__(self, loaded: Loaded) -> None:
+        self.module = loaded.module
+        self.file = Path(self.module.__file__ or self.module.__name__).name
 
     def call(self, function: str, kwargs: dict[str, Value], globals: dict[str, Value] | None = None) -> Value:
         """module.function(**kwargs) after module.NAME = value for each global; the result made plain data."""
@@ -274,10 +261,19 @@ def limit_memory(memory_bytes: int) -> None:
 
 
 def start(hello: dict[str, Any], frames: UserFrames) -> Any:
-    """Import the trusted factory, then (limited) the user's module; return the handler, factory(module, **options)."""
+    """Import the trusted factory, then (limited) the user's definitions; return the handler, factory(loaded, **options).
+
+    A load still running just before the parent's time limit leaves a traceback on stderr (faulthandler, which works
+    even inside numpy's C code), from which the parent names the statement that was running."""
     factory = resolve_factory(hello["adapter"])  # before the user's folder is on sys.path: nothing of theirs shadows it
     limit_memory(hello["limits"]["memory_bytes"])
-    return factory(load_module(frames.path), **hello.get("options", {}))
+    timeout = float(hello["limits"].get("import_timeout", hello["limits"]["timeout"]))
+    faulthandler.dump_traceback_later(max(0.05, timeout - min(0.5, timeout / 4)), exit=False)
+    try:
+        loaded = load(frames.path)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    return factory(loaded, **hello.get("options", {}))
 
 
 def reply_to(pipe: Pipe, action: Any, frames: UserFrames, label: str, memory_bytes: int) -> Kind | None:

@@ -104,12 +104,8 @@ def _where(problem: Problem, clean: dict[str, Array], gradients: dict[str, Array
     return words
 
 
-def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis | None:
-    """Why the user's forward pass is not the book's, when a known reason fits: a loss in bits or averaged over t, or
-    a parameter it never reads."""
-    expected = float(problem.step_losses().sum())
-    ratio = loss() / expected if expected else np.nan
-    terms = len(problem.step_losses())
+def scaled_loss(ratio: float, terms: int) -> Diagnosis | None:
+    """The user's loss over the book's, when it is a known scaling: in bits, or the mean over the τ terms."""
     for factor, mistake, words in (
         (
             1 / np.log(2),
@@ -120,6 +116,16 @@ def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis 
     ):
         if factor != 1 and abs(ratio - factor) <= MATCH * factor:
             return Diagnosis(words, mistake)
+    return None
+
+
+def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis | None:
+    """Why the user's forward pass is not the book's, when a known reason fits: a loss in bits or averaged over t, or
+    a parameter it never reads."""
+    expected = float(problem.step_losses().sum())
+    scaled = scaled_loss(loss() / expected if expected else np.nan, len(problem.step_losses()))
+    if scaled is not None:
+        return scaled
     rng = np.random.default_rng(0)
     params = problem.point
     uses = "10.8–10.10 do" if problem.config.model.kind == FIG_10_3 else "the network's forward pass does"

@@ -24,7 +24,6 @@ from gradcheck.check.run import Numerical, Progress, numerical
 from gradcheck.engine.batching import THREADS
 from gradcheck.engine.compare import Verdict
 from gradcheck.errors import UserCodeError
-from gradcheck.user.layouts import DEFAULT_FUNCTIONS
 from gradcheck.user.run import UserCode, check_code
 from gradcheck.user.sandbox import WAKE, Limits, Sandbox, SandboxError, check_path
 
@@ -84,8 +83,8 @@ class Grading:
     """Every submission against one problem; estimate_seconds: the shared finite differences, made once."""
 
     config: Config
-    layout: str
-    backward: str
+    layout: str | None  # None: found from each file
+    backward: str | None
     forward: str | None
     submissions: tuple[Submission, ...]
     estimate_seconds: float
@@ -101,17 +100,15 @@ class Grading:
         return sum(s.grade is grade for s in self.submissions)
 
 
-def functions(config: Config, function: str | None, with_forward: bool) -> tuple[str, str | None]:
+def functions(config: Config, function: str | None, with_forward: bool) -> tuple[str | None, str | None]:
     """The backward function every submission is called through (--function, else the config's user.backward
-    function, else the layout's), and the forward function when forward passes are compared too."""
-    layout = config.user.layout
-    default_backward, default_forward = DEFAULT_FUNCTIONS[layout]
-    backward = function or (split_spec(config.user.backward)[1] if config.user.backward else None) or default_backward
+    function; None: each file's own, as its layout is found), and the forward function when forward passes are
+    compared too ("": the layout's)."""
+    backward = function or (split_spec(config.user.backward)[1] if config.user.backward else None)
     if not (with_forward or config.user.forward is not None):
         return backward, None
     configured = split_spec(config.user.forward)[1] if config.user.forward else None
-    same = default_backward == default_forward  # min-char-rnn: lossFun is both
-    return backward, configured or (backward if same else default_forward)
+    return backward, configured or ""
 
 
 def refuse_unrunnable(files: tuple[Path, ...]) -> None:
@@ -179,7 +176,7 @@ def grade(
     refuse_unrunnable(files)
     backward, forward = functions(config, function, with_forward)
     user = config.user
-    limits = Limits(user.timeout, user.memory_bytes)
+    limits = Limits(user.timeout, user.memory_bytes, user.import_timeout)
     codes = [UserCode(file, backward, forward, user.layout, limits) for file in files]
     num = numerical(config, progress)
     estimated = time.perf_counter() - start

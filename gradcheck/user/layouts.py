@@ -15,6 +15,8 @@ functions always get fresh copies, so nothing they do in place reaches the next 
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.errors import UserCodeError
+from gradcheck.user import loader
+from gradcheck.user.loader import Loaded
+from gradcheck.user.wire import Value
 
 Arrays = dict[str, NDArray[Any]]
 LAYOUTS = ("book", "min-char-rnn", "cs231n")
@@ -43,6 +48,8 @@ class Layout:
         self.module = module
         self.file = Path(module.__file__ or module.__name__).name
         self.backward_name, self.forward_name = backward, forward
+        self.size_globals: dict[str, str] = {}  # module global → "I", "H", "O" or "tau": set before each call
+        self.sizes: dict[str, int] = {}
         self._function(backward)  # a missing function is said at once, not at the first call
         if forward is not None:
             self._function(forward)
@@ -52,6 +59,11 @@ class Layout:
         if not callable(found):
             raise UserCodeError(f"{self.file}: has no function {name} (the {self.name} layout calls it)")
         return found  # type: ignore[no-any-return]
+
+    def _set_sizes(self, tau: int) -> None:
+        """The size globals the user's functions read, set to the problem's (τ: the sequence given)."""
+        for name, key in self.size_globals.items():
+            setattr(self.module, name, tau if key == "tau" else self.sizes[key])
 
     def _array(self, value: Any, what: str, shape: tuple[int, ...], squeeze: bool = False) -> NDArray[np.float64]:
         """A returned gradient as a real float64 array of the expected shape, or one line saying what is wrong."""
@@ -139,6 +151,7 @@ class Book(Layout):
         self.nodes = {name: tuple(shape) for name, shape in (nodes or {}).items()}
 
     def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Any:
+        self._set_sizes(len(x))
         return self._function(function)(**_copies(params), x=np.array(x), y=np.array(y))
 
     def _signature(self, function: str, params: Arrays) -> str:
@@ -178,6 +191,7 @@ class MinCharRNN(Layout):
     GLOBALS = (("Wxh", "U"), ("Whh", "W"), ("Why", "V"), ("bh", "b"), ("by", "c"))
 
     def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> tuple[Any, ...]:
+        self._set_sizes(len(x))
         for global_name, name in self.GLOBALS:
             value = np.array(params[name])
             setattr(self.module, global_name, value[:, np.newaxis] if value.ndim == 1 else value)
@@ -190,10 +204,12 @@ class MinCharRNN(Layout):
 
     def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
         got = self._call(self.backward_name, params, x, y)
-        return {
+        grads = {
             name: self._array(value, f"d{global_name} from {self.backward_name}", params[name].shape, squeeze=True)
             for (global_name, name), value in zip(self.GLOBALS, got[1:6], strict=True)
         }
+        loss = self._loss(got[0], f"the loss from {self.backward_name}")
+        return grads | {"loss": np.array(np.real(loss))}  # compared with the book's L before any gradient is judged
 
     def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
         assert self.forward_name is not None
@@ -213,6 +229,7 @@ class CS231n(Layout):
 
     def _forward(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> tuple[Any, ...]:
         p = _copies(params)
+        self._set_sizes(len(x))
         got = self._function(function)(np.array(x)[np.newaxis], p["h0"][np.newaxis], p["U"].T.copy(), p["W"].T.copy(), p["b"])
         if not isinstance(got, tuple | list) or len(got) != 2:
             raise UserCodeError(f"{self.file}: {function}(x, h0, Wx, Wh, b) returned {_kind(got)}; expected (h, cache)")
@@ -277,16 +294,148 @@ BOOK_HELPERS: dict[str, Callable[..., Any]] = {
 HANDLERS: dict[str, type[Layout]] = {"book": Book, "min-char-rnn": MinCharRNN, "cs231n": CS231n}
 
 
-def handler(
-    module: ModuleType, layout: str, backward: str, forward: str | None, nodes: Mapping[str, list[int]] | None = None
-) -> Layout:
-    """The child's handler for a layout (the sandbox's adapter, "gradcheck.user.layouts:handler").
+SIZE_NAMES = {  # the size globals people's functions read, by what they hold
+    "I": ("vocab_size", "vocabulary_size", "input_size", "input_dim", "num_chars", "n_chars", "char_size", "word_dim"),
+    "H": ("hidden_size", "hidden_dim", "n_hidden", "num_hidden", "hidden_units", "hidden_layer_size", "n_h"),
+    "O": ("output_size", "output_dim", "n_out"),
+    "tau": ("seq_length", "seq_len", "sequence_length", "n_steps", "num_steps", "T"),
+}
+MIN_CHAR_NAME = re.compile(r"(?i)^loss_?fun(c|ction)?$")
 
-    forward: the user's forward function, or None to check the backward only (cs231n always needs rnn_forward:
-    its backward reads the cache the forward made). nodes: the network's node rows {name: shape} a book-layout
-    backward may return (default: Fig. 10.3's o and h)."""
-    if layout == "cs231n" and forward is None:
-        forward = DEFAULT_FUNCTIONS["cs231n"][1]
-    if layout == "book":
-        return Book(module, backward, forward, nodes)
-    return HANDLERS[layout](module, backward, forward)
+
+class Session:
+    """The child's handler (the sandbox's adapter, "gradcheck.user.layouts:handler"): what the file defines
+    (`survey`), then the layout it is called in (`bind`), then the four questions of the module docstring."""
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.file = Path(loaded.module.__file__ or loaded.module.__name__).name
+        self.bound: Layout | None = None
+
+    def survey(self, layout: str | None = None, function: str | None = None) -> dict[str, Any]:
+        """What the file defines, the layout it looks written for, its own sizes and what was not run."""
+        defined = loader.functions(self.loaded.tree)
+        names = {name for name, _ in defined}
+        for name, value in vars(self.loaded.module).items():  # functions it imports (from its own helpers)
+            if inspect.isfunction(value) and name not in names and not name.startswith("_"):
+                defined.append((name, list(inspect.signature(value).parameters)))
+                names.add(name)
+        found_layout, found_function = _detect(defined, layout, function)
+        reads = sorted(loader.global_reads(self.loaded.tree, found_function)) if found_function in names else []
+        module = vars(self.loaded.module)
+        arrays = [name for name in reads if isinstance(module.get(name), np.ndarray)]
+        return {
+            "layout": found_layout,
+            "function": found_function,
+            "functions": [f"{name}({', '.join(params)})" for name, params in defined],
+            "not_run": self.loaded.not_run(),
+            "translated": list(self.loaded.translated),
+            "sizes": dict(_own_sizes(module, found_layout)),
+            "arrays": list(arrays),
+        }
+
+    def bind(
+        self,
+        layout: str,
+        backward: str,
+        forward: str | None,
+        sizes: dict[str, int],
+        nodes: Mapping[str, list[int]] | None = None,
+    ) -> None:
+        """Call the file in `layout`: its `backward` (and `forward`) at a problem of these sizes {I, H, O, tau}."""
+        module = self.loaded.module
+        for function in {backward, forward} - {None}:
+            missing = loader.unavailable(self.loaded, loader.global_reads(self.loaded.tree, str(function)))
+            if missing is not None:
+                raise UserCodeError(missing)
+        if layout == "cs231n" and forward is None:
+            forward = DEFAULT_FUNCTIONS["cs231n"][1]
+        reads = loader.global_reads(self.loaded.tree, backward)
+        if layout == "min-char-rnn" and not reads & {name for name, _ in MinCharRNN.GLOBALS}:
+            arrays = sorted(name for name in reads if isinstance(vars(module).get(name), np.ndarray))
+            theirs = f" (it reads {', '.join(arrays)})" if arrays else ""
+            raise UserCodeError(
+                f"{self.file}: {backward} reads none of Wxh, Whh, Why, bh, by, the weights gradcheck sets{theirs}; "
+                "name your weights so, or check a function in the book layout"
+            )
+        self.bound = Book(module, backward, forward, nodes) if layout == "book" else HANDLERS[layout](module, backward, forward)
+        reads |= loader.global_reads(self.loaded.tree, forward) if forward else set()
+        self.bound.size_globals = {
+            name: key for key, names in SIZE_NAMES.items() for name in names if name in reads and key in sizes
+        }
+        self.bound.sizes = dict(sizes)
+
+    def _layout(self) -> Layout:
+        if self.bound is None:
+            raise UserCodeError(f"{self.file}: no layout bound yet")
+        return self.bound
+
+    def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
+        return self._layout().gradients(params, x, y)
+
+    def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
+        return self._layout().loss(params, x, y)
+
+    def entry_losses(
+        self, params: Arrays, x: NDArray[Any], y: NDArray[Any], name: str, index: NDArray[Any], shifts: NDArray[Any]
+    ) -> NDArray[Any]:
+        return self._layout().entry_losses(params, x, y, name, index, shifts)
+
+    def direction_losses(
+        self,
+        params: Arrays,
+        x: NDArray[Any],
+        y: NDArray[Any],
+        name: str,
+        directions: NDArray[Any],
+        k: NDArray[Any],
+        shifts: NDArray[Any],
+    ) -> NDArray[Any]:
+        return self._layout().direction_losses(params, x, y, name, directions, k, shifts)
+
+
+def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: str | None) -> tuple[str | None, str | None]:
+    """(layout, backward function) the file looks written for; the forced ones where given."""
+    names = {name for name, _ in defined}
+    min_char = next((name for name, params in defined if MIN_CHAR_NAME.match(name) and len(params) == 3), None)
+    if function is not None:
+        if layout is None:
+            layout = (
+                "min-char-rnn" if MIN_CHAR_NAME.match(function) else "cs231n" if function == "rnn_backward" else "book"
+            )
+        return layout, function
+    if layout is not None:
+        default = DEFAULT_FUNCTIONS[layout][0]
+        if layout == "min-char-rnn" and default not in names and min_char is not None:
+            return layout, min_char
+        return layout, default
+    if min_char is not None:
+        return "min-char-rnn", min_char
+    if {"rnn_forward", "rnn_backward"} <= names:
+        return "cs231n", "rnn_backward"
+    if "backward" in names:
+        return "book", "backward"
+    return None, None
+
+
+def _own_sizes(module: dict[str, Any], layout: str | None) -> dict[str, int]:
+    """The sizes the file fixes itself: its weights' shapes, else its size globals (min-char-rnn files only)."""
+    if layout != "min-char-rnn":
+        return {}
+    sizes: dict[str, int] = {}
+    Wxh, Why = module.get("Wxh"), module.get("Why")
+    if isinstance(Wxh, np.ndarray) and Wxh.ndim == 2 and isinstance(Why, np.ndarray) and Why.ndim == 2:
+        sizes = {"H": int(Wxh.shape[0]), "I": int(Wxh.shape[1]), "O": int(Why.shape[0])}
+    for key, names in SIZE_NAMES.items():
+        for name in names:
+            value = module.get(name)
+            if key not in sizes and isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**6:
+                sizes[key] = value
+    if "I" in sizes and "O" not in sizes:
+        sizes["O"] = sizes["I"]  # a character model: as many classes as characters
+    return sizes
+
+
+def handler(loaded: Loaded) -> Session:
+    """The sandbox's adapter: a session over the loaded file."""
+    return Session(loaded)

@@ -24,7 +24,7 @@ from gradcheck.check.run import Numerical, Progress, evaluate, numerical
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.model import Array, Equation, Index, Model
 from gradcheck.errors import UserCodeError
-from gradcheck.user.diagnosis import Diagnosis, diagnose, diagnose_forward
+from gradcheck.user.diagnosis import Diagnosis, diagnose, diagnose_forward, scaled_loss
 from gradcheck.user.layouts import DEFAULT_FUNCTIONS
 from gradcheck.user.sandbox import Limits, Sandbox
 
@@ -36,13 +36,15 @@ Watch = Callable[[Sandbox], AbstractContextManager[object]]
 
 @dataclass(frozen=True)
 class UserCode:
-    """Which of the user's functions to run, how they are called, and their limits."""
+    """Which of the user's functions to run, how they are called, and their limits (None: found from the file)."""
 
     file: Path
-    backward: str
+    backward: str | None
     forward: str | None
-    layout: str
+    layout: str | None
     limits: Limits
+    notes: tuple[tuple[str, str], ...] = ()  # header lines: what was translated, not run, whose sizes
+    arrays: tuple[str, ...] = ()  # the module-level arrays the function reads (found in the file)
 
     @classmethod
     def from_config(cls, config: Config) -> UserCode | None:
@@ -50,21 +52,91 @@ class UserCode:
         if user.backward is None:
             return None
         file, backward = split_spec(user.backward)
-        default_backward, default_forward = DEFAULT_FUNCTIONS[user.layout]
-        forward = (split_spec(user.forward)[1] or default_forward) if user.forward is not None else None
-        return cls(Path(file), backward or default_backward, forward, user.layout, Limits(user.timeout, user.memory_bytes))
+        forward = (split_spec(user.forward)[1] or "") if user.forward is not None else None
+        layout = user.layout if user.layout is not None or config.model.kind == FIG_10_3 else "book"
+        limits = Limits(user.timeout, user.memory_bytes, user.import_timeout)
+        return cls(Path(file), backward, forward, layout, limits)
 
     @property
     def label(self) -> str:
         checked = f"{self.backward}" + (f" and {self.forward}" if self.forward and self.forward != self.backward else "")
         return f"{self.file.name}: {checked} ({self.layout} layout)"
 
-    def sandbox(self, model: Model | None = None) -> Sandbox:
-        """The child for this code; in the book layout, told the model's node rows the backward may return."""
-        options: dict[str, Any] = {"layout": self.layout, "backward": self.backward, "forward": self.forward}
-        if model is not None and self.layout == "book":
-            options["nodes"] = {name: list(value.shape) for name, value in model.nodes.items()}
-        return Sandbox(self.file, ADAPTER, self.limits, options)
+    def sandbox(self) -> Sandbox:
+        return Sandbox(self.file, ADAPTER, self.limits)
+
+
+def _no_function(code: UserCode, survey: dict[str, Any]) -> UserCodeError:
+    """The one line for a file that defines none of what the layouts call."""
+    defined = ", ".join(survey["functions"][:8]) or "no functions"
+    wanted = (
+        f"{DEFAULT_FUNCTIONS[code.layout][0]} (the {code.layout} layout)"
+        if code.layout
+        else "lossFun(inputs, targets, hprev) (min-char-rnn), rnn_forward and rnn_backward (cs231n), "
+        "backward(U, W, V, b, c, h0, x, y) (book)"
+    )
+    name = code.backward or "NAME"
+    return UserCodeError(
+        f"{code.file.name}: has no function {code.backward} (it defines {defined})"
+        if code.backward
+        else f"{code.file.name}: defines none of {wanted}; it defines {defined}: name one as {code.file.name}:{name}"
+    )
+
+
+def _sizes_given(config: Config) -> bool:
+    keys = ("model.input_size", "model.hidden_size", "model.output_size", "data.length", "data.text", "data.tokens")
+    return any(key in config.given for key in keys)
+
+
+def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file: bool = True) -> tuple[UserCode, Config]:
+    """Survey the loaded file, find its layout and function, take its own sizes when the config gives none, and bind
+    the child to the problem. Returns the code with everything found, and the config to check it at."""
+    survey: Any = sandbox.request("survey", label="reading the file", layout=code.layout, function=code.backward)
+    function = survey["function"]
+    if function is None or function.split(".")[0] not in {f.split("(")[0].split(".")[0] for f in survey["functions"]}:
+        raise _no_function(replace(code, layout=survey["layout"] or code.layout), survey)
+    layout = survey["layout"]
+    if code.layout is None and layout != "book":
+        from gradcheck.check.config import with_overrides
+
+        config = with_overrides(config, {"user.layout": layout}, {"user.layout": f"{code.file.name} (the {layout} layout)"})
+    forward = code.forward
+    if forward == "":  # --forward FILE.py: the layout's own forward function
+        forward = function if layout == "min-char-rnn" else DEFAULT_FUNCTIONS[layout][1]
+    notes: list[tuple[str, str]] = []
+    if survey["translated"]:
+        notes.append(("python 2", f"translated to Python 3 with fissix ({', '.join(survey['translated'])})"))
+    if survey["not_run"]:
+        notes.append(("not run", survey["not_run"]))
+    own = survey["sizes"]
+    if own:
+        wording = ", ".join(f"{'τ' if key == 'tau' else key} = {own[key]}" for key in ("I", "H", "O", "tau") if key in own)
+        if _sizes_given(config) or not sizes_from_file:
+            notes.append(("sizes", f"from the config; your file's own: {wording}"))
+        else:
+            from gradcheck.check.config import with_overrides
+
+            keys = {"I": "model.input_size", "H": "model.hidden_size", "O": "model.output_size", "tau": "data.length"}
+            config = with_overrides(config, {keys[key]: value for key, value in own.items()}, {})
+            notes.append(("sizes", "your file's own"))
+    I, H, O, tau = config.sizes
+    arrays = tuple(survey["arrays"])
+    found = replace(code, backward=function, forward=forward, layout=layout, notes=tuple(notes), arrays=arrays)
+    nodes = None
+    if layout == "book":
+        from gradcheck.check.problem import build as build_problem
+
+        nodes = {name: list(value.shape) for name, value in build_problem(config).model().nodes.items()}
+    sandbox.request(
+        "bind",
+        label=function,
+        layout=layout,
+        backward=function,
+        forward=forward,
+        sizes={"I": I, "H": H, "O": O, "tau": tau},
+        nodes=nodes,  # type: ignore[arg-type]
+    )
+    return found, config
 
 
 class UserSide:
@@ -80,7 +152,8 @@ class UserSide:
             return self.sandbox.request(method, label=label, params=dict(self.point), x=self.problem.x, y=self.problem.y, **args)
 
     def gradients(self) -> dict[str, Array]:
-        got = self._ask("gradients", self.code.backward)
+        got = dict(self._ask("gradients", self.code.backward or ""))
+        self.returned_loss = float(got.pop("loss")) if "loss" in got else None  # the loss returned beside them
         missing = [name for name in self.problem.config.checked_params if name not in got]
         if missing:
             raise UserCodeError(f"{self.code.file.name}: {self.code.backward} returned no gradient for {', '.join(missing)}")
@@ -193,7 +266,9 @@ def _conclude(
     num: Numerical, code: UserCode, gradients: dict[str, Array], forward: tuple[ForwardResult, Diagnosis | None] | None
 ) -> CheckResult:
     """The user's gradients judged against the estimates, and a diagnosis when they (or the forward pass) fail."""
-    result = replace(evaluate(num, gradients=gradients), code=code.label, forward=forward[0] if forward else None)
+    result = replace(
+        evaluate(num, gradients=gradients), code=code.label, notes=code.notes, forward=forward[0] if forward else None
+    )
     if result.failing:
         found = diagnose(num.problem, gradients, result)
         return replace(result, diagnosis=found.text, mistake=found.mistake)
@@ -201,16 +276,43 @@ def _conclude(
     return replace(result, mistake=why.mistake if why else None)
 
 
+def _returned_loss(user: UserSide, problem: Problem) -> tuple[ForwardResult, Diagnosis | None] | None:
+    """The loss the user's function returned with its gradients against the book's L at the same point: None when they
+    agree (or nothing was returned); a forward result when a known reason (bits, a mean over t) fits; else the one
+    line of a function that does not compute the book's loss at the weights gradcheck set (exit 2)."""
+    returned = user.returned_loss
+    if returned is None:
+        return None
+    steps = problem.step_losses()
+    expected = float(steps.sum())
+    if abs(returned - expected) <= FORWARD_RTOL * max(1.0, float(np.abs(steps).sum())):
+        return None
+    code = user.code
+    if code.forward is not None:
+        return None  # --forward compares the loss step by step itself
+    why = scaled_loss(returned / expected if expected else np.nan, len(steps))
+    if why is not None:
+        return ForwardResult(returned, expected, len(problem.x), returned, expected, why=why.text), why
+    layout_names = {"min-char-rnn": ("Wxh", "Whh", "Why", "bh", "by")}.get(code.layout or "", ())
+    others = [name for name in code.arrays if name not in layout_names]
+    reads = f": it does not read {', '.join(layout_names)} (it reads {', '.join(others)})" if others else ""
+    raise UserCodeError(
+        f"{code.file.name}: your {code.backward} returns the loss {returned:.6g} where the book's L is {expected:.6g} at the "
+        f"weights gradcheck set{reads or ': its loss is not the book’s −Σ_t log ŷ(t)_y(t)'}; its gradients cannot be judged"
+    )
+
+
 def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> CheckResult:
     """The user's gradients against finite differences already made of the book's forward pass (numerical(config)),
     so that many users' files are judged against one set of estimates; the user's forward pass, if given, is compared
     with the book's but never differenced. watch(sandbox) is entered while the child runs (to stop it from outside)."""
     problem = num.problem
-    sandbox = code.sandbox(problem.model())
+    sandbox = code.sandbox()
     with watch(sandbox), sandbox, np.errstate(all="ignore"):  # watched from before the child starts: the import too
+        code, _ = open_code(sandbox, code, problem.config, sizes_from_file=False)
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
-        forward = _forward(user, problem) if code.forward is not None else None
+        forward = _forward(user, problem) if code.forward is not None else _returned_loss(user, problem)
     with np.errstate(all="ignore"):
         return _conclude(num, code, gradients, forward)
 
@@ -218,12 +320,13 @@ def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> Ch
 def run_user(config: Config, code: UserCode, progress: Progress | None = None) -> CheckResult:
     """The check of the user's gradients (and forward pass, if given) at the config's point, with a diagnosis when
     they fail. A forward pass equal to the book's is the one differenced."""
-    problem = build(config)
-    book = problem.model()
-    with code.sandbox(book) as sandbox, np.errstate(all="ignore"):
+    with code.sandbox() as sandbox, np.errstate(all="ignore"):
+        code, config = open_code(sandbox, code, config)
+        problem = build(config)
+        book = problem.model()
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
-        forward = _forward(user, problem) if code.forward is not None else None
+        forward = _forward(user, problem) if code.forward is not None else _returned_loss(user, problem)
         differenced = UserForward(book, user, forward[0].loss_user) if forward and forward[0].agrees else None
         num = numerical(config, progress, differenced)
         return _conclude(num, code, gradients, forward)

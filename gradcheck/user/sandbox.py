@@ -45,10 +45,12 @@ FAULT_FRAME = re.compile(r'File "(.+)", line (\d+) in (\S+)')
 
 @dataclass(frozen=True)
 class Limits:
-    """What the user's code may use: `timeout` seconds for the import and for each request, `memory_bytes` of address space."""
+    """What the user's code may use: `import_timeout` seconds to load its definitions (from the child's start of the
+    load), `timeout` for each request, `memory_bytes` of address space."""
 
     timeout: float = 60.0
     memory_bytes: int = 4 * 2**30
+    import_timeout: float = 10.0
 
 
 class Failure(StrEnum):
@@ -176,7 +178,8 @@ class Sandbox:
             raise SandboxError(f"{self.name}: the child process sent an unreadable reply", Failure.UNREADABLE)
 
     def _limits(self) -> dict[str, Value]:
-        return {"timeout": self.limits.timeout, "memory_bytes": self.limits.memory_bytes}
+        limits = self.limits
+        return {"timeout": limits.timeout, "memory_bytes": limits.memory_bytes, "import_timeout": limits.import_timeout}
 
     def _start(self) -> None:
         """Start the child in its own process group, with the two message pipes and the stderr drain."""
@@ -257,7 +260,7 @@ class Sandbox:
     def _exchange(self, message: Value, label: str) -> Value:
         """Send one message and read its reply; turn every failure into a SandboxError (closing when fatal)."""
         try:
-            reply = self._talk(message)
+            reply = self._talk(message, self.limits.import_timeout if label == IMPORTING else self.limits.timeout)
             return self._unpack(reply, label)
         except _DeadlineError:
             error = SandboxError(self._timeout_message(label), Failure.TIMEOUT)
@@ -275,9 +278,9 @@ class Sandbox:
             self.close()
         raise error
 
-    def _talk(self, message: Value) -> Value:
+    def _talk(self, message: Value, timeout: float) -> Value:
         """Send a message and read the reply, both within one timeout; replies are bounded by the memory limit."""
-        deadline = time.monotonic() + self.limits.timeout
+        deadline = time.monotonic() + timeout
         self._send(wire.encode(message), deadline)
         try:
             return wire.decode(lambda n: self._read_exact(n, deadline), self.limits.memory_bytes)
@@ -301,13 +304,13 @@ class Sandbox:
         raise SandboxError(one_line(message), failure)
 
     def _timeout_message(self, label: str) -> str:
-        limit = f"{self.limits.timeout:g} s (--timeout)"
         if label == IMPORTING:
-            return (
-                f"{self.name}: importing it took over {limit}; "
-                'code that trains or runs at import belongs under if __name__ == "__main__":'
-            )
-        return f"{self.name}: {label} did not finish within {limit}"
+            limit = f"{self.limits.import_timeout:g} s (--import-timeout)"
+            stderr = self._stderr.text(wait=0.5) if self._stderr else ""
+            where = _load_location(stderr, self.path)
+            running = f"; line {where} was running" if where else ""
+            return f"{self.name}: loading its definitions took over {limit}{running}"
+        return f"{self.name}: {label} did not finish within {self.limits.timeout:g} s (--timeout)"
 
     # --- pipes with a deadline ----------------------------------------------------------------------------------
 
@@ -479,6 +482,15 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return str(number)
+
+
+def _load_location(stderr: str, path: Path) -> str | None:
+    """The line of the user's file that was running at module level when faulthandler dumped the load's traceback."""
+    file = path.resolve()
+    for match in FAULT_FRAME.finditer(stderr.rpartition("most recent call first")[2]):
+        if match[3] == "<module>" and Path(match[1]).resolve() == file:
+            return match[2]
+    return None
 
 
 def _crash_location(stderr: str, path: Path) -> str | None:

@@ -1,5 +1,5 @@
-"""Calls sys.exit at import."""
+"""Calls sys.exit while loading (in an assignment, which runs)."""
 
 import sys
 
-sys.exit(3)
+STATUS = sys.exit(3)

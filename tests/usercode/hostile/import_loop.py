@@ -1,4 +1,6 @@
-"""Never finishes importing."""
+"""Never finishes loading: the spin is in a class body, which loading a definition runs."""
 
-while True:
-    pass
+
+class Model:
+    while True:
+        pass

@@ -1,7 +1,6 @@
-"""Trains at import time instead of under if __name__ == "__main__"."""
+"""Trains while loading: the loop is inside an assignment's call, which loading the definitions runs."""
 
 import numpy as np
 
 weights = np.zeros(64)
-for epoch in range(10**9):
-    weights += np.tanh(weights + epoch)
+trained = [weights.__iadd__(np.tanh(weights + epoch)) for epoch in range(10**9)]

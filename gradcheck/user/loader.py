@@ -1,0 +1,348 @@
+"""Load the definitions of a user's file, never its training: which top-level statements run, decided from the tree.
+
+Runs in the child process only. A real file (the min-char-rnn gist and its copies) trains, samples and plots at module
+level; gradcheck needs its imports, functions, classes and the assignments that set sizes, data and weights:
+
+    run       imports, def, class, assignments (but not of a call to a training, sampling or plotting function),
+              a for loop that only fills data (no call of the file's functions, no print, no nested while),
+              the bodies of if/with/try, filtered by the same rules
+    not run   while loops, other for loops (training), bare calls (print, plot, sample, gradCheck, sys.exit),
+              the body of `if __name__ == "__main__":`, input()
+
+A statement that raises while loading (an import gradcheck's interpreter lacks, a data file that is not there) does
+not stop the load: the names it would bind are unavailable, and only a checked function that reads one of them is
+refused (`unavailable`). Kept to Python 3.9 (the child may run in the user's interpreter).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from gradcheck.errors import UserCodeError
+
+TRAINS = re.compile(r"(?i)(train|fit|sgd|sample|generate|plot|show|check|test|eval|predict|step|update|run|main|loss|bptt)")
+PLOTTING = ("matplotlib", "pylab", "seaborn", "IPython", "plotly", "tqdm")
+READS_INPUT = ("input", "raw_input")
+
+
+@dataclass(frozen=True)
+class Omission:
+    """A top-level statement that was not run: what it is, and its lines."""
+
+    what: str
+    first: int
+    last: int
+
+    def text(self) -> str:
+        lines = f"line {self.first}" if self.first == self.last else f"lines {self.first}–{self.last}"
+        return f"{self.what}, {lines}"
+
+
+@dataclass
+class Loaded:
+    """The user's module after its definitions ran: what was left out, what failed, and the tree it came from."""
+
+    module: ModuleType
+    tree: ast.Module
+    translated: tuple[str, ...] = ()  # the Python 2 constructs translated, if the file was Python 2
+    omitted: list[Omission] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # name → one line: the statement that should bind it raised
+
+    def not_run(self) -> str:
+        """One line: what was left out and where ("the training loop, lines 88–113; a call to print, line 12")."""
+        return "; ".join(o.text() for o in _merged(self.omitted))
+
+
+def _merged(omitted: list[Omission]) -> list[Omission]:
+    """Neighbouring omissions of the same kind as one (three prints in a row: one entry)."""
+    merged: list[Omission] = []
+    for o in omitted:
+        if merged and merged[-1].what == o.what and o.first - merged[-1].last <= 2:
+            merged[-1] = Omission(o.what, merged[-1].first, o.last)
+        else:
+            merged.append(o)
+    return merged
+
+
+# --- the plan ------------------------------------------------------------------------------------------------------
+
+
+class Planner:
+    """Which statements of a module body run (see the module docstring)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.functions = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self.classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        self.plotting: set[str] = set()
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+                for alias in node.names:
+                    source = module or alias.name
+                    if source.split(".")[0] in PLOTTING:
+                        self.plotting.add((alias.asname or alias.name).split(".")[0])
+        self.omitted: list[Omission] = []
+
+    def body(self, statements: list[ast.stmt]) -> list[ast.stmt]:
+        kept: list[ast.stmt] = []
+        for node in statements:
+            why = self.why_not(node)
+            if why is None:
+                kept.append(self.filtered(node))
+            else:
+                self.omitted.append(Omission(why, node.lineno, getattr(node, "end_lineno", None) or node.lineno))
+        return kept
+
+    def filtered(self, node: ast.stmt) -> ast.stmt:
+        """A compound statement with its bodies filtered by the same rules (an empty body becomes `pass`)."""
+        for name in ("body", "orelse", "finalbody"):
+            statements = getattr(node, name, None)
+            if isinstance(statements, list) and statements and not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                if isinstance(node, (ast.For, ast.AsyncFor)):
+                    continue  # a data loop runs as written
+                setattr(node, name, self.body(statements) or [ast.copy_location(ast.Pass(), statements[0])])
+        if isinstance(node, ast.Try):
+            for handler in node.handlers:
+                handler.body = self.body(handler.body) or [ast.copy_location(ast.Pass(), handler)]
+        return node
+
+    def why_not(self, node: ast.stmt) -> str | None:
+        """None when the statement runs; else what it is, in a few words."""
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return None
+        if isinstance(node, (ast.Global, ast.Nonlocal, ast.Pass)):
+            return None
+        if isinstance(node, ast.If):
+            return 'the body of if __name__ == "__main__"' if _is_main_guard(node.test) else self._calls_training(node.test)
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            return self._calls_training(*[item.context_expr for item in node.items])
+        if isinstance(node, ast.Try):
+            return None
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            return self._calls_training(node.value) if node.value is not None else None
+        if isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Constant):
+                return None  # a docstring
+            if self._is_data_method_call(node.value):
+                return None  # chars.sort(), np.random.seed(1)
+            return f"a call to {_callee(node.value)}"
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            return None if self._is_data_loop(node) else "the training loop"
+        if isinstance(node, ast.While):
+            return "the training loop"
+        return f"a top-level {type(node).__name__.lower()} statement"
+
+    def _calls_training(self, *nodes: ast.AST) -> str | None:
+        """What a call inside these expressions does, when it trains, samples, plots or reads input."""
+        for node in nodes:
+            for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+                name = _root(call.func)
+                if name in self.functions and name not in self.classes and TRAINS.search(_callee_name(call.func)):
+                    return f"a call to {_callee(call)}"
+                if name in self.plotting or name in READS_INPUT:
+                    return f"a call to {_callee(call)}"
+        return None
+
+    def _is_data_loop(self, node: ast.AST) -> bool:
+        """A for loop that only fills data: no while inside, no call of the file's functions, no print or plot."""
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.While):
+                return False
+            if isinstance(inner, ast.Call):
+                name = _root(inner.func)
+                if name in self.functions or name in self.plotting or name in ("print", *READS_INPUT):
+                    return False
+        return True
+
+    def _is_data_method_call(self, value: ast.expr) -> bool:
+        if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+            return False
+        name = _root(value.func)
+        if name in self.plotting or name in self.functions:
+            return False
+        return value.func.attr in ("seed", "append", "extend", "sort", "update", "insert", "add", "reverse")
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        sides = [test.left, *test.comparators]
+        return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    return False
+
+
+def _root(func: ast.AST) -> str:
+    while isinstance(func, (ast.Attribute, ast.Call, ast.Subscript)):
+        func = func.value if not isinstance(func, ast.Call) else func.func
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _callee_name(func: ast.AST) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _callee(value: ast.expr) -> str:
+    if isinstance(value, ast.Call):
+        try:
+            return ast.unparse(value.func)
+        except Exception:  # an odd callee: its name is not worth a failure
+            return "a function"
+    return "an expression"
+
+
+# --- loading ---------------------------------------------------------------------------------------------------------
+
+
+def source_of(path: Path) -> tuple[str, tuple[str, ...]]:
+    """The file's text as Python 3, and the Python 2 constructs translated (none for a Python 3 file)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # Python 2 files often carry a latin-1 comment
+    try:  # TEMPORARY
+        from gradcheck.user.translate import python3
+    except ImportError:
+        return text, ()
+    source = python3(text, path.name)
+    return source.text, source.constructs if source.translated else ()
+
+
+def load(path: Path) -> Loaded:
+    """The user's file as a module named after its stem, its folder first on sys.path, only its definitions run."""
+    sys.path.insert(0, str(path.parent))
+    sys.argv = [str(path)]
+    text, translated = source_of(path)
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as error:  # python3() already parsed it; only a pathological file gets here
+        raise UserCodeError(f"{path.name}:{error.lineno}: SyntaxError: {error.msg}") from None
+    planner = Planner(tree)
+    kept = planner.body(list(tree.body))
+    spec = importlib.util.spec_from_loader(path.stem, loader=None, origin=str(path))
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    module.__file__ = str(path)
+    if path.stem not in sys.modules:  # never shadow a module already loaded (a user file named numpy.py)
+        sys.modules[path.stem] = module
+    loaded = Loaded(module, tree, translated, planner.omitted)
+    for node in kept:
+        code = compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec")
+        try:
+            exec(code, module.__dict__)
+        except (SystemExit, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as error:
+            line = f"{path.name}:{node.lineno}: {type(error).__name__}: {_message(error)}"
+            for name in _bound(node):
+                loaded.failed.setdefault(name, line)
+    return loaded
+
+
+def _message(error: BaseException) -> str:
+    try:
+        return " ".join(str(error).split())[:160]
+    except Exception:  # a user's __str__ that raises
+        return ""
+
+
+def _bound(node: ast.stmt) -> list[str]:
+    """The names a top-level statement binds."""
+    names: list[str] = []
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            if alias.name != "*":
+                names.append((alias.asname or alias.name).split(".")[0])
+        return names
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+            names.append(inner.id)
+        elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(inner.name)
+    return names
+
+
+# --- what a function reads ------------------------------------------------------------------------------------------
+
+
+def global_reads(tree: ast.Module, name: str) -> set[str]:
+    """The module-level names a function (or Class.method, or a class) reads, through the file's other functions and
+    classes it reaches."""
+    defs: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defs[node.name] = node
+    start = defs.get(name.split(".")[0])
+    if start is None:
+        return set()
+    found: set[str] = set()
+    todo: list[ast.AST] = [start]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for read in _free_names(current):
+            found.add(read)
+            if read in defs:
+                todo.append(defs[read])
+    return found - set(dir(builtins))
+
+
+def _free_names(node: ast.AST) -> set[str]:
+    """Names loaded in a def or class that it does not bind itself (its globals), approximately: a name stored
+    anywhere in a function is local there unless declared global."""
+    reads: set[str] = set()
+    for function in [n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]:
+        declared = {g for n in ast.walk(function) if isinstance(n, ast.Global) for g in n.names}
+        args = function.args
+        local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        for n in ast.walk(function):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in declared:
+                local.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n is not function:
+                local.add(n.name)
+            elif isinstance(n, ast.arg):
+                local.add(n.arg)
+            elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                local |= {(a.asname or a.name).split(".")[0] for a in n.names}
+        reads |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
+    if isinstance(node, ast.ClassDef):  # a class body's own reads (base classes, class attributes)
+        reads |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - {
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+    return reads
+
+
+def functions(tree: ast.Module) -> list[tuple[str, list[str]]]:
+    """The file's top-level functions and their parameters, and each class's methods as Class.method."""
+    found: list[tuple[str, list[str]]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append((node.name, [a.arg for a in node.args.args]))
+        elif isinstance(node, ast.ClassDef):
+            for inner in node.body:
+                if isinstance(inner, ast.FunctionDef) and not inner.name.startswith("_"):
+                    found.append((f"{node.name}.{inner.name}", [a.arg for a in inner.args.args[1:]]))
+    return found
+
+
+def unavailable(loaded: Loaded, names: set[str]) -> str | None:
+    """The one line for the first name a checked function reads whose statement failed while loading, if any."""
+    for name in sorted(names, key=lambda n: loaded.failed.get(n, "")):
+        if name in loaded.failed and name not in vars(loaded.module):
+            return f"{loaded.failed[name]} (the checked code reads {name}, which that line sets)"
+    return None
+
+
+def module_value(loaded: Loaded, name: str) -> Any:
+    return vars(loaded.module).get(name)
