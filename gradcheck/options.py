@@ -107,7 +107,7 @@ OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the 
     "dense_directions": Override("check.dense_directions", kind="switch"),
     "backward": Override("user.backward", "FILE.py[:FUNCTION]"),
     "forward": Override("user.forward", "FILE.py[:FUNCTION]"),
-    "layout": Override("user.layout", "book|min-char-rnn|cs231n"),
+    "layout": Override("user.layout", "book|min-char-rnn|cs231n|class"),
     "timeout": Override("user.timeout", "SECONDS"),
     "import_timeout": Override("user.import_timeout", "SECONDS"),
 }

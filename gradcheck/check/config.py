@@ -207,7 +207,7 @@ class CheckConfig(_Section):
         return self.memory_mb * 2**20
 
 
-Layout = Literal["book", "min-char-rnn", "cs231n"]
+Layout = Literal["book", "min-char-rnn", "cs231n", "class"]
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ class UserConfig(_Section):
         default=None, metadata=_meta("your forward pass too (same file): its loss is then the one differenced", min_length=1)
     )
     layout: Layout | None = field(
-        default=None, metadata=_meta("how your functions are called: book, min-char-rnn or cs231n (default: from the file)")
+        default=None, metadata=_meta("how your functions are called: book, min-char-rnn, cs231n or class (default: from the file)")
     )
     timeout: float = field(default=60.0, metadata=_meta("seconds each call of your code may take", gt=0))
     import_timeout: float = field(
@@ -546,9 +546,11 @@ def _check_kind(config: Config, path: Path | str | None) -> None:
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:
-    """ "my_rnn.py:backward" → ("my_rnn.py", "backward"); "my_rnn.py" → ("my_rnn.py", None)."""
+    """ "my_rnn.py:backward" → ("my_rnn.py", "backward"); "rnn.py:RNNNumpy.bptt" → ("rnn.py", "RNNNumpy.bptt");
+    "my_rnn.py" → ("my_rnn.py", None)."""
     file, colon, function = spec.rpartition(":")
-    return (file, function) if colon and function.isidentifier() else (spec, None)
+    named = colon and function.count(".") <= 1 and all(part.isidentifier() for part in function.split("."))
+    return (file, function) if named else (spec, None)
 
 
 def _check_user(config: Config, path: Path | str | None) -> None:
@@ -561,11 +563,11 @@ def _check_user(config: Config, path: Path | str | None) -> None:
     if user.forward is not None and config.check.method is Method.COMPLEX_STEP:
         reason = '"complex-step" cannot difference user.forward: your code is not known to be complex-safe'
         raise ConfigError(path, "check.method", reason)
-    if user.layout == "min-char-rnn" and user.backward is not None:
+    if user.layout in ("min-char-rnn", "class") and user.backward is not None:
         if config.data.inputs is Inputs.GAUSSIAN:
-            raise ConfigError(path, "user.layout", 'min-char-rnn reads token ids: use data.inputs = "one-hot"')
+            raise ConfigError(path, "user.layout", f'{user.layout} reads token ids: use data.inputs = "one-hot"')
         if config.model.h0 is H0Mode.LEARNED:
-            reason = 'min-char-rnn returns no gradient for hprev: model.h0 = "learned" cannot be checked'
+            reason = f'{user.layout} returns no gradient for h(0): model.h0 = "learned" cannot be checked'
             raise ConfigError(path, "user.layout", reason)
 
 

@@ -58,13 +58,16 @@ def targets(config: Config, model: Model) -> tuple[str, ...]:
 Progress = Callable[[str, int, int], None]  # (what is being estimated, done, total)
 
 
-def numerical(config: Config, progress: Progress | None = None, differenced: Model | None = None) -> Numerical:
+def numerical(
+    config: Config, progress: Progress | None = None, differenced: Model | None = None, problem: Problem | None = None
+) -> Numerical:
     """Estimate ∂L/∂θ for every target entry by finite differences of the forward pass alone.
 
-    differenced: the model whose forward pass is differenced (a user's), by default the book's at the config's point.
+    differenced: the model whose forward pass is differenced (a user's), by default the book's at the config's point;
+    problem: the point, by default the config's (a user's class without biases: the config's with b = c = 0).
     """
     start = time.perf_counter()
-    problem = build(config)
+    problem = problem or build(config)
     model = differenced or problem.model()
     check = config.check
     values = model.params | model.nodes

@@ -15,6 +15,7 @@ functions always get fresh copies, so nothing they do in place reaches the next 
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -28,7 +29,6 @@ from numpy.typing import NDArray
 from gradcheck.errors import UserCodeError
 from gradcheck.user import loader
 from gradcheck.user.loader import Loaded
-from gradcheck.user.wire import Value
 
 Arrays = dict[str, NDArray[Any]]
 LAYOUTS = ("book", "min-char-rnn", "cs231n")
@@ -266,6 +266,68 @@ class CS231n(Layout):
         return self._loss(self._forward(self.forward_name, params, x, y)[0], "the loss from temporal_softmax_loss")
 
 
+class Method(Layout):
+    """A class holding U, V, W (and b, c if it has them) with a method `bptt(x, y)` → its gradients, as WildML's
+    RNNNumpy: built by its own constructor at the problem's sizes, its weights then set; x, y token lists."""
+
+    name = "class"
+    WEIGHTS = ("U", "W", "V", "b", "c")
+    returns: list[str] = ["U", "V", "W"]  # noqa: RUF012 - set at bind from the method's return statement
+
+    def _function(self, name: str) -> Callable[..., Any]:
+        owner, _, method = name.partition(".")
+        found = getattr(getattr(self.module, owner, None), method, None)
+        if not callable(found):
+            raise UserCodeError(f"{self.file}: has no class {owner} with a method {method} (the class layout calls it)")
+        return found  # type: ignore[no-any-return]
+
+    def build(self) -> Any:
+        """An object of the class, made by its constructor with the problem's sizes for the size parameters."""
+        owner = getattr(self.module, self.backward_name.partition(".")[0])
+        args: dict[str, Any] = {}
+        for position, (name, parameter) in enumerate(list(inspect.signature(owner).parameters.items())):
+            key = next((key for key, names in SIZE_NAMES.items() if name in names), None)
+            if key is None and position == 0 and parameter.default is inspect.Parameter.empty:
+                key = "I"  # RNNNumpy(word_dim, …): the vocabulary first
+            if key is not None and key != "tau":
+                args[name] = self.sizes[key]
+        return owner(**args)
+
+    def absent(self) -> list[str]:
+        """The book's parameters an object of the class does not hold (held at zero, not checked)."""
+        made = self.build()
+        return [name for name in self.WEIGHTS if not isinstance(getattr(made, name, None), np.ndarray)]
+
+    def _object(self, params: Arrays) -> Any:
+        made = self.build()
+        for name in self.WEIGHTS:
+            if isinstance(getattr(made, name, None), np.ndarray):
+                setattr(made, name, np.array(params[name]))
+        return made
+
+    def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
+        made = self._object(params)
+        method = getattr(made, self.backward_name.partition(".")[2])
+        got = method([int(i) for i in np.argmax(np.real(x), axis=1)], [int(t) for t in y])
+        names = self.returns
+        what = f"{self.backward_name}(x, y)"
+        if not isinstance(got, tuple | list) or len(got) != len(names):
+            raise UserCodeError(
+                f"{self.file}: {what} returned {_kind(got)}; expected {len(names)} gradients ({', '.join(names)})"
+            )
+        shapes = {name: params[name].shape for name in names}
+        grads = {name: self._array(value, f"d{name} from {what}", shapes[name]) for name, value in zip(names, got, strict=True)}
+        return grads | {name: np.zeros_like(params[name]) for name in self.WEIGHTS if name not in grads}
+
+    def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
+        made = self._object(params)
+        total = getattr(made, "calculate_total_loss", None)
+        if not callable(total):
+            raise UserCodeError(f"{self.file}: the class has no calculate_total_loss(X, Y) to compare with the book's L")
+        tokens = [int(i) for i in np.argmax(np.real(x), axis=1)]
+        return self._loss(total([tokens], [[int(t) for t in y]]), f"the loss from {self.backward_name}")
+
+
 # The assignment's given layers, for a file that defines only the RNN: the book's 10.10–10.14 with N = 1.
 def _affine_forward(h: NDArray[Any], w: NDArray[Any], b: NDArray[Any]) -> tuple[NDArray[Any], tuple[Any, ...]]:
     return h @ w + b, (h, w)  # (10.10) o(t) = c + V h(t), batch-major
@@ -291,7 +353,7 @@ BOOK_HELPERS: dict[str, Callable[..., Any]] = {
     "temporal_affine_backward": _affine_backward,
     "temporal_softmax_loss": _softmax_loss,
 }
-HANDLERS: dict[str, type[Layout]] = {"book": Book, "min-char-rnn": MinCharRNN, "cs231n": CS231n}
+HANDLERS: dict[str, type[Layout]] = {"book": Book, "min-char-rnn": MinCharRNN, "cs231n": CS231n, "class": Method}
 
 
 SIZE_NAMES = {  # the size globals people's functions read, by what they hold
@@ -341,7 +403,7 @@ class Session:
         forward: str | None,
         sizes: dict[str, int],
         nodes: Mapping[str, list[int]] | None = None,
-    ) -> None:
+    ) -> dict[str, Any] | None:
         """Call the file in `layout`: its `backward` (and `forward`) at a problem of these sizes {I, H, O, tau}."""
         module = self.loaded.module
         for function in {backward, forward} - {None}:
@@ -364,6 +426,10 @@ class Session:
             name: key for key, names in SIZE_NAMES.items() for name in names if name in reads and key in sizes
         }
         self.bound.sizes = dict(sizes)
+        if isinstance(self.bound, Method):
+            self.bound.returns = _returned(self.loaded.tree, backward)
+            return {"absent": self.bound.absent()}
+        return None
 
     def _layout(self) -> Layout:
         if self.bound is None:
@@ -401,7 +467,13 @@ def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: 
     if function is not None:
         if layout is None:
             layout = (
-                "min-char-rnn" if MIN_CHAR_NAME.match(function) else "cs231n" if function == "rnn_backward" else "book"
+                "min-char-rnn"
+                if MIN_CHAR_NAME.match(function)
+                else "cs231n"
+                if function == "rnn_backward"
+                else "class"
+                if "." in function
+                else "book"
             )
         return layout, function
     if layout is not None:
@@ -411,11 +483,32 @@ def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: 
         return layout, default
     if min_char is not None:
         return "min-char-rnn", min_char
+    bptt = next((name for name, params in defined if name.endswith(".bptt") and len(params) == 2), None)
+    if bptt is not None:
+        return "class", bptt
     if {"rnn_forward", "rnn_backward"} <= names:
         return "cs231n", "rnn_backward"
     if "backward" in names:
         return "book", "backward"
     return None, None
+
+
+def _returned(tree: ast.Module, dotted: str) -> list[str]:
+    """The parameter names of a method's `return [dLdU, dLdV, dLdW]` (dLd, d and grad_ stripped), else U, V, W."""
+    owner, _, method = dotted.partition(".")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == owner:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.FunctionDef) and inner.name == method:
+                    for ret in (n for n in ast.walk(inner) if isinstance(n, ast.Return)):
+                        if isinstance(ret.value, ast.List | ast.Tuple):
+                            names = [
+                                re.sub(r"^(dLd|dL_d|grad_|d)", "", e.id) if isinstance(e, ast.Name) else ""
+                                for e in ret.value.elts
+                            ]
+                            if names and all(n in Method.WEIGHTS for n in names):
+                                return names
+    return ["U", "V", "W"]
 
 
 def _own_sizes(module: dict[str, Any], layout: str | None) -> dict[str, int]:

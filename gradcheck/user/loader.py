@@ -152,10 +152,13 @@ class Planner:
         return None
 
     def _is_data_loop(self, node: ast.AST) -> bool:
-        """A for loop that only fills data: no while inside, no call of the file's functions, no print or plot."""
+        """A for loop that only fills data: no while inside, no call of the file's functions, no print or plot, no
+        update of the form `w -= f(…)`."""
         for inner in ast.walk(node):
             if isinstance(inner, ast.While):
                 return False
+            if isinstance(inner, ast.AugAssign) and any(isinstance(n, ast.Call) for n in ast.walk(inner.value)):
+                return False  # param -= lr * dparam / np.sqrt(mem + 1e-8): an update, not data
             if isinstance(inner, ast.Call):
                 name = _root(inner.func)
                 if name in self.functions or name in self.plotting or name in ("print", *READS_INPUT):
@@ -207,10 +210,8 @@ def source_of(path: Path) -> tuple[str, tuple[str, ...]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # Python 2 files often carry a latin-1 comment
-    try:  # TEMPORARY
-        from gradcheck.user.translate import python3
-    except ImportError:
-        return text, ()
+    from gradcheck.user.translate import python3
+
     source = python3(text, path.name)
     return source.text, source.constructs if source.translated else ()
 

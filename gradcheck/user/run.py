@@ -45,6 +45,7 @@ class UserCode:
     limits: Limits
     notes: tuple[tuple[str, str], ...] = ()  # header lines: what was translated, not run, whose sizes
     arrays: tuple[str, ...] = ()  # the module-level arrays the function reads (found in the file)
+    absent: tuple[str, ...] = ()  # the book's parameters a user's class does not hold: zero at the point
 
     @classmethod
     def from_config(cls, config: Config) -> UserCode | None:
@@ -127,7 +128,7 @@ def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file:
         from gradcheck.check.problem import build as build_problem
 
         nodes = {name: list(value.shape) for name, value in build_problem(config).model().nodes.items()}
-    sandbox.request(
+    bound: Any = sandbox.request(
         "bind",
         label=function,
         layout=layout,
@@ -136,6 +137,15 @@ def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file:
         sizes={"I": I, "H": H, "O": O, "tau": tau},
         nodes=nodes,  # type: ignore[arg-type]
     )
+    absent = tuple(bound["absent"]) if bound else ()
+    if absent:
+        if "check.params" not in config.given:
+            from gradcheck.check.config import with_overrides
+
+            present = [name for name in ("U", "W", "V", "b", "c") if name not in absent]
+            config = with_overrides(config, {"check.params": present}, {})
+        notes.append(("absent", f"{', '.join(absent)}: your class has none; held at zero, not checked"))
+        found = replace(found, notes=tuple(notes), absent=absent)
     return found, config
 
 
@@ -310,6 +320,8 @@ def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> Ch
     sandbox = code.sandbox()
     with watch(sandbox), sandbox, np.errstate(all="ignore"):  # watched from before the child starts: the import too
         code, _ = open_code(sandbox, code, problem.config, sizes_from_file=False)
+        if code.absent:
+            raise UserCodeError(f"{code.file.name}: a class without {', '.join(code.absent)} is checked by gradcheck run")
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
         forward = _forward(user, problem) if code.forward is not None else _returned_loss(user, problem)
@@ -323,10 +335,12 @@ def run_user(config: Config, code: UserCode, progress: Progress | None = None) -
     with code.sandbox() as sandbox, np.errstate(all="ignore"):
         code, config = open_code(sandbox, code, config)
         problem = build(config)
+        if code.absent:  # a class without biases: the book's network with them at zero
+            problem = problem.at({name: value * 0 if name in code.absent else value for name, value in problem.point.items()})
         book = problem.model()
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
         forward = _forward(user, problem) if code.forward is not None else _returned_loss(user, problem)
         differenced = UserForward(book, user, forward[0].loss_user) if forward and forward[0].agrees else None
-        num = numerical(config, progress, differenced)
+        num = numerical(config, progress, differenced, problem)
         return _conclude(num, code, gradients, forward)

@@ -26,11 +26,13 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
+import io
 import re
 import sys
 import threading
+import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gradcheck.errors import UserCodeError
@@ -113,7 +115,7 @@ def python3(text: str, filename: str) -> Source:
     """`text` as Python 3 source: as it is when it is Python 3, else translated by fissix; UserCodeError (one line)
     when it is neither Python 3 nor a Python 2 that fissix translates."""
     try:
-        tree = ast.parse(text, filename)
+        tree = _parse(text, filename)
     except (SyntaxError, ValueError) as error:  # ValueError: a null byte, on Python < 3.12
         return _from_python2(text, filename, _stop(error, text))
     names = python2_names(tree)
@@ -173,6 +175,7 @@ class _Failure:
     what: str
     parsed: bool
     unchanged: bool = False  # the output's line is the file's own line, as it was
+    start: int = 0  # the first line of the statement fissix's parser stopped in
 
 
 def _from_python2(text: str, filename: str, stop: tuple[int, str]) -> Source:
@@ -190,11 +193,11 @@ def _from_python2(text: str, filename: str, stop: tuple[int, str]) -> Source:
         for grammar in (STATEMENTS, PRINT_FUNCTION):
             outcome = _translate(variant, filename, grammar)
             if isinstance(outcome, _Failure):
-                failures.append(outcome)
+                failures.append(replace(outcome, start=_statement_start(variant, outcome.line)))
                 continue
             translated, changed = outcome
             try:
-                ast.parse(translated, filename)
+                _parse(translated, filename)
             except (SyntaxError, ValueError) as error:
                 line, message = _stop(error, translated)
                 failures.append(_Failure(line, message, True, _same_line(variant, translated, line)))
@@ -206,32 +209,53 @@ def _from_python2(text: str, filename: str, stop: tuple[int, str]) -> Source:
 def _message(filename: str, stop: tuple[int, str], failures: list[_Failure]) -> str:
     """The one line for a file that could not be translated, from the attempt that got furthest.
 
-    A file that neither parser takes is placed at the later of the lines they stopped at: everything above the
-    earlier one is both languages, and between the two only one of them goes on."""
+    When neither parser takes the file, the line is Python 3's, unless fissix read that line's statement as Python 2
+    (a print statement) and stopped in a later one: then that one is what to correct. An unclosed bracket stops
+    fissix at the end of the file, but in the statement that Python 3 names."""
     line, message = stop
     last = max(failures, key=lambda failure: (failure.line, failure.parsed))
-    where = f"{filename}:{max(line, last.line)}: cannot be translated from Python 2"
     if last.parsed:  # at the line of fissix's output
         where = f"{filename}:{last.line}: cannot be translated from Python 2"
-    if last.parsed and not last.unchanged:
+        if last.unchanged:
+            return f"{where}: fissix leaves this line as it is, and it is not Python 3 ({last.what}) — convert the line by hand"
         return f"{where}: fissix's Python 3 for this line does not parse ({last.what}) — convert the line by hand"
-    if last.parsed:
-        return f"{where}: fissix leaves this line as it is, and it is not Python 3 ({last.what}) — convert the line by hand"
-    if not last.line:
-        return f"{where}: {last.what}; Python 3 stops at this line ({message}) — {CONVERT}"
+    if not last.line:  # a fixer failed
+        return f"{filename}:{line}: cannot be translated from Python 2: {last.what}; Python 3 stops here ({message}) — {CONVERT}"
+    at = last.line if line < last.start else line
+    where = f"{filename}:{at}: cannot be translated from Python 2"
     if last.line == line:
         return f"{where}: this line is neither Python 3 ({message}) nor Python 2 ({last.what}) — correct it by hand"
     return (
         f"{where}: it is neither Python 3 (line {line}: {message}) nor Python 2 (line {last.line}: {last.what})"
-        f" — correct line {max(line, last.line)} by hand"
+        f" — correct line {at} by hand"
     )
+
+
+def _statement_start(text: str, line: int) -> int:
+    """The first line of the statement that holds line `line`, by fissix's tokenizer (`line` when it cannot tell)."""
+    tokenize: Any = sys.modules.get("fissix.pgen2.tokenize")
+    if tokenize is None or line <= 0:
+        return line
+    skipped = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
+    start = 0
+    try:
+        for kind, _, (row, _), _, _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            if row >= line and start:
+                break
+            if kind == tokenize.NEWLINE:
+                start = 0
+            elif not start and kind not in skipped:
+                start = row
+    except Exception:  # the tokenizer's own errors: the end of the file inside a bracket, a bad dedent
+        pass
+    return start or line
 
 
 def _stop(error: SyntaxError | ValueError, text: str) -> tuple[int, str]:
     """Where Python 3's parser stopped, and why, as (line, message of one line)."""
+    line = text.count("\n", 0, text.find("\0")) + 1 if "\0" in text else 1  # a null byte's error has no line
     if isinstance(error, SyntaxError):
-        return error.lineno or 1, _one_line(error.msg)
-    line = text.count("\n", 0, text.find("\0")) + 1 if "\0" in text else 1
+        return error.lineno or line, _one_line(error.msg)
     return line, _one_line(str(error))
 
 
@@ -261,9 +285,16 @@ def _same_line(before: str, after: str, line: int) -> bool:
     return len(old) == len(new) and 0 < line <= len(old) and old[line - 1] == new[line - 1]
 
 
+def _parse(text: str, filename: str = "<unknown>") -> ast.Module:
+    """ast.parse, without its SyntaxWarnings ('\\d' in a string): compiling the file later shows them, once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename)
+
+
 def _parses(text: str) -> bool:
     try:
-        ast.parse(text)
+        _parse(text)
     except (SyntaxError, ValueError):
         return False
     return True
@@ -272,7 +303,7 @@ def _parses(text: str) -> bool:
 def _constructs(text: str, found: Iterable[str]) -> tuple[str, ...]:
     """What was Python 2 about a translated file: `found` (what the fixers changed) and the Python 2 builtins still
     used in `text`, the translation (file, cmp: fissix has no fixer for them)."""
-    return tuple(dict.fromkeys([*found, *python2_names(ast.parse(text))]))
+    return tuple(dict.fromkeys([*found, *python2_names(_parse(text))]))
 
 
 # --- fissix ----------------------------------------------------------------------------------------------------------
@@ -363,7 +394,7 @@ class _Tool:
                 continue
             targets = before[::-1] + after  # the nearest line above, else the first below
             if not targets:
-                statement.append_child(added)  # no line to share: a new last line, after all the file's own
+                statement.insert_child(0, added)  # no line to share: a new last line, after all the file's own
                 tree.insert_child(len(tree.children) - 1, statement)
                 continue
             line = targets[0]
@@ -408,6 +439,8 @@ def _failure(error: Exception) -> _Failure:
         line, value = int(err.context[1][0]), err.value  # context: (prefix, (line, column))
         names = {"INDENT": "an unexpected indent", "DEDENT": "an unexpected dedent", "NEWLINE": "an unexpected end of line"}
         kind = getattr(sys.modules.get("fissix.pgen2.token"), "tok_name", {}).get(err.type, "")
+        if kind == "ERRORTOKEN":  # an unclosed string, a stray $ or ?, a null byte
+            names[kind] = "an unreadable token" + (f" {value!r}" if value.strip() else "")
         return _Failure(line, names.get(kind, f"unexpected {value!r}" if value else "an unexpected end of file"), False)
     if isinstance(error, SyntaxError):  # the tokenizer's IndentationError
         return _Failure(error.lineno or 1, _one_line(error.msg), False)
@@ -418,6 +451,8 @@ def _failure(error: Exception) -> _Failure:
 
 def _word(fixer: str, before: str) -> str | None:
     """What the change of `fixer` to `before` (the text it matched) says was Python 2 about the file."""
+    if fixer == "xrange":
+        return "xrange" if "xrange" in before else None  # list() around range(), for Python 2's list
     if fixer == "dict":
         match = ITER_METHOD.search(before)
         return f"dict.{match.group(1)}" if match else None  # .keys() in list() is Python 3 either way

@@ -1,0 +1,269 @@
+"""Real files as they are: definitions loaded, training never run, the layout and function found, sizes from the file,
+the returned loss compared first — always through the real child process.
+
+tests/usercode/real/ holds whole programs in the shapes people publish (the min-char-rnn gist in Python 2 and 3 with
+its training loop at module level, its copies under other names and sizes, a WildML-style class); cases.toml says
+what torch autograd found for each.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from gradcheck.user.sandbox import Limits, Sandbox
+
+REAL = ROOT / "tests" / "usercode" / "real"
+CASES = tomllib.loads((REAL / "cases.toml").read_text(encoding="utf-8"))["case"]
+FILES = [case for case in CASES if "." not in case["function"]]  # module functions (the class is checked apart)
+REFUSED = {"other_names.py": "lossFun reads none of Wxh, Whh, Why, bh, by, the weights gradcheck sets (it reads hiddenBias"}
+DIRECT = "gradcheck.user.child:Direct"
+
+
+def _header(stdout: str) -> dict[str, str]:
+    """The report's header lines as {key: value} (the table format's first block)."""
+    rows: dict[str, str] = {}
+    for line in stdout.splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition("  ")
+        rows[key.strip()] = value.strip()
+    return rows
+
+
+@pytest.mark.parametrize("case", FILES, ids=[case["file"] for case in FILES])
+def test_each_real_file_is_checked_as_it_is_with_autograds_verdict(cli, assert_one_line_error, case):
+    """`gradcheck run --backward FILE` with no other option: the file's own sizes, its training left out, and the
+    verdict torch autograd gave the file's function."""
+    path = REAL / case["file"]
+    if case["file"] in REFUSED:
+        assert_one_line_error(cli("run", "--backward", path), 2, REFUSED[case["file"]])
+        return
+    result = cli("run", "--backward", path, code=0 if case["verdict"] == "pass" else 1)
+    header = _header(result.stdout)
+    assert f"{case['function']} (min-char-rnn layout)" in header["checked"]
+    if case["module_loop"]:
+        assert "not run" in header and ("the training loop" in header["not run"] or "a call to" in header["not run"])
+    assert ("python 2" in header) == case["python2"], header
+    if case["reads"] and case["module_loop"]:  # read at import, not only under __main__
+        assert "your file's own" in header["sizes"]  # its vocabulary from the text beside it
+
+
+@pytest.mark.parametrize("name", ["gist_py2.py", "gist_py3.py"])
+@pytest.mark.parametrize("config", [None, "configs/minchar.toml", "configs/default.toml"])
+def test_the_gist_passes_at_its_own_sizes_and_at_a_configs(cli, name, config):
+    result = cli("run", *([ROOT / config] if config else []), "--backward", REAL / name, code=0)
+    header = _header(result.stdout)
+    if config is None:
+        assert header["sizes"] == "I = 33, H = 100, O = 33, τ = 25 (your file's own)"
+    else:
+        assert "from the config; your file's own: I = 33, H = 100, O = 33, τ = 25" in header["sizes"]
+    assert header["not run"].endswith(("the training loop, lines 105–130", "the training loop, lines 98–123")) or (
+        "the training loop" in header["not run"]
+    )
+
+
+def test_the_python_2_gist_says_it_was_translated(cli):
+    header = _header(cli("run", "--backward", REAL / "gist_py2.py", code=0).stdout)
+    assert header["python 2"].startswith("translated to Python 3 with fissix (")
+    assert "print statements" in header["python 2"] and "xrange" in header["python 2"]
+
+
+def test_a_mistake_in_a_python_2_copy_is_found_and_named(cli):
+    result = cli("run", "--backward", REAL / "wrong_tanh_derivative.py", "--format", "json", code=1)
+    assert '"verdict": "fail"' in result.stdout
+
+
+def test_a_mean_loss_keeps_its_diagnosis(cli):
+    result = cli("run", "--backward", REAL / "mean_loss.py", code=1)
+    assert "divided by τ: the mean over t" in result.stdout
+
+
+# --- shapes of the table, each written small ---------------------------------------------------------------------
+
+MINCHAR = """import numpy as np
+vocab_size, hidden_size = 6, 5
+Wxh = np.random.randn(hidden_size, vocab_size) * 0.01
+Whh = np.random.randn(hidden_size, hidden_size) * 0.01
+Why = np.random.randn(vocab_size, hidden_size) * 0.01
+bh, by = np.zeros((hidden_size, 1)), np.zeros((vocab_size, 1))
+
+def {name}(inputs, targets, hprev):
+    xs, hs, ps, loss = {{}}, {{-1: hprev}}, {{}}, 0.0
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((vocab_size, 1)); xs[t][inputs[t]] = 1
+        hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)
+        o = Why @ hs[t] + by; ps[t] = np.exp(o - o.max()) / np.exp(o - o.max()).sum()
+        loss += {loss}
+    dWxh, dWhh, dWhy, dbh, dby = [np.zeros_like(p) for p in (Wxh, Whh, Why, bh, by)]
+    dhnext = np.zeros_like(hprev)
+    for t in reversed(range(len(inputs))):
+        dy = ps[t].copy(); dy[targets[t]] -= 1
+        dWhy += dy @ hs[t].T; dby += dy
+        dh = Why.T @ dy + dhnext
+        da = (1 - hs[t] ** 2) * dh
+        dbh += da; dWxh += da @ xs[t].T; dWhh += da @ hs[t - 1].T
+        dhnext = Whh.T @ da
+    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[len(inputs) - 1]
+"""
+NLL = "-np.log(ps[t][targets[t], 0])"
+
+
+def _minchar(tmp_path: Path, name: str = "lossFun", tail: str = "", head: str = "", loss: str = NLL) -> Path:
+    path = tmp_path / "student.py"
+    path.write_text(head + MINCHAR.format(name=name, loss=loss) + tail, encoding="utf-8")
+    return path
+
+
+WHILE_TRUE = "\nn = 0\nwhile True:\n    loss, *grads, h = lossFun([0, 1], [1, 2], np.zeros((hidden_size, 1)))\n    n += 1\n"
+BOUNDED = "\nfor n in range(10**9):\n    loss, *grads, h = lossFun([0, 1], [1, 2], np.zeros((hidden_size, 1)))\n"
+
+
+@pytest.mark.parametrize(("tail", "left_out"), [(WHILE_TRUE, "the training loop, lines 27–29"), (BOUNDED, "lines 26–27")])
+def test_a_training_loop_at_module_level_is_left_out_and_named(cli, tmp_path, tail, left_out):
+    header = _header(cli("run", "--backward", _minchar(tmp_path, tail=tail), code=0).stdout)
+    assert left_out in header["not run"]
+
+
+@pytest.mark.parametrize("name", ["lossFun", "lossfun", "LossFun", "loss_function", "loss_fun", "lossFunc"])
+def test_the_names_people_use_are_found(cli, tmp_path, name):
+    header = _header(cli("run", "--backward", _minchar(tmp_path, name=name), code=0).stdout)
+    assert header["checked"] == f"your code: student.py: {name} (min-char-rnn layout)"
+
+
+def test_a_file_with_none_of_the_functions_lists_what_it_defines(cli, assert_one_line_error, tmp_path):
+    path = _minchar(tmp_path, name="compute")
+    assert_one_line_error(
+        cli("run", "--backward", path),
+        2,
+        "student.py: defines none of lossFun(inputs, targets, hprev) (min-char-rnn)",
+        "it defines compute(inputs, targets, hprev): name one as student.py:NAME",
+    )
+    header = _header(cli("run", "--backward", f"{path}:compute", "--layout", "min-char-rnn", code=0).stdout)
+    assert "compute (min-char-rnn layout)" in header["checked"]
+
+
+def test_an_unused_import_of_a_missing_library_does_not_stop_the_check(cli, tmp_path):
+    head = "import matplotlib_that_is_not_installed.pyplot as plt\nimport nltk_missing\n"
+    cli("run", "--backward", _minchar(tmp_path, head=head, tail="\nplt.plot([1, 2])\n"), code=0)
+
+
+def test_a_missing_library_the_function_reads_is_named_with_its_line(cli, assert_one_line_error, tmp_path):
+    head = "import scipy_not_installed_here as sp\n"
+    path = _minchar(tmp_path, head=head, loss="-np.log(ps[t][targets[t], 0]) + 0 * sp.e")
+    assert_one_line_error(
+        cli("run", "--backward", path),
+        2,
+        "student.py:1: ModuleNotFoundError: No module named 'scipy_not_installed_here'",
+        "the checked code reads sp, which that line sets",
+    )
+
+
+def test_sizes_set_only_under_main_are_set_by_gradcheck(cli, tmp_path):
+    text = MINCHAR.format(name="lossFun", loss=NLL).replace("vocab_size, hidden_size = 6, 5\n", "")
+    text = text.replace("Wxh = ", "if __name__ == '__main__':\n    vocab_size, hidden_size = 6, 5\n    Wxh = ", 1)
+    for name in ("Whh", "Why", "bh, by"):
+        text = text.replace(f"\n{name} = ", f"\n    {name} = ", 1)
+    path = tmp_path / "main_only.py"
+    path.write_text(text, encoding="utf-8")
+    header = _header(cli("run", "--backward", path, code=0).stdout)
+    assert header["sizes"] == "I = 8, H = 16, O = 8, τ = 10" and "__main__" in header["not run"]
+
+
+def test_a_returned_loss_that_is_not_the_books_is_refused_before_any_gradient(cli, assert_one_line_error, tmp_path):
+    path = _minchar(tmp_path, loss="-np.log(ps[t][targets[t], 0]) + 1.0")
+    assert_one_line_error(
+        cli("run", "--backward", path),
+        2,
+        "student.py: your lossFun returns the loss",
+        "where the book's L is",
+        "cannot be judged",
+    )
+
+
+def test_a_loss_in_bits_keeps_its_diagnosis(cli, tmp_path):
+    path = _minchar(tmp_path, loss="-np.log2(ps[t][targets[t], 0])")
+    assert "it is in bits" in cli("run", "--backward", path, code=1).stdout
+
+
+def test_a_load_that_runs_too_long_names_its_line(cli, assert_one_line_error, tmp_path):
+    head = "import time\nPAUSE = time.sleep(60)\n"
+    result = cli("run", "--backward", _minchar(tmp_path, head=head), "--import-timeout", "1")
+    assert_one_line_error(result, 2, "student.py: loading its definitions took over 1 s (--import-timeout); line 2 was running")
+
+
+def test_data_read_at_import_resolves_from_the_files_folder(cli, tmp_path, monkeypatch):
+    (tmp_path / "input.txt").write_text("abcdefg hij\n" * 10, encoding="utf-8")
+    text = MINCHAR.format(name="lossFun", loss=NLL).replace(
+        "vocab_size, hidden_size = 6, 5", "data = open('input.txt').read()\nvocab_size, hidden_size = len(set(data)), 5"
+    )
+    path = tmp_path / "reads.py"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(ROOT)
+    header = _header(cli("run", "--backward", path, code=0).stdout)
+    assert header["sizes"].startswith("I = 12, H = 5, O = 12")
+
+
+# --- nothing left out ever runs ----------------------------------------------------------------------------------
+
+LEFT_OUT = [  # each writes its marker if it runs
+    "while True:\n    open({m!r}, 'w').close()\n",
+    "for i in range(3):\n    open({m!r}, 'w').close()\n    print(i)\n",
+    "for epoch in range(2):\n    train(open({m!r}, 'w'))\n",
+    "print(open({m!r}, 'w'))\n",
+    "train(open({m!r}, 'w'))\n",
+    "model = train_model(open({m!r}, 'w'))\n",
+    "sample(open({m!r}, 'w'), 3)\n",
+    "if __name__ == '__main__':\n    open({m!r}, 'w').close()\n",
+    "if True:\n    while 1:\n        open({m!r}, 'w').close()\n",
+    "try:\n    gradCheck(open({m!r}, 'w'))\nexcept Exception:\n    pass\n",
+    "with open({m!r} + '.with', 'w') as f:\n    plt.plot(open({m!r}, 'w'))\n",
+]
+RUNS = [  # each writes its marker when it runs, as it must
+    "marked = open({m!r}, 'w').close()\n",
+    "for ch in 'abc':\n    table = open({m!r}, 'w').close()\n",
+    "if True:\n    kept = open({m!r}, 'w').close()\n",
+    "try:\n    data = open({m!r}, 'w').close()\nexcept IOError:\n    pass\n",
+]
+PRELUDE = (
+    "import numpy as np\nimport matplotlib_absent.pyplot as plt\n"
+    "def train(*a):\n    pass\ndef train_model(*a):\n    pass\ndef sample(*a):\n    pass\ndef gradCheck(*a):\n    pass\n"
+    "def backward():\n    return 1\n"
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 100)), min_size=1, max_size=8))
+def test_no_statement_the_loader_leaves_out_ever_runs(tmp_path_factory, program):
+    """Random top-level programs of left-out and kept statements: after the child loaded the file, every kept
+    statement's marker exists and no left-out one's does."""
+    folder = tmp_path_factory.mktemp("program")
+    parts, kept, omitted = [PRELUDE], [], []
+    for k, (runs, pick) in enumerate(program):
+        marker = str(folder / f"marker{k}")
+        pool = RUNS if runs else LEFT_OUT
+        parts.append(pool[pick % len(pool)].format(m=marker))
+        (kept if runs else omitted).append(Path(marker))
+    path = folder / "program.py"
+    path.write_text("".join(parts), encoding="utf-8")
+    with Sandbox(path, DIRECT, Limits(timeout=10, import_timeout=10)) as box:
+        assert box.request("call", function="backward", kwargs={}) == 1
+    assert [m for m in omitted if m.exists()] == [] and [m for m in kept if not m.exists()] == []
+
+
+def test_a_class_with_bptt_is_built_by_its_constructor_and_checked(cli, tmp_path):
+    """WildML's RNNNumpy shape: U, V, W on the object, bptt(x, y) → [dLdU, dLdV, dLdW], no biases; its default
+    truncation after 4 steps is what torch autograd finds wrong at τ = 10."""
+    result = cli("run", "--backward", REAL / "wildml_class.py", code=1)
+    header = _header(result.stdout)
+    assert header["checked"] == "your code: wildml_class.py: RNNNumpy.bptt (class layout)"
+    assert header["absent"] == "b, c: your class has none; held at zero, not checked"
+    assert "(truncated-k)" in result.stdout and "a call to train_with_sgd" in header["not run"]
+    short = tmp_path / "short.toml"
+    short.write_text("[data]\nlength = 5\n", encoding="utf-8")  # τ ≤ 5: four steps back reach h(1), exact
+    cli("run", short, "--backward", f"{REAL / 'wildml_class.py'}:RNNNumpy.bptt", code=0)
