@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from gradcheck.user.sandbox import Limits, Sandbox
 
+ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "usercode" / "real"
 CASES = tomllib.loads((REAL / "cases.toml").read_text(encoding="utf-8"))["case"]
 FILES = [case for case in CASES if "." not in case["function"]]  # module functions (the class is checked apart)

@@ -269,7 +269,7 @@ def test_syntax_error_names_file_and_line(tmp_path):
     path.write_text("import numpy\n\ndef backward(:\n    pass\n")
     with pytest.raises(SandboxError) as caught, Sandbox(path, DIRECT, FAST):
         pass
-    assert str(caught.value).startswith("broken_syntax.py:3: SyntaxError: ")
+    assert str(caught.value).startswith("broken_syntax.py:3: ") and "invalid syntax" in str(caught.value)
     assert "broken_syntax" not in sys.modules
 
 

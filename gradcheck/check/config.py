@@ -219,7 +219,8 @@ class UserConfig(_Section):
         default=None, metadata=_meta("your forward pass too (same file): its loss is then the one differenced", min_length=1)
     )
     layout: Layout | None = field(
-        default=None, metadata=_meta("how your functions are called: book, min-char-rnn, cs231n or class (default: from the file)")
+        default=None,
+        metadata=_meta("how your functions are called: book, min-char-rnn, cs231n or class (default: from the file)"),
     )
     timeout: float = field(default=60.0, metadata=_meta("seconds each call of your code may take", gt=0))
     import_timeout: float = field(

@@ -1,7 +1,7 @@
 """A user's Python 2 file as Python 3 source, translated by fissix (the maintained lib2to3), on its own lines.
 
 Runs in the child process, beside the user's code, so it is kept to Python 3.9 and the standard library; fissix is
-imported only when a file needs it (about 0.15 s). A file that Python 3 parses and that uses none of Python 2's
+imported only when a file needs it (about 0.2 s, once). A file that Python 3 parses and that uses none of Python 2's
 builtins (xrange, raw_input, unicode, …) or dict methods (has_key, iteritems, …) comes back as it was.
 
     source = python3(text, "min-char-rnn.py")
@@ -93,7 +93,11 @@ FIXER_WORDS: dict[str, str | None] = {
     "zip": None,
 }
 ITER_METHOD = re.compile(r"\.\s*((?:iter|view)(?:keys|items|values))\b")
-NAME_WORDS = {**{name: name for name in PY2_BUILTINS}, **{name: f"dict.{name}" for name in PY2_METHODS}}
+NAME_WORDS = {
+    **{name: name for name in PY2_BUILTINS},
+    **{name: f"dict.{name}" for name in PY2_METHODS},
+    "print": "print statements",
+}
 TABS = "mixed tabs and spaces"
 STATEMENTS, PRINT_FUNCTION, FUNCTIONS = (  # fissix.pygram's grammars: print and exec statements, exec only, neither
     "python_grammar",
@@ -121,9 +125,15 @@ def python3(text: str, filename: str) -> Source:
     names = python2_names(tree)
     if not names:
         return Source(text, False, ())
-    # Python 3's syntax with Python 2's builtins: print() and exec() are calls here, whatever their arguments
+    # Python 3's syntax with Python 2's builtins: print() and exec() are calls here, whatever their arguments, unless
+    # there are print statements that Python 3 parses too (`print >>sys.stderr, x`): then it is Python 2 throughout
     normal = _normal(text)
-    outcome = _translate(normal, filename, FUNCTIONS)
+    grammars = (STATEMENTS, FUNCTIONS) if "print statements" in names else (FUNCTIONS,)
+    outcome: tuple[str, list[str]] | _Failure = _Failure(0, "", False)
+    for grammar in grammars:
+        outcome = _translate(normal, filename, grammar)
+        if not isinstance(outcome, _Failure):
+            break
     if isinstance(outcome, _Failure) or outcome[0] == normal or not _parses(outcome[0]):
         return Source(text, False, tuple(names))  # left for the user's code to fail on at its line, if it runs
     return Source(outcome[0], True, _constructs(*outcome))
@@ -140,7 +150,19 @@ def python2_names(tree: ast.AST) -> list[str]:
             used.append((node.lineno, node.id))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in PY2_METHODS:
             used.append((node.lineno, node.func.attr))
+        elif isinstance(node, ast.Expr) and _prints(node.value):
+            used.append((node.lineno, "print"))
     return list(dict.fromkeys(NAME_WORDS[name] for _, name in sorted(used) if name not in bound))
+
+
+def _prints(value: ast.expr) -> bool:
+    """Whether an expression statement is a print statement that Python 3 also parses: `print >>f, x` (a tuple of a
+    shift), `print -x`, a bare `print`. Python 3 runs them without printing, or raises TypeError."""
+    if isinstance(value, ast.Tuple) and value.elts:
+        value = value.elts[0]
+    while isinstance(value, ast.BinOp):
+        value = value.left
+    return isinstance(value, ast.Name) and value.id == "print"
 
 
 def _bindings(node: ast.AST) -> Iterator[str]:
@@ -366,44 +388,52 @@ class _Tool:
             finally:
                 tool.grammar = tool.driver.grammar = default
             plain = str(tree)
-            self._keep_lines(tree)
-            kept = str(tree)
-            return (kept if _parses(kept) or not _parses(plain) else plain), list(
-                dict.fromkeys(word for _, word in sorted(self.changed))
-            )
+            try:
+                self._keep_lines(tree)
+            except Exception:  # an odd tree: fissix's own output, with its new lines
+                kept = plain
+            else:
+                kept = str(tree)
+            changed = list(dict.fromkeys(word for _, word in sorted(self.changed)))
+            return (kept if _parses(kept) or not _parses(plain) else plain), changed
 
     def _keep_lines(self, tree: Any) -> None:
-        """Put each import a fixer added (a new line, `from functools import reduce`) on an existing line."""
+        """Put each import a fixer added as a line of its own (`from functools import reduce`) on a line of the
+        file's: the end of the line above (`import numpy as np; from functools import reduce`), else the start of
+        the line below, else the end of a line further up, or down; else a new last line, below all of the file's."""
         _, pygram, pytree, token = self.fissix
         simple = pygram.python_symbols.simple_stmt
         for statement in list(tree.children):
             if statement.type != simple or any(leaf.lineno for leaf in statement.leaves()):
-                continue
+                continue  # a statement of the file's own (fissix's new leaves have line 0)
             at = statement.remove()
             added = statement.children[0]
-            added.remove()
-            before = [node for node in tree.children[:at] if self._joinable(node, simple, token)]
-            after = [node for node in tree.children[at:] if self._joinable(node, simple, token)]
-            if at < len(tree.children) and after and after[0] is tree.children[at] and not self._future(after[0]):
-                line = after[0]  # the next line: `from functools import reduce; x = 1`
-                prefix = line.prefix
-                line.prefix = " "
+            above = [node for node in tree.children[:at] if self._joinable(node, simple, token)]
+            below = [node for node in tree.children[at:] if self._joinable(node, simple, token)]
+            if above and above[-1] is tree.children[at - 1]:
+                self._append(above[-1], added, pytree, token)
+            elif below and below[0] is tree.children[at] and not self._future(below[0]):
+                line = below[0]  # `from functools import reduce; x = 1`: before the line's statement, as added
+                added.remove()
+                prefix, line.prefix = line.prefix, " "
                 line.insert_child(0, pytree.Leaf(token.SEMI, ";"))
                 line.insert_child(0, added)
                 added.prefix = prefix
-                continue
-            targets = before[::-1] + after  # the nearest line above, else the first below
-            if not targets:
-                statement.insert_child(0, added)  # no line to share: a new last line, after all the file's own
-                tree.insert_child(len(tree.children) - 1, statement)
-                continue
-            line = targets[0]
-            newline = len(line.children) - 1
-            if line.children[newline - 1].type != token.SEMI:
-                line.insert_child(newline, pytree.Leaf(token.SEMI, ";"))
-                newline += 1
-            added.prefix = " "
-            line.insert_child(newline, added)
+            elif above or below:
+                self._append((above[::-1] + below)[0], added, pytree, token)
+            else:
+                tree.insert_child(len(tree.children) - 1, statement)  # before the ENDMARKER
+
+    @staticmethod
+    def _append(line: Any, added: Any, pytree: Any, token: Any) -> None:
+        """`line; added`, before the line's comment and newline."""
+        added.remove()
+        newline = len(line.children) - 1
+        if line.children[newline - 1].type != token.SEMI:
+            line.insert_child(newline, pytree.Leaf(token.SEMI, ";"))
+            newline += 1
+        added.prefix = " "
+        line.insert_child(newline, added)
 
     @staticmethod
     def _joinable(node: Any, simple: int, token: Any) -> bool:
