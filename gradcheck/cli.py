@@ -283,7 +283,7 @@ class _GradeJobs:
 @cli.command(epilog=GRADE_EPILOG)
 @click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="the problem (default: the built-in one)")
-@opts.options("layout", "timeout", "import_timeout")
+@opts.options("layout", "timeout", "import_timeout", "python")
 @click.option("--function", metavar="NAME", help="the backward function each file defines (default: the layout's, e.g. backward)")
 @click.option("--forward", "with_forward", is_flag=True, help="also compare each forward pass's loss with the book's")
 @click.option("--jobs", type=click.IntRange(1, 32), default=_GradeJobs(), show_default=True, help="submissions checked at once")

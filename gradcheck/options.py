@@ -110,10 +110,11 @@ OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the 
     "layout": Override("user.layout", "book|min-char-rnn|cs231n|class"),
     "timeout": Override("user.timeout", "SECONDS"),
     "import_timeout": Override("user.import_timeout", "SECONDS"),
+    "python": Override("user.python", "PATH"),
 }
 
 
-USER_CODE = ("backward", "forward", "layout", "timeout", "import_timeout")  # the options that plug a user's code in
+USER_CODE = ("backward", "forward", "layout", "timeout", "import_timeout", "python")  # the options that plug a user's code in
 BOOK_ONLY = (*(name for name in OVERRIDES if name not in USER_CODE), "max_memory")  # for commands that check the book's
 
 

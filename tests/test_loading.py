@@ -267,3 +267,51 @@ def test_a_class_with_bptt_is_built_by_its_constructor_and_checked(cli, tmp_path
     short = tmp_path / "short.toml"
     short.write_text("[data]\nlength = 5\n", encoding="utf-8")  # τ ≤ 5: four steps back reach h(1), exact
     cli("run", short, "--backward", f"{REAL / 'wildml_class.py'}:RNNNumpy.bptt", code=0)
+
+
+# --- the user's own interpreter ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Python with numpy and nothing else: a fresh venv whose only extra path holds links to numpy (no gradcheck,
+    no fissix, no click: the child's side must bring what it needs)."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    import numpy
+
+    folder = tmp_path_factory.mktemp("bare")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
+    site = Path(numpy.__file__).resolve().parents[1]
+    only = folder / "only-numpy"
+    only.mkdir()
+    for name in ("numpy", "numpy.libs"):
+        if (site / name).exists():
+            (only / name).symlink_to(site / name)
+    purelib = Path(sysconfig.get_path("purelib", vars={"base": str(folder / "venv"), "platbase": str(folder / "venv")}))
+    purelib.mkdir(parents=True, exist_ok=True)
+    (purelib / "only-numpy.pth").write_text(f"{only}\n", encoding="utf-8")
+    python = folder / "venv" / "bin" / "python"
+    missing = subprocess.run([python, "-c", "import gradcheck"], capture_output=True, cwd=folder, env={"PATH": "/usr/bin:/bin"})
+    assert missing.returncode != 0  # gradcheck is not importable there
+    return python
+
+
+def test_the_child_runs_in_the_users_own_interpreter_without_gradcheck(cli, bare_python):
+    """--python: the Python 2 gist translated and checked by an interpreter that has numpy only."""
+    header = _header(cli("run", "--backward", REAL / "gist_py2.py", "--python", bare_python, code=0).stdout)
+    assert header["interpreter"] == str(bare_python) and header["python 2"].startswith("translated to Python 3 with fissix")
+
+
+def test_a_missing_library_says_which_interpreter_ran_the_file(cli, assert_one_line_error, tmp_path, bare_python):
+    path = _minchar(tmp_path, head="import scipy_absent as sp\n", loss="-np.log(ps[t][targets[t], 0]) + 0 * sp.e")
+    result = cli("run", "--backward", path, "--python", bare_python)
+    assert_one_line_error(result, 2, f"at {bare_python} (--python PATH runs your code in another)")
+
+
+def test_an_interpreter_without_numpy_is_refused_in_one_line(cli, assert_one_line_error, tmp_path):
+    assert_one_line_error(
+        cli("run", "--backward", _minchar(tmp_path), "--python", "/bin/false"), 2, "--python (user.python): /bin/false"
+    )

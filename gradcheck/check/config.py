@@ -227,6 +227,9 @@ class UserConfig(_Section):
         default=10.0, metadata=_meta("seconds your file may take to load its definitions (its training is never run)", gt=0)
     )
     memory_mb: int = field(default=4096, metadata=_meta("memory your code may use, in MiB", ge=256))
+    python: str | None = field(
+        default=None, metadata=_meta("the Python (3.9+, with numpy) your code runs in (default: gradcheck's own)", min_length=1)
+    )
 
     @property
     def memory_bytes(self) -> int:

@@ -24,7 +24,7 @@ import sys
 import sysconfig
 import threading
 import traceback
-from enum import StrEnum
+from enum import Enum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -40,7 +40,7 @@ MAX_MESSAGE = 300  # characters of an error line
 IMPORTING = "importing it"
 
 
-class Kind(StrEnum):
+class Kind(str, Enum):
     """What went wrong in the child, as sent in an error reply."""
 
     EXCEPTION = "exception"  # the user's code raised
@@ -190,12 +190,12 @@ def plain(value: Any, who: str) -> Value:
 
     Raises UserCodeError naming `who` and the type it returned for anything else.
     """
-    if value is None or isinstance(value, bool | int | float | complex | str):
+    if value is None or isinstance(value, (bool, int, float, complex, str)):
         return value
     if isinstance(value, np.generic) and value.dtype.kind in wire.ARRAY_KINDS:
         item: Value = value.item()
         return item
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         items = [plain(item, who) for item in value]
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):

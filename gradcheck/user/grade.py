@@ -177,7 +177,7 @@ def grade(
     backward, forward = functions(config, function, with_forward)
     user = config.user
     limits = Limits(user.timeout, user.memory_bytes, user.import_timeout)
-    codes = [UserCode(file, backward, forward, user.layout, limits) for file in files]
+    codes = [UserCode(file, backward, forward, user.layout, limits, python=user.python) for file in files]
     num = numerical(config, progress)
     estimated = time.perf_counter() - start
     done = _Done(progress, len(codes))

@@ -100,7 +100,7 @@ class Layout:
         self, params: Arrays, x: NDArray[Any], y: NDArray[Any], name: str, index: NDArray[Any], shifts: NDArray[Any]
     ) -> NDArray[Any]:
         out = np.empty(len(index), dtype=np.result_type(shifts, np.float64))
-        for row, (k, s) in enumerate(zip(index, shifts, strict=True)):
+        for row, (k, s) in enumerate(zip(index, shifts)):
             moved = dict(params)
             moved[name] = params[name].astype(out.dtype, copy=True)
             moved[name].reshape(-1)[k] += s
@@ -118,7 +118,7 @@ class Layout:
         shifts: NDArray[Any],
     ) -> NDArray[Any]:
         out = np.empty(len(k), dtype=np.result_type(shifts, np.float64))
-        for row, (which, s) in enumerate(zip(k, shifts, strict=True)):
+        for row, (which, s) in enumerate(zip(k, shifts)):
             out[row] = self.loss(dict(params) | {name: params[name] + s * directions[which]}, x, y)
         return out
 
@@ -198,7 +198,7 @@ class MinCharRNN(Layout):
         inputs = [int(i) for i in np.argmax(np.real(x), axis=1)]  # x(t) is one-hot (checked by the parent)
         got = self._function(function)(inputs, [int(t) for t in y], np.array(params["h0"])[:, np.newaxis])
         what = f"{function}(inputs, targets, hprev)"
-        if not isinstance(got, tuple | list) or len(got) != 7:
+        if not isinstance(got, (tuple, list)) or len(got) != 7:
             raise UserCodeError(f"{self.file}: {what} returned {_kind(got)}; expected loss, dWxh, dWhh, dWhy, dbh, dby, hprev")
         return tuple(got)
 
@@ -206,7 +206,7 @@ class MinCharRNN(Layout):
         got = self._call(self.backward_name, params, x, y)
         grads = {
             name: self._array(value, f"d{global_name} from {self.backward_name}", params[name].shape, squeeze=True)
-            for (global_name, name), value in zip(self.GLOBALS, got[1:6], strict=True)
+            for (global_name, name), value in zip(self.GLOBALS, got[1:6])
         }
         loss = self._loss(got[0], f"the loss from {self.backward_name}")
         return grads | {"loss": np.array(np.real(loss))}  # compared with the book's L before any gradient is judged
@@ -231,7 +231,7 @@ class CS231n(Layout):
         p = _copies(params)
         self._set_sizes(len(x))
         got = self._function(function)(np.array(x)[np.newaxis], p["h0"][np.newaxis], p["U"].T.copy(), p["W"].T.copy(), p["b"])
-        if not isinstance(got, tuple | list) or len(got) != 2:
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise UserCodeError(f"{self.file}: {function}(x, h0, Wx, Wh, b) returned {_kind(got)}; expected (h, cache)")
         h, cache = got
         tau, H = len(x), len(params["b"])
@@ -248,7 +248,7 @@ class CS231n(Layout):
         dh, dw, dc = self._helper("temporal_affine_backward")(dscores, affine_cache)
         got = self._function(self.backward_name)(dh, cache)
         what = f"{self.backward_name}(dh, cache)"
-        if not isinstance(got, tuple | list) or len(got) != 5:
+        if not isinstance(got, (tuple, list)) or len(got) != 5:
             raise UserCodeError(f"{self.file}: {what} returned {_kind(got)}; expected (dx, dh0, dWx, dWh, db)")
         _, dh0, dWx, dWh, db = got
         return {
@@ -311,12 +311,12 @@ class Method(Layout):
         got = method([int(i) for i in np.argmax(np.real(x), axis=1)], [int(t) for t in y])
         names = self.returns
         what = f"{self.backward_name}(x, y)"
-        if not isinstance(got, tuple | list) or len(got) != len(names):
+        if not isinstance(got, (tuple, list)) or len(got) != len(names):
             raise UserCodeError(
                 f"{self.file}: {what} returned {_kind(got)}; expected {len(names)} gradients ({', '.join(names)})"
             )
         shapes = {name: params[name].shape for name in names}
-        grads = {name: self._array(value, f"d{name} from {what}", shapes[name]) for name, value in zip(names, got, strict=True)}
+        grads = {name: self._array(value, f"d{name} from {what}", shapes[name]) for name, value in zip(names, got)}
         return grads | {name: np.zeros_like(params[name]) for name in self.WEIGHTS if name not in grads}
 
     def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
@@ -501,7 +501,7 @@ def _returned(tree: ast.Module, dotted: str) -> list[str]:
             for inner in ast.walk(node):
                 if isinstance(inner, ast.FunctionDef) and inner.name == method:
                     for ret in (n for n in ast.walk(inner) if isinstance(n, ast.Return)):
-                        if isinstance(ret.value, ast.List | ast.Tuple):
+                        if isinstance(ret.value, (ast.List, ast.Tuple)):
                             names = [
                                 re.sub(r"^(dLd|dL_d|grad_|d)", "", e.id) if isinstance(e, ast.Name) else ""
                                 for e in ret.value.elts

@@ -242,6 +242,9 @@ def load(path: Path) -> Loaded:
             raise
         except Exception as error:
             line = f"{path.name}:{node.lineno}: {type(error).__name__}: {_message(error)}"
+            if isinstance(error, ImportError):
+                version = "%d.%d" % sys.version_info[:2]  # noqa: UP031 - kept to what Python 3.9 reads
+                line += f" in Python {version} at {sys.executable} (--python PATH runs your code in another)"
             for name in _bound(node):
                 loaded.failed.setdefault(name, line)
     return loaded

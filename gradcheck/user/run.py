@@ -46,6 +46,7 @@ class UserCode:
     notes: tuple[tuple[str, str], ...] = ()  # header lines: what was translated, not run, whose sizes
     arrays: tuple[str, ...] = ()  # the module-level arrays the function reads (found in the file)
     absent: tuple[str, ...] = ()  # the book's parameters a user's class does not hold: zero at the point
+    python: str | None = None  # the user's own interpreter for the child (--python)
 
     @classmethod
     def from_config(cls, config: Config) -> UserCode | None:
@@ -56,7 +57,7 @@ class UserCode:
         forward = (split_spec(user.forward)[1] or "") if user.forward is not None else None
         layout = user.layout if user.layout is not None or config.model.kind == FIG_10_3 else "book"
         limits = Limits(user.timeout, user.memory_bytes, user.import_timeout)
-        return cls(Path(file), backward, forward, layout, limits)
+        return cls(Path(file), backward, forward, layout, limits, python=user.python)
 
     @property
     def label(self) -> str:
@@ -64,7 +65,11 @@ class UserCode:
         return f"{self.file.name}: {checked} ({self.layout} layout)"
 
     def sandbox(self) -> Sandbox:
-        return Sandbox(self.file, ADAPTER, self.limits)
+        if self.python is not None:
+            from gradcheck.user.bundle import check_interpreter
+
+            check_interpreter(self.python)
+        return Sandbox(self.file, ADAPTER, self.limits, python=self.python)
 
 
 def _no_function(code: UserCode, survey: dict[str, Any]) -> UserCodeError:
@@ -105,6 +110,8 @@ def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file:
     if forward == "":  # --forward FILE.py: the layout's own forward function
         forward = function if layout == "min-char-rnn" else DEFAULT_FUNCTIONS[layout][1]
     notes: list[tuple[str, str]] = []
+    if code.python is not None:
+        notes.append(("interpreter", code.python))
     if survey["translated"]:
         notes.append(("python 2", f"translated to Python 3 with fissix ({', '.join(survey['translated'])})"))
     if survey["not_run"]:

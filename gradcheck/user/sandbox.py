@@ -133,8 +133,17 @@ class _StderrTail:
 class Sandbox:
     """A child process running one user module behind a trusted handler (see module docstring)."""
 
-    def __init__(self, path: Path, adapter: str, limits: Limits = Limits(), options: dict[str, Value] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        adapter: str,
+        limits: Limits = Limits(),
+        options: dict[str, Value] | None = None,
+        python: str | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.python = python  # another interpreter, which runs the child's side from a bundled folder
+        self._bundle = contextlib.ExitStack()
         self.adapter = adapter
         self.options = options or {}  # the factory's keyword arguments, after the module
         self.limits = limits
@@ -189,9 +198,14 @@ class Sandbox:
             _widen(fd)
         become_subreaper()
         try:
+            command = [sys.executable, "-P", "-m", "gradcheck.user.child"]
+            if self.python is not None:
+                from gradcheck.user.bundle import bundled
+
+                command = [self.python, str(self._bundle.enter_context(bundled()))]
             with _CHILDREN_LOCK:  # until the child is counted, no stray search may take it for a stray
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-P", "-m", "gradcheck.user.child", str(request_r), str(reply_w)],
+                    [*command, str(request_r), str(reply_w)],
                     pass_fds=(request_r, reply_w),
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
@@ -212,6 +226,8 @@ class Sandbox:
     def _environment(self) -> dict[str, str]:
         """Ours, with one BLAS thread (many threads multiply memory under RLIMIT_AS) and gradcheck importable."""
         env = dict(os.environ) | dict.fromkeys(THREAD_VARS, "1") | {MARK: str(os.getpid())}
+        if self.python is not None:
+            return env  # the bundled folder is the child's first path entry; nothing of gradcheck's installation
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         return env
 
@@ -234,6 +250,7 @@ class Sandbox:
                 os.close(fd)
         self._to_child = self._from_child = self._pidfd = -1
         self._proc = None
+        self._bundle.close()
 
     def _stderr_open(self) -> bool:
         """Whether something in the group (a grandchild) may still hold the child's stderr."""

@@ -120,7 +120,7 @@ def python3(text: str, filename: str) -> Source:
     when it is neither Python 3 nor a Python 2 that fissix translates."""
     try:
         tree = _parse(text, filename)
-    except (SyntaxError, ValueError) as error:  # ValueError: a null byte, on Python < 3.12
+    except (SyntaxError, ValueError) as error:  # ValueError: a null byte, on older Pythons
         return _from_python2(text, filename, _stop(error, text))
     names = python2_names(tree)
     if not names:

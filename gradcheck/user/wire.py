@@ -22,7 +22,10 @@ import json
 import math
 import struct
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 import numpy as np
 import numpy.lib.format as npy
@@ -75,7 +78,7 @@ def _encode_value(value: Any, blobs: list[bytes], depth: int) -> Any:
     """The JSON form of one value, appending any arrays to blobs."""
     if depth > MAX_DEPTH:
         raise WireError(f"cannot send a value nested over {MAX_DEPTH} levels deep")
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return _encode_float(value)
@@ -83,7 +86,7 @@ def _encode_value(value: Any, blobs: list[bytes], depth: int) -> Any:
         return {"$complex": [_encode_float(value.real), _encode_float(value.imag)]}
     if isinstance(value, np.ndarray):
         return {"$array": _add_blob(value, blobs)}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         items = [_encode_value(item, blobs, depth + 1) for item in value]
         return items if isinstance(value, list) else {"$tuple": items}
     if isinstance(value, dict):
@@ -194,7 +197,7 @@ def _decode_value(node: Any, blobs: list[npt.NDArray[Any]], depth: int) -> Value
     """The value a JSON node stands for."""
     if depth > MAX_DEPTH:
         raise WireError(f"a message nests values over {MAX_DEPTH} levels deep")
-    if node is None or isinstance(node, bool | int | float | str):
+    if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, list):
         return [_decode_value(item, blobs, depth + 1) for item in node]
@@ -224,7 +227,7 @@ def _decode_tag(tag: str, payload: Any, blobs: list[npt.NDArray[Any]], depth: in
 
 def _decode_float(node: Any) -> float:
     """One part of a complex number: a JSON number or a tagged nan/inf."""
-    if isinstance(node, int | float) and not isinstance(node, bool):
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
         try:
             return float(node)
         except OverflowError:  # an int beyond the float range
