@@ -476,6 +476,9 @@ def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: 
                 else "book"
             )
         return layout, function
+    bptt = next((name for name, params in defined if name.endswith(".bptt") and len(params) == 2), None)
+    if layout == "class":
+        return layout, bptt
     if layout is not None:
         default = DEFAULT_FUNCTIONS[layout][0]
         if layout == "min-char-rnn" and default not in names and min_char is not None:
@@ -483,7 +486,6 @@ def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: 
         return layout, default
     if min_char is not None:
         return "min-char-rnn", min_char
-    bptt = next((name for name, params in defined if name.endswith(".bptt") and len(params) == 2), None)
     if bptt is not None:
         return "class", bptt
     if {"rnn_forward", "rnn_backward"} <= names:

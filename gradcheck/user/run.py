@@ -76,7 +76,7 @@ def _no_function(code: UserCode, survey: dict[str, Any]) -> UserCodeError:
     """The one line for a file that defines none of what the layouts call."""
     defined = ", ".join(survey["functions"][:8]) or "no functions"
     wanted = (
-        f"{DEFAULT_FUNCTIONS[code.layout][0]} (the {code.layout} layout)"
+        f"{DEFAULT_FUNCTIONS.get(code.layout, ('Class.bptt',))[0]} (the {code.layout} layout)"
         if code.layout
         else "lossFun(inputs, targets, hprev) (min-char-rnn), rnn_forward and rnn_backward (cs231n), "
         "backward(U, W, V, b, c, h0, x, y) (book)"
@@ -108,7 +108,7 @@ def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file:
         config = with_overrides(config, {"user.layout": layout}, {"user.layout": f"{code.file.name} (the {layout} layout)"})
     forward = code.forward
     if forward == "":  # --forward FILE.py: the layout's own forward function
-        forward = function if layout == "min-char-rnn" else DEFAULT_FUNCTIONS[layout][1]
+        forward = function if layout in ("min-char-rnn", "class") else DEFAULT_FUNCTIONS[layout][1]
     notes: list[tuple[str, str]] = []
     if code.python is not None:
         notes.append(("interpreter", code.python))
