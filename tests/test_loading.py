@@ -60,7 +60,7 @@ def test_the_gist_passes_at_its_own_sizes_and_at_a_configs(cli, name, config):
     result = cli("run", *([ROOT / config] if config else []), "--backward", REAL / name, code=0)
     header = _header(result.stdout)
     if config is None:
-        assert header["sizes"] == "I = 33, H = 100, O = 33, τ = 25 (your file's own)"
+        assert header["sizes"].startswith("I = 33, H = 100, O = 33, τ = 25 (your file's own, weights ~ N(0, 0.01²)")
     else:
         assert "from the config; your file's own: I = 33, H = 100, O = 33, τ = 25" in header["sizes"]
     assert header["not run"].endswith(("the training loop, lines 105–130", "the training loop, lines 98–123")) or (

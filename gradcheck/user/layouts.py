@@ -393,6 +393,7 @@ class Session:
             "not_run": self.loaded.not_run(),
             "translated": list(self.loaded.translated),
             "sizes": dict(_own_sizes(module, found_layout)),
+            "scale": _own_scale(module, found_layout),
             "arrays": list(arrays),
         }
 
@@ -406,8 +407,9 @@ class Session:
     ) -> dict[str, Any] | None:
         """Call the file in `layout`: its `backward` (and `forward`) at a problem of these sizes {I, H, O, tau}."""
         module = self.loaded.module
+        ours = {name for name, _ in MinCharRNN.GLOBALS} | {name for names in SIZE_NAMES.values() for name in names}
         for function in {backward, forward} - {None}:
-            missing = loader.unavailable(self.loaded, loader.global_reads(self.loaded.tree, str(function)))
+            missing = loader.unavailable(self.loaded, loader.global_reads(self.loaded.tree, str(function)), ours)
             if missing is not None:
                 raise UserCodeError(missing)
         if layout == "cs231n" and forward is None:
@@ -513,13 +515,22 @@ def _returned(tree: ast.Module, dotted: str) -> list[str]:
     return ["U", "V", "W"]
 
 
+def _own_scale(module: dict[str, Any], layout: str | None) -> float | None:
+    """The spread of the file's own input weights (randn(H, I) * 0.01 → 0.01), to check near its own point."""
+    Wxh = module.get("Wxh")
+    if layout != "min-char-rnn" or not isinstance(Wxh, np.ndarray) or Wxh.size < 2 or Wxh.dtype.kind != "f":
+        return None
+    spread = float(np.std(Wxh))
+    return float(f"{spread:.2g}") if 1e-4 <= spread <= 10 else None
+
+
 def _own_sizes(module: dict[str, Any], layout: str | None) -> dict[str, int]:
     """The sizes the file fixes itself: its weights' shapes, else its size globals (min-char-rnn files only)."""
     if layout != "min-char-rnn":
         return {}
     sizes: dict[str, int] = {}
     Wxh, Why = module.get("Wxh"), module.get("Why")
-    if isinstance(Wxh, np.ndarray) and Wxh.ndim == 2 and isinstance(Why, np.ndarray) and Why.ndim == 2:
+    if isinstance(Wxh, np.ndarray) and Wxh.ndim == 2 and isinstance(Why, np.ndarray) and Why.ndim == 2 and Wxh.size > 1:
         sizes = {"H": int(Wxh.shape[0]), "I": int(Wxh.shape[1]), "O": int(Why.shape[0])}
     for key, names in SIZE_NAMES.items():
         for name in names:

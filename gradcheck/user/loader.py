@@ -247,6 +247,8 @@ def load(path: Path) -> Loaded:
                 line += f" in Python {version} at {sys.executable} (--python PATH runs your code in another)"
             for name in _bound(node):
                 loaded.failed.setdefault(name, line)
+            if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+                loaded.failed.setdefault("*", line)  # binds names no tree can tell
     return loaded
 
 
@@ -340,11 +342,15 @@ def functions(tree: ast.Module) -> list[tuple[str, list[str]]]:
     return found
 
 
-def unavailable(loaded: Loaded, names: set[str]) -> str | None:
-    """The one line for the first name a checked function reads whose statement failed while loading, if any."""
-    for name in sorted(names, key=lambda n: loaded.failed.get(n, "")):
-        if name in loaded.failed and name not in vars(loaded.module):
+def unavailable(loaded: Loaded, names: set[str], set_by_us: set[str]) -> str | None:
+    """The one line for the first name a checked function reads whose statement failed while loading (or that a
+    failed star import may have been meant to bind), if any; names gradcheck sets itself never count."""
+    missing = sorted(name for name in names - set_by_us if name not in vars(loaded.module))
+    for name in missing:
+        if name in loaded.failed:
             return f"{loaded.failed[name]} (the checked code reads {name}, which that line sets)"
+    if missing and "*" in loaded.failed:
+        return f"{loaded.failed['*']} (the checked code reads {', '.join(missing[:3])}, which that star import may set)"
     return None
 
 

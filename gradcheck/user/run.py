@@ -125,8 +125,12 @@ def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file:
             from gradcheck.check.config import with_overrides
 
             keys = {"I": "model.input_size", "H": "model.hidden_size", "O": "model.output_size", "tau": "data.length"}
-            config = with_overrides(config, {keys[key]: value for key, value in own.items()}, {})
-            notes.append(("sizes", "your file's own"))
+            values: dict[str, Any] = {keys[key]: value for key, value in own.items()}
+            scale = survey["scale"] if "model.init_std" not in config.given else None
+            if scale is not None:  # near the file's own point: a clip inside lossFun (as the gist's) stays idle
+                values["model.init_std"] = scale
+            config = with_overrides(config, values, {})
+            notes.append(("sizes", "your file's own" + (f", weights ~ N(0, {scale:g}²) as its own" if scale else "")))
     I, H, O, tau = config.sizes
     arrays = tuple(survey["arrays"])
     found = replace(code, backward=function, forward=forward, layout=layout, notes=tuple(notes), arrays=arrays)
