@@ -393,7 +393,7 @@ class Session:
             "not_run": self.loaded.not_run(),
             "translated": list(self.loaded.translated),
             "sizes": dict(_own_sizes(module, found_layout)),
-            "scale": _own_scale(module, found_layout),
+            "scale": _own_scale(module, found_layout, self.loaded.tree),
             "arrays": list(arrays),
         }
 
@@ -515,13 +515,35 @@ def _returned(tree: ast.Module, dotted: str) -> list[str]:
     return ["U", "V", "W"]
 
 
-def _own_scale(module: dict[str, Any], layout: str | None) -> float | None:
-    """The spread of the file's own input weights (randn(H, I) * 0.01 → 0.01), to check near its own point."""
+def _own_scale(module: dict[str, Any], layout: str | None, tree: ast.Module) -> float | None:
+    """The spread of the file's own input weights, to check near its own point: the factor the file writes
+    (`Wxh = np.random.randn(H, I) * 0.01` → 0.01), else their measured spread to one digit (never a random one)."""
     Wxh = module.get("Wxh")
     if layout != "min-char-rnn" or not isinstance(Wxh, np.ndarray) or Wxh.size < 2 or Wxh.dtype.kind != "f":
         return None
-    spread = float(np.std(Wxh))
-    return float(f"{spread:.2g}") if 1e-4 <= spread <= 10 else None
+    written = _written_factor(tree, "Wxh")
+    spread = written if written is not None else float(f"{float(np.std(Wxh)):.1g}")
+    return spread if 1e-4 <= spread <= 10 else None
+
+
+def _written_factor(tree: ast.Module, name: str) -> float | None:
+    """c of the file's last `name = <random call> * c` (or `c * <random call>`), where c is a number literal."""
+    factor, line = None, -1
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)):
+            continue
+        value = node.value
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+            for call, number in ((value.left, value.right), (value.right, value.left)):
+                literal = number.value if isinstance(number, ast.Constant) else None
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(literal, (int, float))
+                    and not isinstance(literal, bool)
+                    and node.lineno > line
+                ):
+                    factor, line = abs(float(literal)), node.lineno
+    return factor
 
 
 def _own_sizes(module: dict[str, Any], layout: str | None) -> dict[str, int]:
