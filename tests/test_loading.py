@@ -192,7 +192,7 @@ def test_a_loss_in_bits_keeps_its_diagnosis(cli, tmp_path):
 
 
 def test_a_load_that_runs_too_long_names_its_line(cli, assert_one_line_error, tmp_path):
-    head = "import time\nPAUSE = time.sleep(60)\n"
+    head = "import time\nPAUSE = time.sleep(60)\nseq_length = PAUSE or 10\n"  # a size it reads waits on it
     result = cli("run", "--backward", _minchar(tmp_path, head=head), "--import-timeout", "1")
     assert_one_line_error(result, 2, "student.py: loading its definitions took over 1 s (--import-timeout); line 2 was running")
 
@@ -315,3 +315,14 @@ def test_an_interpreter_without_numpy_is_refused_in_one_line(cli, assert_one_lin
     assert_one_line_error(
         cli("run", "--backward", _minchar(tmp_path), "--python", "/bin/false"), 2, "--python (user.python): /bin/false"
     )
+
+
+def test_grade_judges_a_class_against_the_estimates_with_its_biases_at_zero(cli, tmp_path):
+    """A class file among min-char-rnn files: graded at the same point with b = c = 0 (made once, for it), its
+    truncation named; the others against the config's own estimates."""
+    short = tmp_path / "short.toml"
+    short.write_text("[data]\nlength = 5\n", encoding="utf-8")
+    result = cli("grade", "--config", short, REAL / "wildml_class.py", REAL / "gist_py3.py", code=0)
+    assert "wildml_class.py │ PASS" in result.stdout and "gist_py3.py     │ PASS" in result.stdout
+    failing = cli("grade", REAL / "wildml_class.py", REAL / "gist_py3.py", code=1)
+    assert "truncated-k" in failing.stdout

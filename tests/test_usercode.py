@@ -154,7 +154,7 @@ def _oracle_is_right(case: dict[str, Any], autograd_oracle: Any) -> bool:
     options = {"layout": layout, "backward": backward, "forward": forward if case.get("needs_forward") else None}
     if layout == "cs231n":
         options["forward"] = "rnn_forward"
-    with Sandbox(USERCODE / case["file"], "gradcheck.user.layouts:handler") as box:
+    with Sandbox(USERCODE / case["file"], "gradcheck.user.layouts:Session") as box:
         box.request("bind", sizes={"I": I, "H": H, "O": O, "tau": tau}, **options)
         point = {name: value for name, value in dict(problem.params).items()}
         grads = box.request("gradients", params=point, x=problem.x, y=problem.y)

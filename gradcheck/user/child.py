@@ -269,11 +269,13 @@ def start(hello: dict[str, Any], frames: UserFrames) -> Any:
     limit_memory(hello["limits"]["memory_bytes"])
     timeout = float(hello["limits"].get("import_timeout", hello["limits"]["timeout"]))
     faulthandler.dump_traceback_later(max(0.05, timeout - min(0.5, timeout / 4)), exit=False)
+    options = hello.get("options", {})
+    needs = getattr(factory, "needs", None)  # the names the handler will read, to run only what they depend on
     try:
-        loaded = load(frames.path)
+        loaded = load(frames.path, None if needs is None else lambda tree: needs(tree, **options))
     finally:
         faulthandler.cancel_dump_traceback_later()
-    return factory(loaded, **hello.get("options", {}))
+    return factory(loaded, **options)
 
 
 def reply_to(pipe: Pipe, action: Any, frames: UserFrames, label: str, memory_bytes: int) -> Kind | None:

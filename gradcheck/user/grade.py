@@ -19,12 +19,13 @@ from enum import StrEnum
 from pathlib import Path
 
 from gradcheck.check.config import Config, split_spec
+from gradcheck.check.problem import build
 from gradcheck.check.results import CheckResult
 from gradcheck.check.run import Numerical, Progress, numerical
 from gradcheck.engine.batching import THREADS
 from gradcheck.engine.compare import Verdict
 from gradcheck.errors import UserCodeError
-from gradcheck.user.run import UserCode, check_code
+from gradcheck.user.run import UserCode, check_code, without
 from gradcheck.user.sandbox import WAKE, Limits, Sandbox, SandboxError, check_path
 
 JOBS = THREADS  # submissions checked at once, one per core: each thread owns one child process (BLAS on one thread)
@@ -151,10 +152,26 @@ def _kill(sandbox: Sandbox) -> None:
             os.killpg(sandbox.pid, signal.SIGKILL)
 
 
-def _grade_one(num: Numerical, code: UserCode, stopper: Stopper) -> Submission:
+class Shared:
+    """The finite-difference estimates every submission is judged against, made once per point: the config's, and for
+    class files without biases (WildML's RNNNumpy) the same point with those at zero, made when the first needs it."""
+
+    def __init__(self, config: Config, progress: Progress | None) -> None:
+        self.config = config
+        self.made: dict[tuple[str, ...], Numerical] = {(): numerical(config, progress)}
+        self.lock = threading.Lock()
+
+    def __call__(self, config: Config, absent: tuple[str, ...]) -> Numerical:
+        with self.lock:
+            if absent not in self.made:
+                self.made[absent] = numerical(config, problem=without(build(config), absent))
+            return self.made[absent]
+
+
+def _grade_one(shared: Shared, code: UserCode, stopper: Stopper) -> Submission:
     start = time.perf_counter()
     try:
-        checked = check_code(num, code, stopper.watch)
+        checked = check_code(shared, code, shared.config, stopper.watch)
     except SandboxError as error:
         return Submission(code.file, time.perf_counter() - start, error=str(error), failure=error.failure.value)
     except UserCodeError as error:
@@ -178,7 +195,7 @@ def grade(
     user = config.user
     limits = Limits(user.timeout, user.memory_bytes, user.import_timeout)
     codes = [UserCode(file, backward, forward, user.layout, limits, python=user.python) for file in files]
-    num = numerical(config, progress)
+    shared = Shared(config, progress)
     estimated = time.perf_counter() - start
     done = _Done(progress, len(codes))
     stopper = Stopper()
@@ -186,7 +203,7 @@ def grade(
     futures: list[Future[Submission]] = []
     try:
         for code in codes:  # one by one: a signal while submitting still knows every future submitted
-            futures.append(pool.submit(done.after(_grade_one), num, code, stopper))
+            futures.append(pool.submit(done.after(_grade_one), shared, code, stopper))
         pending = set(futures)
         while pending:  # in slices: SIGTERM may be delivered to a worker thread, and runs here only when this wakes
             pending = wait(pending, timeout=WAKE).not_done
@@ -209,9 +226,9 @@ class _Done:
     def __init__(self, progress: Progress | None, total: int) -> None:
         self.progress, self.total, self.done, self.lock = progress, total, 0, threading.Lock()
 
-    def after(self, work: Callable[[Numerical, UserCode, Stopper], Submission]) -> Callable[..., Submission]:
-        def counted(num: Numerical, code: UserCode, stopper: Stopper) -> Submission:
-            submission = work(num, code, stopper)
+    def after(self, work: Callable[[Shared, UserCode, Stopper], Submission]) -> Callable[..., Submission]:
+        def counted(shared: Shared, code: UserCode, stopper: Stopper) -> Submission:
+            submission = work(shared, code, stopper)
             if self.progress is not None:
                 with self.lock:
                     self.done += 1

@@ -55,8 +55,10 @@ class Layout:
             self._function(forward)
 
     def _function(self, name: str) -> Callable[..., Any]:
-        found = getattr(self.module, name, None)
-        if not callable(found):
+        found: Any = self.module
+        for part in name.split("."):  # Class.method: a static method, or a function in a namespace
+            found = getattr(found, part, None)
+        if not callable(found) or isinstance(found, type):
             raise UserCodeError(f"{self.file}: has no function {name} (the {self.name} layout calls it)")
         return found  # type: ignore[no-any-return]
 
@@ -363,13 +365,30 @@ SIZE_NAMES = {  # the size globals people's functions read, by what they hold
     "tau": ("seq_length", "seq_len", "sequence_length", "n_steps", "num_steps", "T"),
 }
 MIN_CHAR_NAME = re.compile(r"(?i)^loss_?fun(c|ction)?$")
+LAYOUT_FUNCTIONS = {name for pair in DEFAULT_FUNCTIONS.values() for name in pair} | set(BOOK_HELPERS)
 
 
 class Session:
-    """The child's handler (the sandbox's adapter, "gradcheck.user.layouts:handler"): what the file defines
+    """The child's handler (the sandbox's adapter, "gradcheck.user.layouts:Session"): what the file defines
     (`survey`), then the layout it is called in (`bind`), then the four questions of the module docstring."""
 
-    def __init__(self, loaded: Loaded) -> None:
+    @staticmethod
+    def needs(tree: ast.Module, function: str | None = None, forward: str | None = None) -> set[str] | None:
+        """The names a check of this file can read, before any of it runs: the functions named, every function a
+        layout looks for, and the globals the sizes are read from (None: the file defines none; load it all)."""
+        wanted = {name.split(".")[0] for name in (function, forward) if name}
+        for name, _ in loader.functions(tree):
+            owner, _, method = name.partition(".")
+            if MIN_CHAR_NAME.match(name) or name in LAYOUT_FUNCTIONS or method == "bptt":
+                wanted.add(owner)
+        for node in tree.body:  # functions imported from the file's own helpers
+            if isinstance(node, ast.ImportFrom):
+                wanted |= {a.asname or a.name for a in node.names if MIN_CHAR_NAME.match(a.name) or a.name in LAYOUT_FUNCTIONS}
+        if not wanted:
+            return None
+        return wanted | {"Wxh", "Why"} | {name for names in SIZE_NAMES.values() for name in names}
+
+    def __init__(self, loaded: Loaded, function: str | None = None, forward: str | None = None) -> None:
         self.loaded = loaded
         self.file = Path(loaded.module.__file__ or loaded.module.__name__).name
         self.bound: Layout | None = None
@@ -470,7 +489,7 @@ def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: 
         if layout is None:
             layout = (
                 "min-char-rnn"
-                if MIN_CHAR_NAME.match(function)
+                if MIN_CHAR_NAME.match(function.rpartition(".")[2])
                 else "cs231n"
                 if function == "rnn_backward"
                 else "class"
@@ -562,8 +581,3 @@ def _own_sizes(module: dict[str, Any], layout: str | None) -> dict[str, int]:
     if "I" in sizes and "O" not in sizes:
         sizes["O"] = sizes["I"]  # a character model: as many classes as characters
     return sizes
-
-
-def handler(loaded: Loaded) -> Session:
-    """The sandbox's adapter: a session over the loaded file."""
-    return Session(loaded)

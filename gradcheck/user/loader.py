@@ -9,6 +9,10 @@ level; gradcheck needs its imports, functions, classes and the assignments that 
     not run   while loops, other for loops (training), bare calls (print, plot, sample, gradCheck, sys.exit),
               the body of `if __name__ == "__main__":`, input()
 
+When the caller knows which names the check reads (`needs`: the checked functions and the file's size globals), only
+the statements those names depend on run, traced back through the tree: a plotting import, a helper that trains, a
+decorator or a metaclass the check never reaches, `losses = model.train(...)`, are never run at all.
+
 A statement that raises while loading (an import gradcheck's interpreter lacks, a data file that is not there) does
 not stop the load: the names it would bind are unavailable, and only a checked function that reads one of them is
 refused (`unavailable`). Kept to Python 3.9 (the child may run in the user's interpreter).
@@ -21,6 +25,7 @@ import builtins
 import importlib.util
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -55,10 +60,17 @@ class Loaded:
     translated: tuple[str, ...] = ()  # the Python 2 constructs translated, if the file was Python 2
     omitted: list[Omission] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # name → one line: the statement that should bind it raised
+    unneeded: list[Omission] = field(default_factory=list)  # statements the checked code does not depend on
 
     def not_run(self) -> str:
         """One line: what was left out and where ("the training loop, lines 88–113; a call to print, line 12")."""
-        return "; ".join(o.text() for o in _merged(self.omitted))
+        parts = [o.text() for o in _merged(self.omitted)]
+        if self.unneeded:
+            spans = _merged([Omission("", o.first, o.last) for o in self.unneeded])
+            shown = [f"{o.first}" if o.first == o.last else f"{o.first}–{o.last}" for o in spans[:6]]
+            word = "line" if len(spans) == 1 and spans[0].first == spans[0].last else "lines"
+            parts.append(f"what the checked code does not read, {word} {', '.join(shown)}{', …' if len(spans) > 6 else ''}")
+        return "; ".join(parts)
 
 
 def _merged(omitted: list[Omission]) -> list[Omission]:
@@ -103,9 +115,16 @@ class Planner:
 
     def filtered(self, node: ast.stmt) -> ast.stmt:
         """A compound statement with its bodies filtered by the same rules (an empty body becomes `pass`)."""
+        main = _main_branch(node.test) if isinstance(node, ast.If) else None
+        if main is not None:  # if __name__ == "__main__": … else: (what runs on import)
+            script = getattr(node, main)
+            if script:
+                end = getattr(script[-1], "end_lineno", None) or script[-1].lineno
+                self.omitted.append(Omission('the body of if __name__ == "__main__"', script[0].lineno, end))
+            setattr(node, main, [ast.copy_location(ast.Pass(), node)] if main == "body" else [])
         for name in ("body", "orelse", "finalbody"):
             statements = getattr(node, name, None)
-            if isinstance(statements, list) and statements and not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            if isinstance(statements, list) and statements and not isinstance(node, DEFINITIONS):
                 if isinstance(node, (ast.For, ast.AsyncFor)):
                     continue  # a data loop runs as written
                 setattr(node, name, self.body(statements) or [ast.copy_location(ast.Pass(), statements[0])])
@@ -121,7 +140,12 @@ class Planner:
         if isinstance(node, (ast.Global, ast.Nonlocal, ast.Pass)):
             return None
         if isinstance(node, ast.If):
-            return 'the body of if __name__ == "__main__"' if _is_main_guard(node.test) else self._calls_training(node.test)
+            main = _main_branch(node.test)
+            if main is None:
+                return self._calls_training(node.test)
+            other = node.orelse if main == "body" else node.body  # what runs on import: it stays (`filtered`)
+            return None if other else 'the body of if __name__ == "__main__"'
+
         if isinstance(node, (ast.With, ast.AsyncWith)):
             return self._calls_training(*[item.context_expr for item in node.items])
         if isinstance(node, ast.Try):
@@ -174,11 +198,13 @@ class Planner:
         return value.func.attr in ("seed", "append", "extend", "sort", "update", "insert", "add", "reverse")
 
 
-def _is_main_guard(test: ast.expr) -> bool:
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
-        sides = [test.left, *test.comparators]
-        return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
-    return False
+def _main_branch(test: ast.expr) -> str | None:
+    """Which branch of an `if` on `__name__ == "__main__"` (or `!=`) runs only as a script: "body" or "orelse"."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
+        return None
+    if not any(isinstance(side, ast.Name) and side.id == "__name__" for side in [test.left, *test.comparators]):
+        return None
+    return "body" if isinstance(test.ops[0], ast.Eq) else "orelse"
 
 
 def _root(func: ast.AST) -> str:
@@ -216,24 +242,36 @@ def source_of(path: Path) -> tuple[str, tuple[str, ...]]:
     return source.text, source.constructs if source.translated else ()
 
 
-def load(path: Path) -> Loaded:
-    """The user's file as a module named after its stem, its folder first on sys.path, only its definitions run."""
+def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = None) -> Loaded:
+    """The user's file as a module named after its stem, its folder first on sys.path, only its definitions run;
+    with `needs` (the names the check will read, from the tree), only the statements those names depend on."""
     sys.path.insert(0, str(path.parent))
     sys.argv = [str(path)]
     text, translated = source_of(path)
     try:
         tree = ast.parse(text, filename=str(path))
-    except SyntaxError as error:  # python3() already parsed it; only a pathological file gets here
-        raise UserCodeError(f"{path.name}:{error.lineno}: SyntaxError: {error.msg}") from None
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as error:  # python3() parsed it: a pathological file
+        line = getattr(error, "lineno", None)
+        raise UserCodeError(f"{path.name}{f':{line}' if line else ''}: Python cannot parse it ({_message(error)})") from None
+    roots = needs(tree) if needs is not None else None
+    statements = list(tree.body)
+    unneeded: list[Omission] = []
     planner = Planner(tree)
-    kept = planner.body(list(tree.body))
+    if roots is not None:
+        ruled_out = [planner.why_not(node) is not None for node in statements]
+        keep = depended_on([ast.Pass() if out else node for node, out in zip(statements, ruled_out)], roots)
+        for index, node in enumerate(statements):
+            if index not in keep and not ruled_out[index] and not isinstance(node, (ast.Expr, ast.Pass, *DEFINITIONS)):
+                unneeded.append(Omission("", node.lineno, getattr(node, "end_lineno", None) or node.lineno))
+        statements = [node for index, node in enumerate(statements) if index in keep or ruled_out[index]]
+    kept = planner.body(statements)
     spec = importlib.util.spec_from_loader(path.stem, loader=None, origin=str(path))
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     module.__file__ = str(path)
     if path.stem not in sys.modules:  # never shadow a module already loaded (a user file named numpy.py)
         sys.modules[path.stem] = module
-    loaded = Loaded(module, tree, translated, planner.omitted)
+    loaded = Loaded(module, tree, translated, planner.omitted, unneeded=unneeded)
     for node in kept:
         code = compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec")
         try:
@@ -257,6 +295,97 @@ def _message(error: BaseException) -> str:
         return " ".join(str(error).split())[:160]
     except Exception:  # a user's __str__ that raises
         return ""
+
+
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def depended_on(statements: list[ast.stmt], roots: set[str]) -> set[int]:
+    """The indexes of the top-level statements the names `roots` depend on: those that bind (or change) one of them,
+    then those that bind what these read, and so on; with the imports the module's own set-up needs (a star import,
+    `sys.path.append(…)`, `np.random.seed(…)`)."""
+    modules = {name for node in statements if isinstance(node, (ast.Import, ast.ImportFrom)) for name in _bound(node)}
+    binders: dict[str, list[int]] = {}
+    for index, node in enumerate(statements):
+        for name in _binds(node, modules):
+            binders.setdefault(name, []).append(index)
+    keep = {i for i, node in enumerate(statements) if _is_setup(node, modules)}
+    todo = list(roots) + [name for i in keep for name in _reads(statements[i])]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for index in binders.get(name, ()):
+            if index not in keep:
+                keep.add(index)
+                todo.extend(_reads(statements[index]))
+    return keep
+
+
+def _binds(node: ast.stmt, modules: set[str]) -> set[str]:
+    """The module-level names a statement binds or changes in place (`chars.sort()`, `ix[ch] = i`, but not a module
+    by `np.dot(…)`), not looking inside the functions and classes it defines."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return set(_bound(node))
+    if isinstance(node, DEFINITIONS):
+        return {node.name}
+    names: set[str] = set()
+    for inner in _walk_outside_definitions(node):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del)):
+            names.add(inner.id)
+        elif isinstance(inner, (ast.Subscript, ast.Attribute)) and isinstance(inner.ctx, (ast.Store, ast.Del)):
+            names.add(_root(inner))
+        elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and _root(inner.func) not in modules:
+            names.add(_root(inner.func.value))  # a method may change its object
+        elif isinstance(inner, DEFINITIONS):
+            names.add(inner.name)
+    return names - {""}
+
+
+def _reads(node: ast.stmt) -> set[str]:
+    """The module-level names a statement reads when it runs, and for a def or class, when it is called."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return set()
+    reads = {n.id for n in _walk_outside_definitions(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for inner in _walk_outside_definitions(node):
+        if isinstance(inner, DEFINITIONS):
+            reads |= _free_names(inner)
+            reads |= {n.id for d in inner.decorator_list for n in ast.walk(d) if isinstance(n, ast.Name)}
+    if isinstance(node, DEFINITIONS):
+        reads |= _free_names(node)
+    return reads
+
+
+def _walk_outside_definitions(node: ast.AST) -> list[ast.AST]:
+    """node and what it holds, down to (and including) the defs and classes it holds, not into their bodies."""
+    found: list[ast.AST] = []
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        if isinstance(current, DEFINITIONS) and current is not node:
+            continue
+        if isinstance(current, DEFINITIONS):
+            todo.extend([*current.decorator_list, *getattr(current, "bases", []), *_defaults(current)])
+            continue
+        todo.extend(ast.iter_child_nodes(current))
+    return found
+
+
+def _defaults(node: ast.AST) -> list[ast.expr]:
+    args = getattr(node, "args", None)
+    return [*args.defaults, *[d for d in args.kw_defaults if d is not None]] if isinstance(args, ast.arguments) else []
+
+
+def _is_setup(node: ast.stmt, modules: set[str]) -> bool:
+    """A statement the module's own set-up needs whatever the check reads: a star import, or a call of a method
+    of an imported module (`sys.path.insert(0, '..')`, `np.random.seed(0)`)."""
+    if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+        return True
+    value = node.value if isinstance(node, ast.Expr) else None
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and _root(value.func) in modules
 
 
 def _bound(node: ast.stmt) -> list[str]:

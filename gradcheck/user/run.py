@@ -28,7 +28,7 @@ from gradcheck.user.diagnosis import Diagnosis, diagnose, diagnose_forward, scal
 from gradcheck.user.layouts import DEFAULT_FUNCTIONS
 from gradcheck.user.sandbox import Limits, Sandbox
 
-ADAPTER = "gradcheck.user.layouts:handler"
+ADAPTER = "gradcheck.user.layouts:Session"
 USER_ROW_BYTES = 2**18  # a user's forward runs one copy at a time: this only sizes the chunks (progress, timeouts)
 FORWARD_RTOL = 1e-9  # the user's L against the book's: equal to round-off, with room for another order of sums
 Watch = Callable[[Sandbox], AbstractContextManager[object]]
@@ -69,7 +69,8 @@ class UserCode:
             from gradcheck.user.bundle import check_interpreter
 
             check_interpreter(self.python)
-        return Sandbox(self.file, ADAPTER, self.limits, python=self.python)
+        options: dict[str, Any] = {"function": self.backward, "forward": self.forward or None}
+        return Sandbox(self.file, ADAPTER, self.limits, options=options, python=self.python)
 
 
 def _no_function(code: UserCode, survey: dict[str, Any]) -> UserCodeError:
@@ -323,16 +324,24 @@ def _returned_loss(user: UserSide, problem: Problem) -> tuple[ForwardResult, Dia
     )
 
 
-def check_code(num: Numerical, code: UserCode, watch: Watch = nullcontext) -> CheckResult:
-    """The user's gradients against finite differences already made of the book's forward pass (numerical(config)),
-    so that many users' files are judged against one set of estimates; the user's forward pass, if given, is compared
-    with the book's but never differenced. watch(sandbox) is entered while the child runs (to stop it from outside)."""
-    problem = num.problem
+Estimates = Callable[[Config, tuple[str, ...]], Numerical]  # the shared estimates at a config, some parameters at 0
+
+
+def without(problem: Problem, absent: tuple[str, ...]) -> Problem:
+    """The problem with the parameters a user's class lacks (its biases) held at zero: the book's network without them."""
+    return problem.at({name: value * 0 if name in absent else value for name, value in problem.point.items()})
+
+
+def check_code(estimates: Estimates, code: UserCode, config: Config, watch: Watch = nullcontext) -> CheckResult:
+    """The user's gradients against finite differences already made of the book's forward pass (estimates(config, ())),
+    so that many users' files are judged against one set of estimates (a class without biases: against the set with
+    them at zero); the user's forward pass, if given, is compared with the book's but never differenced.
+    watch(sandbox) is entered while the child runs (to stop it from outside)."""
     sandbox = code.sandbox()
     with watch(sandbox), sandbox, np.errstate(all="ignore"):  # watched from before the child starts: the import too
-        code, _ = open_code(sandbox, code, problem.config, sizes_from_file=False)
-        if code.absent:
-            raise UserCodeError(f"{code.file.name}: a class without {', '.join(code.absent)} is checked by gradcheck run")
+        code, config = open_code(sandbox, code, config, sizes_from_file=False)
+        num = estimates(config, code.absent)
+        problem = num.problem
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
         forward = _forward(user, problem) if code.forward is not None else _returned_loss(user, problem)
@@ -347,7 +356,7 @@ def run_user(config: Config, code: UserCode, progress: Progress | None = None) -
         code, config = open_code(sandbox, code, config)
         problem = build(config)
         if code.absent:  # a class without biases: the book's network with them at zero
-            problem = problem.at({name: value * 0 if name in code.absent else value for name, value in problem.point.items()})
+            problem = without(problem, code.absent)
         book = problem.model()
         user = UserSide(sandbox, problem, code)
         gradients = user.gradients()
