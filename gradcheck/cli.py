@@ -179,17 +179,22 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
     bugs = [
         opts.bug_of(cfg.model.kind, bug, cfg.model.layers) for cfg, _ in loaded
     ]  # a name unknown to any config's network: said first
-    codes = [_run_one(cfg, source, found, Format(fmt), output) for (cfg, source), found in zip(loaded, bugs, strict=True)]
+    max_memory = overrides.get("max_memory") or None
+    codes = [
+        _run_one(cfg, source, found, Format(fmt), output, max_memory) for (cfg, source), found in zip(loaded, bugs, strict=True)
+    ]
     return max(codes, key=(ExitCode.OK, ExitCode.UNDECIDED, ExitCode.MISMATCH).index)  # a failure outweighs a doubt
 
 
-def _run_one(cfg: config.Config, source: str, bug: AnyBug | None, fmt: Format, output: Path | None) -> ExitCode:
+def _run_one(
+    cfg: config.Config, source: str, bug: AnyBug | None, fmt: Format, output: Path | None, max_memory: int | None = None
+) -> ExitCode:
     from gradcheck.render import reports
 
     if cfg.user.backward is not None and bug is not None:
         raise GradcheckError("--bug replaces the book's backward pass; it cannot be combined with --backward (user.backward)")
     with progress_bar() as progress:
-        result = _check(cfg, bug, progress)
+        result = _check(cfg, bug, progress, max_memory)
 
     def text() -> str:
         if fmt is Format.HTML:
@@ -239,17 +244,21 @@ PAGE_FORMAT = click.option(
 OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
 
 
-def _check(cfg: config.Config, bug: AnyBug | None, progress: Progress | None) -> CheckResult:
-    """The book's backward pass checked (with `bug` injected, if any), or the user's (user.backward) in its sandbox."""
+def _check(cfg: config.Config, bug: AnyBug | None, progress: Progress | None, max_memory: int | None = None) -> CheckResult:
+    """The book's backward pass checked (with `bug` injected, if any), or the user's (user.backward) in its sandbox,
+    whose own sizes are guarded as a config's are (max_memory: --max-memory, else half this machine's)."""
     if cfg.user.backward is None:
         from gradcheck.check import run as check
 
         return check.run(cfg, bug, progress)
+    from gradcheck.check import resources
     from gradcheck.user.run import UserCode, run_user
 
     code = UserCode.from_config(cfg)
     assert code is not None  # user.backward is set
-    return run_user(cfg, code, progress)
+    limit = max_memory or resources.default_max_memory()
+    advice = "check it at a config's sizes (gradcheck run configs/minchar.toml --backward FILE)"
+    return run_user(cfg, code, progress, guard=lambda sized, source: resources.guard(sized, limit, source, advice))
 
 
 GRADE_EPILOG = """

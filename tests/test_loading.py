@@ -326,3 +326,21 @@ def test_grade_judges_a_class_against_the_estimates_with_its_biases_at_zero(cli,
     assert "wildml_class.py │ PASS" in result.stdout and "gist_py3.py     │ PASS" in result.stdout
     failing = cli("grade", REAL / "wildml_class.py", REAL / "gist_py3.py", code=1)
     assert "truncated-k" in failing.stdout
+
+
+def test_a_file_whose_own_sizes_will_not_fit_is_refused_before_anything_is_allocated(cli, assert_one_line_error, tmp_path):
+    path = tmp_path / "student.py"
+    weights = MINCHAR.format(name="lossFun", loss=NLL).split("\n")
+    sizes_only = "\n".join([weights[0], "vocab_size, hidden_size = 10**6, 10**6", *weights[6:]])  # no weights made
+    path.write_text(sizes_only, encoding="utf-8")
+    result = cli("run", "--backward", path)
+    assert_one_line_error(result, 2, "student.py (its own sizes): this check needs about", "check it at a config's sizes")
+
+
+def test_a_large_model_of_the_files_own_is_sampled_and_says_so(cli, tmp_path):
+    path = tmp_path / "student.py"
+    path.write_text(MINCHAR.format(name="lossFun", loss=NLL).replace("= 6, 5", "= 400, 300"), encoding="utf-8")
+    header = _header(cli("run", "--backward", path, code=0).stdout)
+    assert "330,700 entries: 1,000 random ones per parameter checked" in header["sizes"]
+    full = _header(cli("run", "--backward", path, "--sample", "5", code=0).stdout)
+    assert "random ones" not in full["sizes"]

@@ -71,12 +71,12 @@ def human_bytes(size: float) -> str:
     raise AssertionError("unreachable")
 
 
-def guard(config: Config, max_memory: int, source: str) -> Resources:
+def guard(config: Config, max_memory: int, source: str, sizes_advice: str | None = None) -> Resources:
     """Refuse, before allocating anything, a check that would need more than max_memory bytes."""
     need = resources(config)
     if need.memory > max_memory:
         I, H, O, tau = config.sizes
-        advice = "lower model.hidden_size or model.input_size / output_size"
+        advice = sizes_advice or "lower model.hidden_size or model.input_size / output_size"
         if need.parameters < max_memory // 2:
             advice = "check fewer entries (sample = N, or directions = K for large models), or lower check.memory_mb"
         raise GradcheckError(

@@ -29,6 +29,9 @@ from gradcheck.user.layouts import DEFAULT_FUNCTIONS
 from gradcheck.user.sandbox import Limits, Sandbox
 
 ADAPTER = "gradcheck.user.layouts:Session"
+LARGE_FILE_ENTRIES = 200_000  # a file's own model larger than this is sampled (the gist's H = 100, I = 65: 23,265)
+FILE_SAMPLE = 1000
+Guard = Callable[[Config, str], object]  # refuses (raises) a config whose check will not fit in memory
 USER_ROW_BYTES = 2**18  # a user's forward runs one copy at a time: this only sizes the chunks (progress, timeouts)
 FORWARD_RTOL = 1e-9  # the user's L against the book's: equal to round-off, with room for another order of sums
 Watch = Callable[[Sandbox], AbstractContextManager[object]]
@@ -95,9 +98,12 @@ def _sizes_given(config: Config) -> bool:
     return any(key in config.given for key in keys)
 
 
-def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file: bool = True) -> tuple[UserCode, Config]:
-    """Survey the loaded file, find its layout and function, take its own sizes when the config gives none, and bind
-    the child to the problem. Returns the code with everything found, and the config to check it at."""
+def open_code(
+    sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file: bool = True, guard: Guard | None = None
+) -> tuple[UserCode, Config]:
+    """Survey the loaded file, find its layout and function, take its own sizes when the config gives none (refused
+    by `guard` when they will not fit; a large model sampled), and bind the child to the problem. Returns the code
+    with everything found, and the config to check it at."""
     survey: Any = sandbox.request("survey", label="reading the file", layout=code.layout, function=code.backward)
     function = survey["function"]
     if function is None or function.split(".")[0] not in {f.split("(")[0].split(".")[0] for f in survey["functions"]}:
@@ -131,7 +137,16 @@ def open_code(sandbox: Sandbox, code: UserCode, config: Config, sizes_from_file:
             if scale is not None:  # near the file's own point: a clip inside lossFun (as the gist's) stays idle
                 values["model.init_std"] = scale
             config = with_overrides(config, values, {})
-            notes.append(("sizes", "your file's own" + (f", weights ~ N(0, {scale:g}²) as its own" if scale else "")))
+            sampled = ""
+            I, H, O, _ = config.sizes
+            entries = H * I + H * H + O * H + H + O  # U, W, V, b, c of Fig. 10.3, the network a user's file is checked as
+            if entries > LARGE_FILE_ENTRIES and "check.sample" not in config.given and "check.directions" not in config.given:
+                config = with_overrides(config, {"check.sample": FILE_SAMPLE}, {})
+                sampled = f"; {entries:,} entries: {FILE_SAMPLE:,} random ones per parameter checked (--sample all: every one)"
+            note = "your file's own" + (f", weights ~ N(0, {scale:g}²) as its own" if scale else "") + sampled
+            notes.append(("sizes", note))
+            if guard is not None:
+                guard(config, f"{code.file.name} (its own sizes)")
     I, H, O, tau = config.sizes
     arrays = tuple(survey["arrays"])
     found = replace(code, backward=function, forward=forward, layout=layout, notes=tuple(notes), arrays=arrays)
@@ -349,11 +364,12 @@ def check_code(estimates: Estimates, code: UserCode, config: Config, watch: Watc
         return _conclude(num, code, gradients, forward)
 
 
-def run_user(config: Config, code: UserCode, progress: Progress | None = None) -> CheckResult:
+def run_user(config: Config, code: UserCode, progress: Progress | None = None, guard: Guard | None = None) -> CheckResult:
     """The check of the user's gradients (and forward pass, if given) at the config's point, with a diagnosis when
-    they fail. A forward pass equal to the book's is the one differenced."""
+    they fail. A forward pass equal to the book's is the one differenced. guard(config, source) refuses a check that
+    will not fit in memory, at the file's own sizes."""
     with code.sandbox() as sandbox, np.errstate(all="ignore"):
-        code, config = open_code(sandbox, code, config)
+        code, config = open_code(sandbox, code, config, guard=guard)
         problem = build(config)
         if code.absent:  # a class without biases: the book's network with them at zero
             problem = without(problem, code.absent)
