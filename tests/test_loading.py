@@ -344,3 +344,21 @@ def test_a_large_model_of_the_files_own_is_sampled_and_says_so(cli, tmp_path):
     assert "330,700 entries: 1,000 random ones per parameter checked" in header["sizes"]
     full = _header(cli("run", "--backward", path, "--sample", "5", code=0).stdout)
     assert "random ones" not in full["sizes"]
+
+
+@pytest.mark.parametrize(
+    ("returned", "code", "said"),
+    [
+        ("grads = (dLdW, dLdU, dLdV)\n        return grads", 0, "PASS"),  # not named: told by their shapes
+        ("return [dLdV, dLdW, dLdU]", 0, "PASS"),  # named, in another order
+        ("return [dLdU, dLdV]", 2, "returned 2 values; expected a gradient for each weight the object holds (U, W, V)"),
+        ("return [dLdU, dLdV, dLdW, dLdW * 0]", 2, "returned 4 values"),
+    ],
+)
+def test_a_class_bptt_return_is_read_by_name_or_shape_and_never_zero_filled(cli, tmp_path, returned, code, said):
+    path = tmp_path / "wildml.py"
+    path.write_text((REAL / "wildml_class.py").read_text().replace("return [dLdU, dLdV, dLdW]", returned), encoding="utf-8")
+    short = tmp_path / "short.toml"
+    short.write_text("[data]\nlength = 4\n", encoding="utf-8")
+    result = cli("run", short, "--backward", path, code=code)
+    assert said in result.stdout + result.stderr

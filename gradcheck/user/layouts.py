@@ -274,7 +274,7 @@ class Method(Layout):
 
     name = "class"
     WEIGHTS = ("U", "W", "V", "b", "c")
-    returns: list[str] = ["U", "V", "W"]  # noqa: RUF012 - set at bind from the method's return statement
+    returns: list[str] = []  # noqa: RUF012 - set at bind from the method's return statement
 
     def _function(self, name: str) -> Callable[..., Any]:
         owner, _, method = name.partition(".")
@@ -311,15 +311,26 @@ class Method(Layout):
         made = self._object(params)
         method = getattr(made, self.backward_name.partition(".")[2])
         got = method([int(i) for i in np.argmax(np.real(x), axis=1)], [int(t) for t in y])
-        names = self.returns
+        held = [name for name in self.WEIGHTS if isinstance(getattr(made, name, None), np.ndarray)]
         what = f"{self.backward_name}(x, y)"
-        if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        if not isinstance(got, (tuple, list)) or len(got) != len(held):
+            count = f"{len(got)} values" if isinstance(got, (tuple, list)) else _kind(got)
             raise UserCodeError(
-                f"{self.file}: {what} returned {_kind(got)}; expected {len(names)} gradients ({', '.join(names)})"
+                f"{self.file}: {what} returned {count}; expected a gradient for each weight the object holds ({', '.join(held)})"
             )
-        shapes = {name: params[name].shape for name in names}
-        grads = {name: self._array(value, f"d{name} from {what}", shapes[name]) for name, value in zip(names, got)}
+        names = self.returns if sorted(self.returns) == sorted(held) else self._by_shape(got, held, params, what)
+        grads = {name: self._array(value, f"d{name} from {what}", params[name].shape) for name, value in zip(names, got)}
         return grads | {name: np.zeros_like(params[name]) for name in self.WEIGHTS if name not in grads}
+
+    @staticmethod
+    def _by_shape(got: list[Any] | tuple[Any, ...], held: list[str], params: Arrays, what: str) -> list[str]:
+        """Which weight each returned gradient is, told by its shape (U: H×I, V: O×H, W: H×H) when the return statement
+        does not name them; in WildML's order (dLdU, dLdV, dLdW) when two weights have one shape."""
+        shapes = {params[name].shape: name for name in held}
+        returned = [getattr(value, "shape", None) for value in got]
+        if len(shapes) < len(held) or sorted(map(str, returned)) != sorted(map(str, shapes)):
+            return [name for name in ("U", "V", "W", "b", "c") if name in held]
+        return [shapes[shape] for shape in returned]  # type: ignore[index]
 
     def loss(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> float | complex:
         made = self._object(params)
@@ -443,8 +454,11 @@ class Session:
             )
         self.bound = Book(module, backward, forward, nodes) if layout == "book" else HANDLERS[layout](module, backward, forward)
         reads |= loader.global_reads(self.loaded.tree, forward) if forward else set()
-        self.bound.size_globals = {
-            name: key for key, names in SIZE_NAMES.items() for name in names if name in reads and key in sizes
+        self.bound.size_globals = {  # a global the file holds as something else (T = 1.0, a temperature) is not a size
+            name: key
+            for key, names in SIZE_NAMES.items()
+            for name in names
+            if name in reads and key in sizes and _may_be_size(vars(module).get(name, 0))
         }
         self.bound.sizes = dict(sizes)
         if isinstance(self.bound, Method):
@@ -517,7 +531,7 @@ def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: 
 
 
 def _returned(tree: ast.Module, dotted: str) -> list[str]:
-    """The parameter names of a method's `return [dLdU, dLdV, dLdW]` (dLd, d and grad_ stripped), else U, V, W."""
+    """The parameter names of a method's `return [dLdU, dLdV, dLdW]` (dLd, d and grad_ stripped), else none."""
     owner, _, method = dotted.partition(".")
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == owner:
@@ -529,9 +543,9 @@ def _returned(tree: ast.Module, dotted: str) -> list[str]:
                                 re.sub(r"^(dLd|dL_d|grad_|d)", "", e.id) if isinstance(e, ast.Name) else ""
                                 for e in ret.value.elts
                             ]
-                            if names and all(n in Method.WEIGHTS for n in names):
+                            if names and all(n in Method.WEIGHTS for n in names) and len(set(names)) == len(names):
                                 return names
-    return ["U", "V", "W"]
+    return []  # not named in a return statement: told by the gradients' shapes
 
 
 def _own_scale(module: dict[str, Any], layout: str | None, tree: ast.Module) -> float | None:
@@ -563,6 +577,10 @@ def _written_factor(tree: ast.Module, name: str) -> float | None:
                 ):
                     factor, line = abs(float(literal)), node.lineno
     return factor
+
+
+def _may_be_size(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _own_sizes(module: dict[str, Any], layout: str | None) -> dict[str, int]:
