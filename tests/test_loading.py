@@ -8,6 +8,7 @@ what torch autograd found for each.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "usercode" / "real"
 CASES = tomllib.loads((REAL / "cases.toml").read_text(encoding="utf-8"))["case"]
 FILES = [case for case in CASES if "." not in case["function"]]  # module functions (the class is checked apart)
-REFUSED = {"other_names.py": "lossFun reads none of Wxh, Whh, Why, bh, by, the weights gradcheck sets (it reads hiddenBias"}
+REFUSED: dict[str, str] = {}  # file → the one line it is refused with
 DIRECT = "gradcheck.user.child:Direct"
 
 
@@ -362,3 +363,22 @@ def test_a_class_bptt_return_is_read_by_name_or_shape_and_never_zero_filled(cli,
     short.write_text("[data]\nlength = 4\n", encoding="utf-8")
     result = cli("run", short, "--backward", path, code=code)
     assert said in result.stdout + result.stderr
+
+
+def test_weights_under_the_files_own_names_are_told_by_their_shapes(cli, assert_one_line_error, tmp_path):
+    """inputLayer, hiddenHidden, … (H×I, H×H, O×H, H×1, O×1 at the file's own sizes) are the weights gradcheck sets, said
+    in the header; where the shapes cannot tell (I = H = O), the file is refused, naming what it reads."""
+    header = _header(cli("run", "--backward", REAL / "other_names.py", code=0).stdout)
+    assert header["weights"].startswith("your inputLayer, hiddenHidden, hiddenOutput, hiddenBias, outputBias as Wxh, Whh")
+    assert (
+        "(told by their shapes)"
+        in cli("run", ROOT / "configs" / "minchar.toml", "--backward", REAL / "other_names.py", code=0).stdout
+    )
+    text = MINCHAR.format(name="lossFun", loss=NLL).replace("= 6, 5", "= 5, 5")
+    for ours, theirs in (("Wxh", "A"), ("Whh", "B"), ("Why", "C"), ("bh", "d"), ("by", "e")):
+        text = re.sub(rf"\b{ours}\b", theirs, text)
+    path = tmp_path / "square.py"
+    path.write_text(text, encoding="utf-8")
+    assert_one_line_error(
+        cli("run", "--backward", path), 2, "reads none of Wxh", "(it reads A, B, C, d, e, whose shapes do not tell"
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -192,9 +193,14 @@ class MinCharRNN(Layout):
     name = "min-char-rnn"
     GLOBALS = (("Wxh", "U"), ("Whh", "W"), ("Why", "V"), ("bh", "b"), ("by", "c"))
 
+    def __init__(self, module: ModuleType, backward: str, forward: str | None, weights: Mapping[str, str] | None = None) -> None:
+        super().__init__(module, backward, forward)
+        own = weights or {}
+        self.globals = tuple((own.get(ours, ours), name) for ours, name in self.GLOBALS)  # the file's own names
+
     def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> tuple[Any, ...]:
         self._set_sizes(len(x))
-        for global_name, name in self.GLOBALS:
+        for global_name, name in self.globals:
             value = np.array(params[name])
             setattr(self.module, global_name, value[:, np.newaxis] if value.ndim == 1 else value)
         inputs = [int(i) for i in np.argmax(np.real(x), axis=1)]  # x(t) is one-hot (checked by the parent)
@@ -208,7 +214,7 @@ class MinCharRNN(Layout):
         got = self._call(self.backward_name, params, x, y)
         grads = {
             name: self._array(value, f"d{global_name} from {self.backward_name}", params[name].shape, squeeze=True)
-            for (global_name, name), value in zip(self.GLOBALS, got[1:6])
+            for (global_name, name), value in zip(self.globals, got[1:6])
         }
         loss = self._loss(got[0], f"the loss from {self.backward_name}")
         return grads | {"loss": np.array(np.real(loss))}  # compared with the book's L before any gradient is judged
@@ -416,14 +422,18 @@ class Session:
         reads = sorted(loader.global_reads(self.loaded.tree, found_function)) if found_function in names else []
         module = vars(self.loaded.module)
         arrays = [name for name in reads if isinstance(module.get(name), np.ndarray)]
+        weights = _weight_names(module, set(reads)) if found_layout == "min-char-rnn" else {}
+        if weights:  # the file's weights under its own names: its sizes and spread read from them
+            module = {**module, **{ours: module[theirs] for ours, theirs in weights.items()}}
         return {
+            "weights": dict(weights),
             "layout": found_layout,
             "function": found_function,
             "functions": [f"{name}({', '.join(params)})" for name, params in defined],
             "not_run": self.loaded.not_run(),
             "translated": list(self.loaded.translated),
             "sizes": dict(_own_sizes(module, found_layout)),
-            "scale": _own_scale(module, found_layout, self.loaded.tree),
+            "scale": _own_scale(module, found_layout, self.loaded.tree, weights.get("Wxh", "Wxh")),
             "arrays": list(arrays),
         }
 
@@ -438,6 +448,8 @@ class Session:
         """Call the file in `layout`: its `backward` (and `forward`) at a problem of these sizes {I, H, O, tau}."""
         module = self.loaded.module
         ours = {name for name, _ in MinCharRNN.GLOBALS} | {name for names in SIZE_NAMES.values() for name in names}
+        if layout == "min-char-rnn":  # weights under the file's own names are set by gradcheck too
+            ours |= set(_weight_names(vars(module), loader.global_reads(self.loaded.tree, backward)).values())
         for function in {backward, forward} - {None}:
             missing = loader.unavailable(self.loaded, loader.global_reads(self.loaded.tree, str(function)), ours)
             if missing is not None:
@@ -445,14 +457,20 @@ class Session:
         if layout == "cs231n" and forward is None:
             forward = DEFAULT_FUNCTIONS["cs231n"][1]
         reads = loader.global_reads(self.loaded.tree, backward)
-        if layout == "min-char-rnn" and not reads & {name for name, _ in MinCharRNN.GLOBALS}:
+        weights = _weight_names(vars(module), reads) if layout == "min-char-rnn" else {}
+        if layout == "min-char-rnn" and not reads & {name for name, _ in MinCharRNN.GLOBALS} and not weights:
             arrays = sorted(name for name in reads if isinstance(vars(module).get(name), np.ndarray))
-            theirs = f" (it reads {', '.join(arrays)})" if arrays else ""
+            theirs = f" (it reads {', '.join(arrays)}, whose shapes do not tell which is which)" if arrays else ""
             raise UserCodeError(
                 f"{self.file}: {backward} reads none of Wxh, Whh, Why, bh, by, the weights gradcheck sets{theirs}; "
                 "name your weights so, or check a function in the book layout"
             )
-        self.bound = Book(module, backward, forward, nodes) if layout == "book" else HANDLERS[layout](module, backward, forward)
+        if layout == "book":
+            self.bound = Book(module, backward, forward, nodes)
+        elif layout == "min-char-rnn":
+            self.bound = MinCharRNN(module, backward, forward, weights)
+        else:
+            self.bound = HANDLERS[layout](module, backward, forward)
         reads |= loader.global_reads(self.loaded.tree, forward) if forward else set()
         self.bound.size_globals = {  # a global the file holds as something else (T = 1.0, a temperature) is not a size
             name: key
@@ -548,13 +566,13 @@ def _returned(tree: ast.Module, dotted: str) -> list[str]:
     return []  # not named in a return statement: told by the gradients' shapes
 
 
-def _own_scale(module: dict[str, Any], layout: str | None, tree: ast.Module) -> float | None:
+def _own_scale(module: dict[str, Any], layout: str | None, tree: ast.Module, written_as: str = "Wxh") -> float | None:
     """The spread of the file's own input weights, to check near its own point: the factor the file writes
     (`Wxh = np.random.randn(H, I) * 0.01` → 0.01), else their measured spread to one digit (never a random one)."""
     Wxh = module.get("Wxh")
     if layout != "min-char-rnn" or not isinstance(Wxh, np.ndarray) or Wxh.size < 2 or Wxh.dtype.kind != "f":
         return None
-    written = _written_factor(tree, "Wxh")
+    written = _written_factor(tree, written_as)
     spread = written if written is not None else float(f"{float(np.std(Wxh)):.1g}")
     return spread if 1e-4 <= spread <= 10 else None
 
@@ -577,6 +595,23 @@ def _written_factor(tree: ast.Module, name: str) -> float | None:
                 ):
                     factor, line = abs(float(literal)), node.lineno
     return factor
+
+
+def _weight_names(module: Mapping[str, Any], reads: set[str]) -> dict[str, str]:
+    """Wxh, Whh, Why, bh, by → the file's own names for them, for a lossFun that reads none of those but five arrays
+    whose shapes say which is which (H×I, H×H, O×H, H×1, O×1 at the file's own sizes); {} when they do not."""
+    if reads & {name for name, _ in MinCharRNN.GLOBALS}:
+        return {}
+    arrays = {name: module[name].shape for name in sorted(reads) if isinstance(module.get(name), np.ndarray)}
+    arrays = {name: shape for name, shape in arrays.items() if len(shape) in (1, 2) and 0 not in shape}
+    if not 5 <= len(arrays) <= 8:
+        return {}
+    found = []
+    for Wxh, Whh, Why, bh, by in itertools.permutations(arrays, 5):
+        (H, I), H2, (O, H3) = arrays[Wxh], arrays[Whh], arrays[Why]
+        if H2 == (H, H) and H3 == H and arrays[bh] in ((H,), (H, 1)) and arrays[by] in ((O,), (O, 1)) and I > 0:
+            found.append({"Wxh": Wxh, "Whh": Whh, "Why": Why, "bh": bh, "by": by})
+    return found[0] if len(found) == 1 else {}
 
 
 def _may_be_size(value: Any) -> bool:

@@ -123,6 +123,9 @@ def open_code(
         notes.append(("python 2", f"translated to Python 3 with fissix ({', '.join(survey['translated'])})"))
     if survey["not_run"]:
         notes.append(("not run", survey["not_run"]))
+    if survey.get("weights"):
+        theirs = ", ".join(survey["weights"][name] for name in ("Wxh", "Whh", "Why", "bh", "by"))
+        notes.append(("weights", f"your {theirs} as Wxh, Whh, Why, bh, by (told by their shapes)"))
     own = survey["sizes"]
     if own:
         wording = ", ".join(f"{'τ' if key == 'tau' else key} = {own[key]}" for key in ("I", "H", "O", "tau") if key in own)
