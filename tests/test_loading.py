@@ -382,3 +382,25 @@ def test_weights_under_the_files_own_names_are_told_by_their_shapes(cli, assert_
     assert_one_line_error(
         cli("run", "--backward", path), 2, "reads none of Wxh", "(it reads A, B, C, d, e, whose shapes do not tell"
     )
+
+
+def test_a_python_2_helper_beside_the_file_is_translated_and_only_its_definitions_run(cli, tmp_path):
+    """`from utils import *` of the student's own Python 2 utils.py, which imports a library this interpreter lacks and
+    prints at import: softmax is defined all the same; nothing is written beside it."""
+    marker = tmp_path / "ran"
+    (tmp_path / "utils.py").write_text(
+        "import nltk_absent\nimport numpy as np\n"
+        f"print 'loading utils'\nopen({str(marker)!r}, 'w').close()\n"
+        "def softmax(x):\n    e = np.exp(x - np.max(x))\n    return e / e.sum()\n",
+        encoding="utf-8",
+    )
+    text = (REAL / "wildml_class.py").read_text(encoding="utf-8")
+    text = re.sub(r"\ndef softmax\(x\):\n(    .*\n)+", "\n", text).replace(
+        "import numpy as np", "import numpy as np\nfrom utils import *"
+    )
+    assert "def softmax" not in text
+    (tmp_path / "rnn.py").write_text(text, encoding="utf-8")
+    short = tmp_path / "short.toml"
+    short.write_text("[data]\nlength = 4\n", encoding="utf-8")
+    cli("run", short, "--backward", tmp_path / "rnn.py", code=0)
+    assert not marker.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["rnn.py", "short.toml", "utils.py"]

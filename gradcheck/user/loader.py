@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import re
 import sys
@@ -242,17 +244,42 @@ def source_of(path: Path) -> tuple[str, tuple[str, ...]]:
     return source.text, source.constructs if source.translated else ()
 
 
+class _Siblings(importlib.abc.MetaPathFinder):
+    """The user's own modules beside the file (`from utils import *`), loaded as the file is: a Python 2 one translated,
+    only its definitions run."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        file = self.folder / f"{name}.py"
+        if path is not None or "." in name or not file.is_file():
+            return None
+        return importlib.util.spec_from_file_location(name, file, loader=_Translated(file))
+
+
+class _Translated(importlib.abc.Loader):
+    def __init__(self, file: Path) -> None:
+        self.file = file
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Its definitions, as the user's file's are: no training, and an import it cannot make leaves out only that."""
+        tree, _ = _parse(self.file)
+        _execute(Planner(tree).body(list(tree.body)), module, self.file)
+
+
 def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = None) -> Loaded:
     """The user's file as a module named after its stem, its folder first on sys.path, only its definitions run;
     with `needs` (the names the check will read, from the tree), only the statements those names depend on."""
     sys.path.insert(0, str(path.parent))
+    finders = [type(finder) for finder in sys.meta_path]
+    at = finders.index(importlib.machinery.PathFinder) if importlib.machinery.PathFinder in finders else 0
+    sys.meta_path.insert(at, _Siblings(path.parent))  # where Python looks in the folder: its modules, translated
     sys.argv = [str(path)]
-    text, translated = source_of(path)
-    try:
-        tree = ast.parse(text, filename=str(path))
-    except (SyntaxError, RecursionError, MemoryError, ValueError) as error:  # python3() parsed it: a pathological file
-        line = getattr(error, "lineno", None)
-        raise UserCodeError(f"{path.name}{f':{line}' if line else ''}: Python cannot parse it ({_message(error)})") from None
+    tree, translated = _parse(path)
     roots = needs(tree) if needs is not None else None
     statements = list(tree.body)
     unneeded: list[Omission] = []
@@ -272,8 +299,26 @@ def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = Non
     if path.stem not in sys.modules:  # never shadow a module already loaded (a user file named numpy.py)
         sys.modules[path.stem] = module
     loaded = Loaded(module, tree, translated, planner.omitted, unneeded=unneeded)
+    loaded.failed = _execute(kept, module, path)
+    return loaded
+
+
+def _parse(path: Path) -> tuple[ast.Module, tuple[str, ...]]:
+    """The file's tree as Python 3, and the Python 2 constructs translated."""
+    text, translated = source_of(path)
+    try:
+        return ast.parse(text, filename=str(path)), translated
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as error:  # python3() parsed it: a pathological file
+        line = getattr(error, "lineno", None)
+        raise UserCodeError(f"{path.name}{f':{line}' if line else ''}: Python cannot parse it ({_message(error)})") from None
+
+
+def _execute(kept: list[ast.stmt], module: ModuleType, path: Path) -> dict[str, str]:
+    """Run the statements one by one in the module; a failing one does not stop the others. Returns, for each name
+    a failed statement would have bound, its one line ("*" for a failed star import)."""
+    failed: dict[str, str] = {}
     for node in kept:
-        code = compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec")
+        code = compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec", dont_inherit=True)
         try:
             exec(code, module.__dict__)
         except (SystemExit, KeyboardInterrupt, MemoryError):
@@ -284,10 +329,10 @@ def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = Non
                 version = "%d.%d" % sys.version_info[:2]  # noqa: UP031 - kept to what Python 3.9 reads
                 line += f" in Python {version} at {sys.executable} (--python PATH runs your code in another)"
             for name in _bound(node):
-                loaded.failed.setdefault(name, line)
+                failed.setdefault(name, line)
             if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
-                loaded.failed.setdefault("*", line)  # binds names no tree can tell
-    return loaded
+                failed.setdefault("*", line)  # binds names no tree can tell
+    return failed
 
 
 def _message(error: BaseException) -> str:
@@ -451,10 +496,11 @@ def _free_names(node: ast.AST) -> set[str]:
             elif isinstance(n, (ast.Import, ast.ImportFrom)):
                 local |= {(a.asname or a.name).split(".")[0] for a in n.names}
         reads |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
-    if isinstance(node, ast.ClassDef):  # a class body's own reads (base classes, class attributes)
-        reads |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - {
-            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-        }
+    if isinstance(node, ast.ClassDef):  # a class body's own reads (base classes, class attributes), not its methods'
+        body = [inner for statement in node.body for inner in _walk_outside_definitions(statement)]
+        body += [inner for base in node.bases for inner in ast.walk(base)]
+        loads = {n.id for n in body if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        reads |= loads - {n.id for n in body if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return reads
 
 
