@@ -404,3 +404,44 @@ def test_a_python_2_helper_beside_the_file_is_translated_and_only_its_definition
     short.write_text("[data]\nlength = 4\n", encoding="utf-8")
     cli("run", short, "--backward", tmp_path / "rnn.py", code=0)
     assert not marker.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["rnn.py", "short.toml", "utils.py"]
+
+
+HELD = """import numpy as np
+HIDDEN_SIZE = 5
+LEARNING_RATE = 0.1
+
+class CharRNN:
+    def __init__(self, vocab_size, hidden_size, learning_rate):
+        self.vocab_size, self.learning_rate = vocab_size, learning_rate
+        self.Wxh = np.random.randn(hidden_size, vocab_size) * 0.01
+        self.Whh = np.random.randn(hidden_size, hidden_size) * 0.01
+        self.Why = np.random.randn(vocab_size, hidden_size) * 0.01
+        self.bh, self.by = np.zeros((hidden_size, 1)), np.zeros((vocab_size, 1))
+
+    def lossFun(self, inputs, targets, hprev):
+        Wxh, Whh, Why, bh, by = self.Wxh, self.Whh, self.Why, self.bh, self.by
+        vocab_size = {vocab}
+{body}
+if __name__ == "__main__":
+    text = open("input.txt").read()
+    rnn = CharRNN(len(set(text)), HIDDEN_SIZE, LEARNING_RATE)
+    while True:
+        rnn.lossFun([0], [1], np.zeros((HIDDEN_SIZE, 1)))
+"""
+
+
+@pytest.mark.parametrize(("vocab", "code", "said"), [("self.vocab_size", 0, "PASS"), ("text_size", 2, "NameError")])
+def test_a_lossfun_method_of_a_class_holding_the_weights_is_checked_on_its_object(cli, tmp_path, vocab, code, said):
+    """CharRNN(vocab_size, hidden_size, learning_rate) built by its own constructor (LEARNING_RATE from the module), its
+    self.Wxh … set; a name it reads that only the script sets is said to be so."""
+    body = MINCHAR.format(name="lossFun", loss=NLL).split("def lossFun(inputs, targets, hprev):\n")[1]
+    text = HELD.format(vocab=vocab, body="\n".join("    " + line for line in body.splitlines()))
+    text = text.replace("text = open", "text_size = 3\n    text = open")
+    path = tmp_path / "held.py"
+    path.write_text(text, encoding="utf-8")
+    result = cli("run", ROOT / "configs" / "minchar.toml", "--backward", path, code=code)
+    assert said in result.stdout + result.stderr
+    if code == 0:
+        assert "CharRNN.lossFun (min-char-rnn layout)" in _header(result.stdout)["checked"]
+    else:
+        assert 'text_size is set only under if __name__ == "__main__", line 33, which gradcheck does not run' in result.stderr

@@ -107,6 +107,9 @@ class UserFrames:
 # --- describing what went wrong -----------------------------------------------------------------------------------
 
 
+LOADED: list[Loaded] = []  # the user's file, once loaded: what it sets only as a script explains a NameError
+
+
 def describe(error: BaseException, frames: UserFrames, label: str, memory_bytes: int) -> tuple[Kind, str]:
     """The kind and one-line message for an exception raised while importing (label IMPORTING) or running `label`."""
     frame = frames.deepest(error.__traceback__)
@@ -126,7 +129,7 @@ def describe(error: BaseException, frames: UserFrames, label: str, memory_bytes:
     if isinstance(error, SyntaxError) and error.filename:  # where the parser stopped, not a frame
         place = f"{Path(error.filename).name}:{error.lineno}" if error.lineno else Path(error.filename).name
         return Kind.EXCEPTION, one_line(f"{place}: {type(error).__name__}: {error.msg}")
-    message = _text(error)
+    message = _text(error) + "".join(loaded.why_undefined(error) for loaded in LOADED)
     return Kind.EXCEPTION, one_line(f"{frames.where(frame)}: {type(error).__name__}" + (f": {message}" if message else ""))
 
 
@@ -275,6 +278,7 @@ def start(hello: dict[str, Any], frames: UserFrames) -> Any:
         loaded = load(frames.path, None if needs is None else lambda tree: needs(tree, **options))
     finally:
         faulthandler.cancel_dump_traceback_later()
+    LOADED.append(loaded)
     return factory(loaded, **options)
 
 

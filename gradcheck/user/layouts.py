@@ -160,6 +160,16 @@ class Book(Layout):
     def _signature(self, function: str, params: Arrays) -> str:
         return f"{function}({', '.join(params)}, x, y)"
 
+    @staticmethod
+    def size_attributes(made: Any) -> list[tuple[str, str]]:
+        """The sizes an object holds as attributes (self.hidden_size, self.vocab_size), by what they hold."""
+        return [
+            (name, key)
+            for key, names in SIZE_NAMES.items()
+            for name in names
+            if key != "tau" and _may_be_size(vars(made).get(name) if hasattr(made, "__dict__") else None)
+        ]
+
     def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
         got = self._call(self.backward_name, params, x, y)
         what = self._signature(self.backward_name, params)
@@ -197,18 +207,43 @@ class MinCharRNN(Layout):
         super().__init__(module, backward, forward)
         own = weights or {}
         self.globals = tuple((own.get(ours, ours), name) for ours, name in self.GLOBALS)  # the file's own names
+        owner, _, method = backward.rpartition(".")
+        holder = getattr(module, owner, None) if owner else None
+        static = isinstance(inspect.getattr_static(holder, method, None), (staticmethod, classmethod))
+        self.holder: type | None = holder if isinstance(holder, type) and not static else None  # self.Wxh, …
+
+    def holds(self) -> list[str]:
+        """The weights an object of the class holding lossFun has (Wxh, … as its attributes)."""
+        assert self.holder is not None
+        made = _construct(self.holder, self.sizes, self.module)
+        return [name for name, _ in self.globals if isinstance(getattr(made, name, None), np.ndarray)]
 
     def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> tuple[Any, ...]:
         self._set_sizes(len(x))
+        target: Any = self.module if self.holder is None else _construct(self.holder, self.sizes, self.module)
         for global_name, name in self.globals:
             value = np.array(params[name])
-            setattr(self.module, global_name, value[:, np.newaxis] if value.ndim == 1 else value)
+            setattr(target, global_name, value[:, np.newaxis] if value.ndim == 1 else value)
+        if self.holder is not None:
+            for attribute, key in self.size_attributes(target):
+                setattr(target, attribute, len(x) if key == "tau" else self.sizes[key])
+        call = self._function(function) if self.holder is None else getattr(target, function.rpartition(".")[2])
         inputs = [int(i) for i in np.argmax(np.real(x), axis=1)]  # x(t) is one-hot (checked by the parent)
-        got = self._function(function)(inputs, [int(t) for t in y], np.array(params["h0"])[:, np.newaxis])
+        got = call(inputs, [int(t) for t in y], np.array(params["h0"])[:, np.newaxis])
         what = f"{function}(inputs, targets, hprev)"
         if not isinstance(got, (tuple, list)) or len(got) != 7:
             raise UserCodeError(f"{self.file}: {what} returned {_kind(got)}; expected loss, dWxh, dWhh, dWhy, dbh, dby, hprev")
         return tuple(got)
+
+    @staticmethod
+    def size_attributes(made: Any) -> list[tuple[str, str]]:
+        """The sizes an object holds as attributes (self.hidden_size, self.vocab_size), by what they hold."""
+        return [
+            (name, key)
+            for key, names in SIZE_NAMES.items()
+            for name in names
+            if key != "tau" and _may_be_size(vars(made).get(name) if hasattr(made, "__dict__") else None)
+        ]
 
     def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
         got = self._call(self.backward_name, params, x, y)
@@ -291,15 +326,7 @@ class Method(Layout):
 
     def build(self) -> Any:
         """An object of the class, made by its constructor with the problem's sizes for the size parameters."""
-        owner = getattr(self.module, self.backward_name.partition(".")[0])
-        args: dict[str, Any] = {}
-        for position, (name, parameter) in enumerate(list(inspect.signature(owner).parameters.items())):
-            key = next((key for key, names in SIZE_NAMES.items() if name in names), None)
-            if key is None and position == 0 and parameter.default is inspect.Parameter.empty:
-                key = "I"  # RNNNumpy(word_dim, …): the vocabulary first
-            if key is not None and key != "tau":
-                args[name] = self.sizes[key]
-        return owner(**args)
+        return _construct(getattr(self.module, self.backward_name.partition(".")[0]), self.sizes, self.module)
 
     def absent(self) -> list[str]:
         """The book's parameters an object of the class does not hold (held at zero, not checked)."""
@@ -396,14 +423,19 @@ class Session:
         wanted = {name.split(".")[0] for name in (function, forward) if name}
         for name, _ in loader.functions(tree):
             owner, _, method = name.partition(".")
-            if MIN_CHAR_NAME.match(name) or name in LAYOUT_FUNCTIONS or method == "bptt":
+            if MIN_CHAR_NAME.match(name.rpartition(".")[2]) or name in LAYOUT_FUNCTIONS or method == "bptt":
                 wanted.add(owner)
+        for node in tree.body:  # what a constructor gradcheck calls may be given from the module (LEARNING_RATE)
+            if isinstance(node, ast.ClassDef) and node.name in wanted:
+                for init in (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"):
+                    wanted |= {a.arg for a in init.args.args[1:]} | {a.arg.upper() for a in init.args.args[1:]}
         for node in tree.body:  # functions imported from the file's own helpers
             if isinstance(node, ast.ImportFrom):
                 wanted |= {a.asname or a.name for a in node.names if MIN_CHAR_NAME.match(a.name) or a.name in LAYOUT_FUNCTIONS}
         if not wanted:
             return None
-        return wanted | {"Wxh", "Why"} | {name for names in SIZE_NAMES.values() for name in names}
+        sizes = {name for names in SIZE_NAMES.values() for name in names}
+        return wanted | {"Wxh", "Why"} | sizes | {name.upper() for name in sizes}
 
     def __init__(self, loaded: Loaded, function: str | None = None, forward: str | None = None) -> None:
         self.loaded = loaded
@@ -458,7 +490,8 @@ class Session:
             forward = DEFAULT_FUNCTIONS["cs231n"][1]
         reads = loader.global_reads(self.loaded.tree, backward)
         weights = _weight_names(vars(module), reads) if layout == "min-char-rnn" else {}
-        if layout == "min-char-rnn" and not reads & {name for name, _ in MinCharRNN.GLOBALS} and not weights:
+        held = _holds_weights(self.loaded.tree, backward) if layout == "min-char-rnn" else False
+        if layout == "min-char-rnn" and not reads & {name for name, _ in MinCharRNN.GLOBALS} and not weights and not held:
             arrays = sorted(name for name in reads if isinstance(vars(module).get(name), np.ndarray))
             theirs = f" (it reads {', '.join(arrays)}, whose shapes do not tell which is which)" if arrays else ""
             raise UserCodeError(
@@ -517,6 +550,9 @@ def _detect(defined: list[tuple[str, list[str]]], layout: str | None, function: 
     """(layout, backward function) the file looks written for; the forced ones where given."""
     names = {name for name, _ in defined}
     min_char = next((name for name, params in defined if MIN_CHAR_NAME.match(name) and len(params) == 3), None)
+    if min_char is None:  # a lossFun that is a method of a class holding the weights (self.Wxh, …)
+        methods = (name for name, params in defined if MIN_CHAR_NAME.match(name.rpartition(".")[2]) and len(params) == 3)
+        min_char = next(methods, None)
     if function is not None:
         if layout is None:
             layout = (
@@ -568,20 +604,26 @@ def _returned(tree: ast.Module, dotted: str) -> list[str]:
 
 def _own_scale(module: dict[str, Any], layout: str | None, tree: ast.Module, written_as: str = "Wxh") -> float | None:
     """The spread of the file's own input weights, to check near its own point: the factor the file writes
-    (`Wxh = np.random.randn(H, I) * 0.01` → 0.01), else their measured spread to one digit (never a random one)."""
-    Wxh = module.get("Wxh")
-    if layout != "min-char-rnn" or not isinstance(Wxh, np.ndarray) or Wxh.size < 2 or Wxh.dtype.kind != "f":
+    (`Wxh = np.random.randn(H, I) * 0.01`, or `self.Wxh = …` in a class → 0.01), else their measured spread to one
+    digit (never a random one)."""
+    if layout != "min-char-rnn":
         return None
-    written = _written_factor(tree, written_as)
-    spread = written if written is not None else float(f"{float(np.std(Wxh)):.1g}")
-    return spread if 1e-4 <= spread <= 10 else None
+    Wxh = module.get(written_as)
+    spread = _written_factor(tree, written_as)
+    if spread is None and isinstance(Wxh, np.ndarray) and Wxh.size > 1 and Wxh.dtype.kind == "f":
+        spread = float(f"{float(np.std(Wxh)):.1g}")
+    return spread if spread is not None and 1e-4 <= spread <= 10 else None
 
 
 def _written_factor(tree: ast.Module, name: str) -> float | None:
     """c of the file's last `name = <random call> * c` (or `c * <random call>`), where c is a number literal."""
     factor, line = None, -1
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)):
+        if not isinstance(node, ast.Assign):
+            continue
+        if not any(
+            t.id == name if isinstance(t, ast.Name) else isinstance(t, ast.Attribute) and t.attr == name for t in node.targets
+        ):
             continue
         value = node.value
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
@@ -614,6 +656,34 @@ def _weight_names(module: Mapping[str, Any], reads: set[str]) -> dict[str, str]:
     return found[0] if len(found) == 1 else {}
 
 
+def _holds_weights(tree: ast.Module, function: str) -> bool:
+    """Whether `function` is a method of a class that sets self.Wxh (the weights gradcheck then sets on its object)."""
+    owner = function.rpartition(".")[0]
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == owner]
+    return any(
+        isinstance(n, ast.Attribute) and n.attr == "Wxh" and isinstance(n.ctx, ast.Store) for c in classes for n in ast.walk(c)
+    )
+
+
+def _construct(owner: type, sizes: Mapping[str, int], module: ModuleType) -> Any:
+    """An object of a user's class, made by its own constructor: the problem's sizes for its size parameters (the
+    first, if unnamed, is the vocabulary, as RNNNumpy(word_dim, …)); another required one from the module's global of
+    that name (CharRNN(vocab_size, hidden_size, learning_rate))."""
+    args: dict[str, Any] = {}
+    for position, (name, parameter) in enumerate(inspect.signature(owner).parameters.items()):
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD, parameter.POSITIONAL_ONLY):
+            continue
+        key = next((key for key, names in SIZE_NAMES.items() if name in names), None)
+        required = parameter.default is inspect.Parameter.empty
+        if key is None and position == 0 and required:
+            key = "I"
+        if key is not None and key != "tau":
+            args[name] = sizes[key]
+        elif required and (hasattr(module, name) or hasattr(module, name.upper())):  # LEARNING_RATE = 1e-1
+            args[name] = getattr(module, name, getattr(module, name.upper(), None))
+    return owner(**args)
+
+
 def _may_be_size(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
@@ -627,7 +697,7 @@ def _own_sizes(module: dict[str, Any], layout: str | None) -> dict[str, int]:
     if isinstance(Wxh, np.ndarray) and Wxh.ndim == 2 and isinstance(Why, np.ndarray) and Why.ndim == 2 and Wxh.size > 1:
         sizes = {"H": int(Wxh.shape[0]), "I": int(Wxh.shape[1]), "O": int(Why.shape[0])}
     for key, names in SIZE_NAMES.items():
-        for name in names:
+        for name in [*names, *(name.upper() for name in names)]:  # hidden_size, HIDDEN_SIZE
             value = module.get(name)
             if key not in sizes and isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**6:
                 sizes[key] = value

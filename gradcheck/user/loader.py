@@ -63,6 +63,17 @@ class Loaded:
     omitted: list[Omission] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # name → one line: the statement that should bind it raised
     unneeded: list[Omission] = field(default_factory=list)  # statements the checked code does not depend on
+    script_only: dict[str, int] = field(default_factory=dict)  # name → the line under `if __name__ == "__main__"` binding it
+
+    def why_undefined(self, error: BaseException) -> str:
+        """For a NameError of a name the file sets only when run as a script: where, and that it is not run."""
+        found = re.search(r"name '(\w+)' is not defined", str(error)) if isinstance(error, NameError) else None
+        if found is None or found.group(1) not in self.script_only:
+            return ""
+        name = found.group(1)
+        return (
+            f' ({name} is set only under if __name__ == "__main__", line {self.script_only[name]}, which gradcheck does not run)'
+        )
 
     def not_run(self) -> str:
         """One line: what was left out and where ("the training loop, lines 88–113; a call to print, line 12")."""
@@ -298,9 +309,20 @@ def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = Non
     module.__file__ = str(path)
     if path.stem not in sys.modules:  # never shadow a module already loaded (a user file named numpy.py)
         sys.modules[path.stem] = module
-    loaded = Loaded(module, tree, translated, planner.omitted, unneeded=unneeded)
+    loaded = Loaded(module, tree, translated, planner.omitted, unneeded=unneeded, script_only=_script_only(tree))
     loaded.failed = _execute(kept, module, path)
     return loaded
+
+
+def _script_only(tree: ast.Module) -> dict[str, int]:
+    """The names the body of `if __name__ == "__main__":` binds, and the line of each."""
+    found: dict[str, int] = {}
+    for node in tree.body:
+        main = _main_branch(node.test) if isinstance(node, ast.If) else None
+        for statement in getattr(node, main) if main else ():
+            for name in _bound(statement):
+                found.setdefault(name, statement.lineno)
+    return found
 
 
 def _parse(path: Path) -> tuple[ast.Module, tuple[str, ...]]:
