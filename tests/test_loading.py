@@ -8,6 +8,7 @@ what torch autograd found for each.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -445,3 +446,13 @@ def test_a_lossfun_method_of_a_class_holding_the_weights_is_checked_on_its_objec
         assert "CharRNN.lossFun (min-char-rnn layout)" in _header(result.stdout)["checked"]
     else:
         assert 'text_size is set only under if __name__ == "__main__", line 33, which gradcheck does not run' in result.stderr
+
+
+def test_json_and_junit_carry_what_the_header_says_about_the_file(cli):
+    """A CI job reading the JSON or JUnit report learns what the terminal does: translated, what was not run, sizes."""
+    args = ("run", "--backward", REAL / "gist_py2.py", "--sample", "2")
+    notes = json.loads(cli(*args, "--format", "json", code=0).stdout)["notes"]
+    assert notes["python 2"].startswith("translated to Python 3 with fissix") and "the training loop" in notes["not run"]
+    assert notes["sizes"].startswith("your file's own")
+    junit = cli(*args, "--format", "junit", code=0).stdout
+    assert '<property name="code.not_run" value="' in junit and '<property name="code.python_2"' in junit

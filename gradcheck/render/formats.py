@@ -101,6 +101,10 @@ class Report(_Frozen):
     loss: float | None = Field(description="L = Σ_t L(t) at the checked parameters (null when it is not finite)")
     bug: str | None = Field(description="the injected bug the analytic side ran with, if any")
     code: str | None = Field(None, description="the user's code checked instead of the book's backward pass, if any")
+    notes: dict[str, str] = Field(
+        default_factory=dict,
+        description="about the user's file, as the table's header gives them: python 2, not run, weights, sizes, absent",
+    )
     forward: Forward | None = Field(None, description="the user's forward pass against the book's, if it was checked")
     diagnosis: str | None = Field(None, description="for failing user code: the named mistake, or where it goes wrong")
     mistake: str | None = Field(None, description="the id of the known mistake the diagnosis matched, if any")
@@ -147,6 +151,7 @@ def build_report(result: CheckResult, source: str) -> Report:
         loss=_num(result.loss),
         bug=result.bug.name if result.bug else None,
         code=result.code,
+        notes=dict(result.notes),
         forward=_forward(result),
         diagnosis=result.diagnosis,
         mistake=result.mistake,
@@ -206,6 +211,7 @@ def to_junit(result: CheckResult, source: str) -> str:
     )
     properties = ET.SubElement(suite, "properties")
     user = [(key, value) for key, value in (("code", result.code), ("diagnosis", result.diagnosis)) if value]
+    user += [(f"code.{key.replace(' ', '_')}", value) for key, value in result.notes]
     for key, value in (("method", result.method.value), ("loss", repr(result.loss)), ("source", source), *user):
         ET.SubElement(properties, "property", name=key, value=value)
     if result.forward is not None:
@@ -256,6 +262,7 @@ def to_markdown(result: CheckResult, source: str) -> str:
     undecided = [f"- {label}: {row.reason}" for label, row in rows if row.verdict is Verdict.UNDECIDED]
     lines += ["", "Undecided:", *undecided] if undecided else []
     lines += ["", f"Checked: {_code(result.code)}"] if result.code else []
+    lines += [f"- {key}: {value}" for key, value in result.notes]
     lines += ["", f"Forward: {forward_text(result.forward)}"] if result.forward is not None else []
     lines += ["", f"Diagnosis: {result.diagnosis}"] if result.diagnosis else []
     return "\n".join(lines) + "\n"
