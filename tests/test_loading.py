@@ -456,3 +456,26 @@ def test_json_and_junit_carry_what_the_header_says_about_the_file(cli):
     assert notes["sizes"].startswith("your file's own")
     junit = cli(*args, "--format", "junit", code=0).stdout
     assert '<property name="code.not_run" value="' in junit and '<property name="code.python_2"' in junit
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"import numpy as np\nx = 1\x00\n", "bad.py:2: holds a null byte, so it is not Python source"),
+        (b"x = " + b"(" * 300 + b"1" + b")" * 300 + b"\n", "bad.py:1: SyntaxError: too many nested parentheses"),
+        (b"x = " + b"1 + " * 200_000 + b"1\n", "bad.py: nested too deeply for Python's parser"),
+    ],
+)
+def test_a_file_that_is_no_python_at_all_is_never_called_python_2(cli, assert_one_line_error, tmp_path, content, said):
+    path = tmp_path / "bad.py"
+    path.write_bytes(content)
+    result = cli("run", "--backward", path)
+    assert_one_line_error(result, 2, said)
+    assert "Python 2" not in result.stderr
+
+
+def test_a_utf16_file_is_read_as_the_text_it_is(cli, tmp_path):
+    path = tmp_path / "wide.py"
+    path.write_bytes((REAL / "gist_py3.py").read_text(encoding="utf-8").encode("utf-16"))
+    (tmp_path / "input.txt").write_text("hello world, the quick brown fox\n" * 20, encoding="utf-8")
+    cli("run", ROOT / "configs" / "minchar.toml", "--backward", path, "--sample", "3", code=0)

@@ -246,7 +246,7 @@ def source_of(path: Path) -> tuple[str, tuple[str, ...]]:
     """The file's text as Python 3, and the Python 2 constructs translated (none for a Python 3 file)."""
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # Python 2 files often carry a latin-1 comment
     from gradcheck.user.translate import python3

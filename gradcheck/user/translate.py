@@ -118,9 +118,16 @@ class Source:
 def python3(text: str, filename: str) -> Source:
     """`text` as Python 3 source: as it is when it is Python 3, else translated by fissix; UserCodeError (one line)
     when it is neither Python 3 nor a Python 2 that fissix translates."""
+    if "\x00" in text:  # neither Python 3 nor 2 reads it: a binary file, or text in an encoding of two bytes a letter
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise UserCodeError(f"{filename}:{line}: holds a null byte, so it is not Python source (save it as UTF-8 text)")
     try:
         tree = _parse(text, filename)
+    except RecursionError:
+        raise UserCodeError(f"{filename}: nested too deeply for Python's parser (RecursionError)") from None
     except (SyntaxError, ValueError) as error:  # ValueError: a null byte, on older Pythons
+        if isinstance(error, SyntaxError) and "too many nested" in str(error.msg):  # a limit of Python 3, not Python 2
+            raise UserCodeError(f"{filename}:{error.lineno}: SyntaxError: {error.msg}") from None
         return _from_python2(text, filename, _stop(error, text))
     names = python2_names(tree)
     if not names:
