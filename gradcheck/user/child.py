@@ -117,7 +117,7 @@ def describe(error: BaseException, frames: UserFrames, label: str, memory_bytes:
         return Kind.USAGE, one_line(_text(error))
     if isinstance(error, SystemExit):
         called = f"sys.exit({_exit_code(error.code)})"
-        return Kind.EXIT, one_line(f"{frames.where(frame, with_function=False)}: the code called {called} while {_doing(label)}")
+        return Kind.EXIT, one_line(f"{frames.where(frame, with_function=False)}: the code called {called} while {doing(label)}")
     if isinstance(error, MemoryError):
         return Kind.MEMORY, one_line(f"{frames.where(frame)}: ran out of memory (limit {format_bytes(memory_bytes)})")
     if isinstance(error, NotImplementedError) and frame is not None:
@@ -133,8 +133,9 @@ def describe(error: BaseException, frames: UserFrames, label: str, memory_bytes:
     return Kind.EXCEPTION, one_line(f"{frames.where(frame)}: {type(error).__name__}" + (f": {message}" if message else ""))
 
 
-def _doing(label: str) -> str:
-    return label if label == IMPORTING else f"running {label}"
+def doing(label: str) -> str:
+    """What the child was doing, in words: "importing it", "reading the file", or "running lossFun"."""
+    return label if " " in label else f"running {label}"
 
 
 def _text(error: BaseException) -> str:

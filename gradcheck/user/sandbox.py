@@ -30,7 +30,7 @@ from typing import IO, NoReturn
 from gradcheck.check.loading import special_kind
 from gradcheck.errors import UserCodeError
 from gradcheck.user import wire
-from gradcheck.user.child import IMPORTING, Kind, one_line
+from gradcheck.user.child import IMPORTING, Kind, doing, one_line
 from gradcheck.user.wire import Value
 
 PIPE_BUFFER = 2**20
@@ -389,9 +389,8 @@ class Sandbox:
         _kill_group(self._proc.pid if self._proc else 0)  # grandchildren may hold stderr open
         stderr = self._stderr.text(wait=1.0) if self._stderr else ""
         how = f"signal {_signal_name(-status)}" if status < 0 else f"exit status {status}"
-        doing = label if label in (IMPORTING, "starting up") else f"running {label}"
         where = _crash_location(stderr, self.path)
-        message = f"{where or self.name}: crashed the Python process ({how}) while {doing}"
+        message = f"{where or self.name}: crashed the Python process ({how}) while {doing(label)}"
         last = stderr.strip().splitlines()[-1:] if not where and status >= 0 else []
         if last and 0 < len(last[0]) <= 100:
             message += f"; its last output: {last[0].strip()}"
