@@ -479,3 +479,44 @@ def test_a_utf16_file_is_read_as_the_text_it_is(cli, tmp_path):
     path.write_bytes((REAL / "gist_py3.py").read_text(encoding="utf-8").encode("utf-16"))
     (tmp_path / "input.txt").write_text("hello world, the quick brown fox\n" * 20, encoding="utf-8")
     cli("run", ROOT / "configs" / "minchar.toml", "--backward", path, "--sample", "3", code=0)
+
+
+NEEDED = [  # each binds what lossFun reads, and writes its marker when it runs, as it must
+    "vocab_size = open({m!r}, 'w').close() or 6\n",
+    "for ch in 'ab':\n    table[ch] = open({m!r}, 'w').close()\n",
+    "try:\n    SCALE = open({m!r}, 'w').close() or 0.01\nexcept OSError:\n    pass\n",
+]
+UNNEEDED = [  # each binds only what the check never reads: it must never run
+    "model = Net(open({m!r}, 'w'))\n",
+    "@mark(open({m!r}, 'w'))\ndef unused():\n    pass\n",
+    "losses = net.fit(open({m!r}, 'w'))\n",
+    "class Trainer:\n    x = open({m!r}, 'w').close()\n",
+    "def unused(a=open({m!r}, 'w').close()):\n    pass\n",
+    "results[0] = go(open({m!r}, 'w'))\n",
+    "import matplotlib_absent\nplot = matplotlib_absent.pyplot(open({m!r}, 'w'))\n",
+]
+SLICE_PRELUDE = (
+    "import numpy as np\ntable = {}\nresults = [0]\n"
+    "def Net(*a):\n    pass\ndef mark(*a):\n    return lambda f: f\ndef go(*a):\n    return 0\n"
+    "class net:\n    fit = staticmethod(lambda *a: 0)\n"
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 100)), min_size=1, max_size=8))
+def test_only_what_the_checked_function_reads_is_run(tmp_path_factory, program):
+    """Random top-level programs through the real adapter: a statement binding what lossFun reads runs; one binding
+    only what nothing checked reads (a model built, a decorator, a default, a class body, an unused import) never."""
+    folder = tmp_path_factory.mktemp("slice")
+    parts, kept, omitted = [SLICE_PRELUDE], [], []
+    for k, (needed, pick) in enumerate(program):
+        marker = str(folder / f"marker{k}")
+        pool = NEEDED if needed else UNNEEDED
+        parts.append(pool[pick % len(pool)].format(m=marker))
+        (kept if needed else omitted).append(Path(marker))
+    parts.append("def lossFun(inputs, targets, hprev):\n    return vocab_size, table, SCALE\n")
+    path = folder / "program.py"
+    path.write_text("".join(parts), encoding="utf-8")
+    with Sandbox(path, "gradcheck.user.layouts:Session", Limits(timeout=10, import_timeout=10)) as box:
+        assert box.request("survey", label="reading the file")["function"] == "lossFun"
+    assert [m for m in omitted if m.exists()] == [] and [m for m in kept if not m.exists()] == []
