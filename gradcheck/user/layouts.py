@@ -681,6 +681,13 @@ def _construct(owner: type, sizes: Mapping[str, int], module: ModuleType) -> Any
             args[name] = sizes[key]
         elif required and (hasattr(module, name) or hasattr(module, name.upper())):  # LEARNING_RATE = 1e-1
             args[name] = getattr(module, name, getattr(module, name.upper(), None))
+        elif required:
+            file = Path(module.__file__ or module.__name__).name
+            given = f" (gradcheck gives {', '.join(args)})" if args else ""
+            raise UserCodeError(
+                f"{file}: {owner.__name__}({', '.join(inspect.signature(owner).parameters)}) cannot be built: {name} is "
+                f"neither a size{given} nor a global of the module; give it a default"
+            )
     return owner(**args)
 
 

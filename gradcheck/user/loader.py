@@ -481,6 +481,8 @@ def global_reads(tree: ast.Module, name: str) -> set[str]:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defs[node.name] = node
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):  # lossFun = lambda inputs, …: …
+            defs.update({target.id: node.value for target in node.targets if isinstance(target, ast.Name)})
     start = defs.get(name.split(".")[0])
     if start is None:
         return set()
