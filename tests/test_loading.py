@@ -519,3 +519,11 @@ def test_only_what_the_checked_function_reads_is_run(tmp_path_factory, program):
     with Sandbox(path, "gradcheck.user.layouts:Session", Limits(timeout=10, import_timeout=10)) as box:
         assert box.request("survey", label="reading the file")["function"] == "lossFun"
     assert [m for m in omitted if m.exists()] == [] and [m for m in kept if not m.exists()] == []
+
+
+def test_a_global_named_t_that_is_not_an_int_is_not_taken_for_tau(cli, tmp_path):
+    """T = 1.0 as a softmax temperature read inside lossFun stays 1.0 (set to τ it would change the loss)."""
+    text = MINCHAR.format(name="lossFun", loss=NLL).replace("o = Why @ hs[t] + by;", "o = (Why @ hs[t] + by) / T;")
+    path = tmp_path / "temperature.py"
+    path.write_text("T = 1.0\n" + text, encoding="utf-8")
+    cli("run", "--backward", path, code=0)

@@ -505,11 +505,11 @@ class Session:
         else:
             self.bound = HANDLERS[layout](module, backward, forward)
         reads |= loader.global_reads(self.loaded.tree, forward) if forward else set()
-        self.bound.size_globals = {  # a global the file holds as something else (T = 1.0, a temperature) is not a size
+        self.bound.size_globals = {  # T is a size only where the file holds an int there (T = 1.0: a temperature)
             name: key
             for key, names in SIZE_NAMES.items()
             for name in names
-            if name in reads and key in sizes and _may_be_size(vars(module).get(name, 0))
+            if name in reads and key in sizes and (name != "T" or _may_be_size(vars(module).get(name, 0)))
         }
         self.bound.sizes = dict(sizes)
         if isinstance(self.bound, Method):

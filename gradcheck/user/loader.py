@@ -435,7 +435,8 @@ def _walk_outside_definitions(node: ast.AST) -> list[ast.AST]:
         if isinstance(current, DEFINITIONS) and current is not node:
             continue
         if isinstance(current, DEFINITIONS):
-            todo.extend([*current.decorator_list, *getattr(current, "bases", []), *_defaults(current)])
+            keywords = [keyword.value for keyword in getattr(current, "keywords", [])]  # class C(metaclass=Meta)
+            todo.extend([*current.decorator_list, *getattr(current, "bases", []), *keywords, *_defaults(current)])
             continue
         todo.extend(ast.iter_child_nodes(current))
     return found
@@ -522,7 +523,7 @@ def _free_names(node: ast.AST) -> set[str]:
         reads |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
     if isinstance(node, ast.ClassDef):  # a class body's own reads (base classes, class attributes), not its methods'
         body = [inner for statement in node.body for inner in _walk_outside_definitions(statement)]
-        body += [inner for base in node.bases for inner in ast.walk(base)]
+        body += [inner for base in [*node.bases, *(k.value for k in node.keywords)] for inner in ast.walk(base)]
         loads = {n.id for n in body if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         reads |= loads - {n.id for n in body if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return reads
