@@ -527,3 +527,12 @@ def test_a_global_named_t_that_is_not_an_int_is_not_taken_for_tau(cli, tmp_path)
     path = tmp_path / "temperature.py"
     path.write_text("T = 1.0\n" + text, encoding="utf-8")
     cli("run", "--backward", path, code=0)
+
+
+def test_the_failure_named_is_the_first_one_of_a_chain(cli, assert_one_line_error, tmp_path):
+    """zeta = int(sys.argv[1]) fails, then alpha = [0] * zeta fails for it: the one line names argv's line."""
+    head = "import sys\nzeta = int(sys.argv[1])\nalpha = [0] * zeta\n"
+    text = MINCHAR.format(name="lossFun", loss=NLL).replace("    xs, hs, ps, loss =", "    alpha, zeta\n    xs, hs, ps, loss =")
+    path = tmp_path / "chain.py"
+    path.write_text(head + text, encoding="utf-8")
+    assert_one_line_error(cli("run", "--backward", path), 2, "chain.py:2: IndexError", "reads zeta, which that line sets")

@@ -546,12 +546,18 @@ def unavailable(loaded: Loaded, names: set[str], set_by_us: set[str]) -> str | N
     """The one line for the first name a checked function reads whose statement failed while loading (or that a
     failed star import may have been meant to bind), if any; names gradcheck sets itself never count."""
     missing = sorted(name for name in names - set_by_us if name not in vars(loaded.module))
-    for name in missing:
-        if name in loaded.failed:
-            return f"{loaded.failed[name]} (the checked code reads {name}, which that line sets)"
+    failed = sorted((name for name in missing if name in loaded.failed), key=lambda name: _line_of(loaded.failed[name]))
+    for name in failed[:1]:  # the earliest failure: the others may follow from it (a NameError of what it would set)
+        return f"{loaded.failed[name]} (the checked code reads {name}, which that line sets)"
     if missing and "*" in loaded.failed:
         return f"{loaded.failed['*']} (the checked code reads {', '.join(missing[:3])}, which that star import may set)"
     return None
+
+
+def _line_of(failure: str) -> int:
+    """The line number of a failure's one line ("FILE.py:12: NameError: …")."""
+    found = re.match(r"[^:]*:(\d+):", failure)
+    return int(found.group(1)) if found else 0
 
 
 def module_value(loaded: Loaded, name: str) -> Any:
