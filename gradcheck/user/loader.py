@@ -538,7 +538,8 @@ def functions(tree: ast.Module) -> list[tuple[str, list[str]]]:
         elif isinstance(node, ast.ClassDef):
             for inner in node.body:
                 if isinstance(inner, ast.FunctionDef) and not inner.name.startswith("_"):
-                    found.append((f"{node.name}.{inner.name}", [a.arg for a in inner.args.args[1:]]))
+                    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in inner.decorator_list)
+                    found.append((f"{node.name}.{inner.name}", [a.arg for a in inner.args.args[0 if static else 1 :]]))
     return found
 
 
