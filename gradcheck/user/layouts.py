@@ -435,7 +435,7 @@ class Session:
         if not wanted:
             return None
         sizes = {name for names in SIZE_NAMES.values() for name in names}
-        return wanted | {"Wxh", "Why"} | sizes | {name.upper() for name in sizes}
+        return wanted | LAYOUT_FUNCTIONS | {"Wxh", "Why"} | sizes | {name.upper() for name in sizes}  # backward = _backward
 
     def __init__(self, loaded: Loaded, function: str | None = None, forward: str | None = None) -> None:
         self.loaded = loaded
