@@ -434,9 +434,7 @@ if __name__ == "__main__":
 def test_a_lossfun_method_of_a_class_holding_the_weights_is_checked_on_its_object(cli, tmp_path, vocab, code, said):
     """CharRNN(vocab_size, hidden_size, learning_rate) built by its own constructor (LEARNING_RATE from the module), its
     self.Wxh … set; a name it reads that only the script sets is said to be so."""
-    body = MINCHAR.format(name="lossFun", loss=NLL).split("def lossFun(inputs, targets, hprev):\n")[1]
-    text = HELD.format(vocab=vocab, body="\n".join("    " + line for line in body.splitlines()))
-    text = text.replace("text = open", "text_size = 3\n    text = open")
+    text = _held(vocab).replace("text = open", "text_size = 3\n    text = open")
     path = tmp_path / "held.py"
     path.write_text(text, encoding="utf-8")
     result = cli("run", ROOT / "configs" / "minchar.toml", "--backward", path, code=code)
@@ -536,3 +534,29 @@ def test_the_failure_named_is_the_first_one_of_a_chain(cli, assert_one_line_erro
     path = tmp_path / "chain.py"
     path.write_text(head + text, encoding="utf-8")
     assert_one_line_error(cli("run", "--backward", path), 2, "chain.py:2: IndexError", "reads zeta, which that line sets")
+
+
+def test_values_a_lossfun_returns_after_the_seven_are_its_own(cli, tmp_path):
+    """`return loss, dWxh, …, hs[len(inputs) - 1], ps`: the first seven are checked (a loss divided by τ still fails)."""
+    text = MINCHAR.format(name="lossFun", loss=NLL).replace("hs[len(inputs) - 1]\n", "hs[len(inputs) - 1], ps, xs\n")
+    path = tmp_path / "extra.py"
+    path.write_text(text, encoding="utf-8")
+    cli("run", "--backward", path, code=0)
+    path.write_text(text.replace("return loss,", "return loss / len(inputs),"), encoding="utf-8")
+    assert "mean over" in cli("run", "--backward", path, code=1).stdout
+
+
+def _held(vocab: str) -> str:
+    """HELD with the gist's body as its lossFun method."""
+    body = MINCHAR.format(name="lossFun", loss=NLL).split("def lossFun(inputs, targets, hprev):\n")[1]
+    return HELD.format(vocab=vocab, body="\n".join("    " + line for line in body.splitlines()))
+
+
+def test_a_constructor_gets_seq_length_and_never_a_size_for_a_path(cli, assert_one_line_error, tmp_path):
+    base = _held("self.vocab_size")
+    path = tmp_path / "held.py"
+    path.write_text(base.replace("learning_rate):", "learning_rate, seq_length):"), encoding="utf-8")
+    cli("run", ROOT / "configs" / "minchar.toml", "--backward", path, code=0)
+    path.write_text(base.replace("def __init__(self, vocab_size,", "def __init__(self, datafile, vocab_size,"), encoding="utf-8")
+    result = cli("run", ROOT / "configs" / "minchar.toml", "--backward", path)
+    assert_one_line_error(result, 2, "CharRNN(datafile, vocab_size, hidden_size, learning_rate) cannot be built: datafile")

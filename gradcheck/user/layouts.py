@@ -231,9 +231,10 @@ class MinCharRNN(Layout):
         inputs = [int(i) for i in np.argmax(np.real(x), axis=1)]  # x(t) is one-hot (checked by the parent)
         got = call(inputs, [int(t) for t in y], np.array(params["h0"])[:, np.newaxis])
         what = f"{function}(inputs, targets, hprev)"
-        if not isinstance(got, (tuple, list)) or len(got) != 7:
-            raise UserCodeError(f"{self.file}: {what} returned {_kind(got)}; expected loss, dWxh, dWhh, dWhy, dbh, dby, hprev")
-        return tuple(got)
+        if not isinstance(got, (tuple, list)) or len(got) < 7:
+            count = f"{len(got)} values" if isinstance(got, (tuple, list)) else _kind(got)
+            raise UserCodeError(f"{self.file}: {what} returned {count}; expected 7: loss, dWxh, dWhh, dWhy, dbh, dby, hprev")
+        return tuple(got[:7])  # what a file returns after them (its ps, its xs) is its own
 
     @staticmethod
     def size_attributes(made: Any) -> list[tuple[str, str]]:
@@ -667,17 +668,17 @@ def _holds_weights(tree: ast.Module, function: str) -> bool:
 
 def _construct(owner: type, sizes: Mapping[str, int], module: ModuleType) -> Any:
     """An object of a user's class, made by its own constructor: the problem's sizes for its size parameters (the
-    first, if unnamed, is the vocabulary, as RNNNumpy(word_dim, …)); another required one from the module's global of
-    that name (CharRNN(vocab_size, hidden_size, learning_rate))."""
+    first, if named like a size, is the vocabulary, as RNNNumpy(word_dim, …); seq_length is τ); another required one
+    from the module's global of that name (CharRNN(vocab_size, hidden_size, learning_rate))."""
     args: dict[str, Any] = {}
     for position, (name, parameter) in enumerate(inspect.signature(owner).parameters.items()):
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD, parameter.POSITIONAL_ONLY):
             continue
         key = next((key for key, names in SIZE_NAMES.items() if name in names), None)
         required = parameter.default is inspect.Parameter.empty
-        if key is None and position == 0 and required:
-            key = "I"
-        if key is not None and key != "tau":
+        if key is None and position == 0 and required and re.search(r"(?i)dim|size|vocab|num|^n_", name):
+            key = "I"  # RNNNumpy(word_dim, …), Net(vocab, …): the vocabulary first
+        if key is not None and key in sizes:
             args[name] = sizes[key]
         elif required and (hasattr(module, name) or hasattr(module, name.upper())):  # LEARNING_RATE = 1e-1
             args[name] = getattr(module, name, getattr(module, name.upper(), None))
