@@ -434,7 +434,7 @@ if __name__ == "__main__":
 def test_a_lossfun_method_of_a_class_holding_the_weights_is_checked_on_its_object(cli, tmp_path, vocab, code, said):
     """CharRNN(vocab_size, hidden_size, learning_rate) built by its own constructor (LEARNING_RATE from the module), its
     self.Wxh … set; a name it reads that only the script sets is said to be so."""
-    text = _held(vocab).replace("text = open", "text_size = 3\n    text = open")
+    text = _held(vocab).replace("    while True:\n", "    while True:\n        text_size = 3\n")  # only the loop sets it
     path = tmp_path / "held.py"
     path.write_text(text, encoding="utf-8")
     result = cli("run", ROOT / "configs" / "minchar.toml", "--backward", path, code=code)
@@ -442,7 +442,7 @@ def test_a_lossfun_method_of_a_class_holding_the_weights_is_checked_on_its_objec
     if code == 0:
         assert "CharRNN.lossFun (min-char-rnn layout)" in _header(result.stdout)["checked"]
     else:
-        assert 'text_size is set only under if __name__ == "__main__", line 33, which gradcheck does not run' in result.stderr
+        assert 'text_size is set only under if __name__ == "__main__", line 35, which gradcheck does not run' in result.stderr
 
 
 def test_json_and_junit_carry_what_the_header_says_about_the_file(cli):
@@ -560,3 +560,14 @@ def test_a_constructor_gets_seq_length_and_never_a_size_for_a_path(cli, assert_o
     path.write_text(base.replace("def __init__(self, vocab_size,", "def __init__(self, datafile, vocab_size,"), encoding="utf-8")
     result = cli("run", ROOT / "configs" / "minchar.toml", "--backward", path)
     assert_one_line_error(result, 2, "CharRNN(datafile, vocab_size, hidden_size, learning_rate) cannot be built: datafile")
+
+
+def test_what_the_main_body_sets_for_the_checked_code_is_run_and_only_that(cli, tmp_path):
+    """lossFun reads `text`, set only under __main__ beside the object the script builds: those two lines run (the
+    object's weights give the file's own sizes), the training loop after them never."""
+    (tmp_path / "input.txt").write_text("abcabcab\n", encoding="utf-8")
+    path = tmp_path / "held.py"
+    path.write_text(_held("len(set(text))"), encoding="utf-8")
+    header = _header(cli("run", "--backward", path, code=0).stdout)
+    assert "of that body only lines 33, 34, which set what the checked code reads" in header["not run"]
+    assert header["sizes"].startswith("I = 4, H = 5, O = 4")

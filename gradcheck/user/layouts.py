@@ -426,6 +426,10 @@ class Session:
             owner, _, method = name.partition(".")
             if MIN_CHAR_NAME.match(name.rpartition(".")[2]) or name in LAYOUT_FUNCTIONS or method == "bptt":
                 wanted.add(owner)
+        holders = {name.partition(".")[0] for name, _ in loader.functions(tree) if MIN_CHAR_NAME.match(name.partition(".")[2])}
+        for node in ast.walk(tree):  # rnn = CharRNN(…): the file's own object, whose weights give its own sizes
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and loader.root(node.value.func) in holders:
+                wanted |= {target.id for target in node.targets if isinstance(target, ast.Name)}
         for node in tree.body:  # what a constructor gradcheck calls may be given from the module (LEARNING_RATE)
             if isinstance(node, ast.ClassDef) and node.name in wanted:
                 for init in (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"):
@@ -458,6 +462,10 @@ class Session:
         weights = _weight_names(module, set(reads)) if found_layout == "min-char-rnn" else {}
         if weights:  # the file's weights under its own names: its sizes and spread read from them
             module = {**module, **{ours: module[theirs] for ours, theirs in weights.items()}}
+        holder = module.get(str(found_function).partition(".")[0]) if "." in str(found_function) else None
+        made = [value for value in module.values() if isinstance(holder, type) and type(value) is holder]
+        if made and "Wxh" not in module:  # its own object (rnn = CharRNN(…)): the weights it holds
+            module = {**module, **{name: value for name, value in vars(made[0]).items() if isinstance(value, np.ndarray)}}
         return {
             "weights": dict(weights),
             "layout": found_layout,

@@ -64,6 +64,7 @@ class Loaded:
     failed: dict[str, str] = field(default_factory=dict)  # name → one line: the statement that should bind it raised
     unneeded: list[Omission] = field(default_factory=list)  # statements the checked code does not depend on
     script_only: dict[str, int] = field(default_factory=dict)  # name → the line under `if __name__ == "__main__"` binding it
+    from_script: list[int] = field(default_factory=list)  # lines of the __main__ body run: they set what the check reads
 
     def why_undefined(self, error: BaseException) -> str:
         """For a NameError of a name the file sets only when run as a script: where, and that it is not run."""
@@ -78,6 +79,12 @@ class Loaded:
     def not_run(self) -> str:
         """One line: what was left out and where ("the training loop, lines 88–113; a call to print, line 12")."""
         parts = [o.text() for o in _merged(self.omitted)]
+        if self.from_script:
+            lines = ", ".join(map(str, self.from_script))
+            word = "line" if len(self.from_script) == 1 else "lines"
+            parts.append(
+                f"of that body only {word} {lines}, which set{'s' if word == 'line' else ''} what the checked code reads"
+            )
         if self.unneeded:
             spans = _merged([Omission("", o.first, o.last) for o in self.unneeded])
             shown = [f"{o.first}" if o.first == o.last else f"{o.first}–{o.last}" for o in spans[:6]]
@@ -181,7 +188,7 @@ class Planner:
         """What a call inside these expressions does, when it trains, samples, plots or reads input."""
         for node in nodes:
             for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
-                name = _root(call.func)
+                name = root(call.func)
                 if name in self.functions and name not in self.classes and TRAINS.search(_callee_name(call.func)):
                     return f"a call to {_callee(call)}"
                 if name in self.plotting or name in READS_INPUT:
@@ -197,7 +204,7 @@ class Planner:
             if isinstance(inner, ast.AugAssign) and any(isinstance(n, ast.Call) for n in ast.walk(inner.value)):
                 return False  # param -= lr * dparam / np.sqrt(mem + 1e-8): an update, not data
             if isinstance(inner, ast.Call):
-                name = _root(inner.func)
+                name = root(inner.func)
                 if name in self.functions or name in self.plotting or name in ("print", *READS_INPUT):
                     return False
         return True
@@ -205,7 +212,7 @@ class Planner:
     def _is_data_method_call(self, value: ast.expr) -> bool:
         if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
             return False
-        name = _root(value.func)
+        name = root(value.func)
         if name in self.plotting or name in self.functions:
             return False
         return value.func.attr in ("seed", "append", "extend", "sort", "update", "insert", "add", "reverse")
@@ -220,7 +227,8 @@ def _main_branch(test: ast.expr) -> str | None:
     return "body" if isinstance(test.ops[0], ast.Eq) else "orelse"
 
 
-def _root(func: ast.AST) -> str:
+def root(func: ast.AST) -> str:
+    """The name an attribute, call or subscript chain starts from (np.random.randn → np), "" if none."""
     while isinstance(func, (ast.Attribute, ast.Call, ast.Subscript)):
         func = func.value if not isinstance(func, ast.Call) else func.func
     return func.id if isinstance(func, ast.Name) else ""
@@ -295,13 +303,25 @@ def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = Non
     statements = list(tree.body)
     unneeded: list[Omission] = []
     planner = Planner(tree)
-    if roots is not None:
-        ruled_out = [planner.why_not(node) is not None for node in statements]
-        keep = depended_on([ast.Pass() if out else node for node, out in zip(statements, ruled_out)], roots)
-        for index, node in enumerate(statements):
-            if index not in keep and not ruled_out[index] and not isinstance(node, (ast.Expr, ast.Pass, *DEFINITIONS)):
+    from_script: list[int] = []
+    if roots is not None:  # the __main__ body's statements are candidates too: one that sets what the check reads runs
+        candidates = [(node, False) for node in statements]
+        for node in statements:
+            main = _main_branch(node.test) if isinstance(node, ast.If) else None
+            if main is not None:
+                at = next(i for i, (n, _) in enumerate(candidates) if n is node) + 1
+                candidates[at:at] = [(inner, True) for inner in getattr(node, main)]
+        ruled_out = [planner.why_not(node) is not None for node, _ in candidates]
+        keep = depended_on([ast.Pass() if out else node for (node, _), out in zip(candidates, ruled_out)], roots)
+        statements = []
+        for index, (node, script) in enumerate(candidates):
+            if script and index in keep and not ruled_out[index]:
+                statements.append(node)
+                from_script.append(node.lineno)
+            elif not script and (index in keep or ruled_out[index]):
+                statements.append(node)
+            elif not script and not ruled_out[index] and not isinstance(node, (ast.Expr, ast.Pass, *DEFINITIONS)):
                 unneeded.append(Omission("", node.lineno, getattr(node, "end_lineno", None) or node.lineno))
-        statements = [node for index, node in enumerate(statements) if index in keep or ruled_out[index]]
     kept = planner.body(statements)
     spec = importlib.util.spec_from_loader(path.stem, loader=None, origin=str(path))
     assert spec is not None
@@ -309,7 +329,9 @@ def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = Non
     module.__file__ = str(path)
     if path.stem not in sys.modules:  # never shadow a module already loaded (a user file named numpy.py)
         sys.modules[path.stem] = module
-    loaded = Loaded(module, tree, translated, planner.omitted, unneeded=unneeded, script_only=_script_only(tree))
+    script_only = {name: line for name, line in _script_only(tree).items() if line not in from_script}
+    loaded = Loaded(module, tree, translated, planner.omitted, unneeded=unneeded, script_only=script_only)
+    loaded.from_script = from_script
     loaded.failed = _execute(kept, module, path)
     return loaded
 
@@ -403,9 +425,9 @@ def _binds(node: ast.stmt, modules: set[str]) -> set[str]:
         if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del)):
             names.add(inner.id)
         elif isinstance(inner, (ast.Subscript, ast.Attribute)) and isinstance(inner.ctx, (ast.Store, ast.Del)):
-            names.add(_root(inner))
-        elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and _root(inner.func) not in modules:
-            names.add(_root(inner.func.value))  # a method may change its object
+            names.add(root(inner))
+        elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and root(inner.func) not in modules:
+            names.add(root(inner.func.value))  # a method may change its object
         elif isinstance(inner, DEFINITIONS):
             names.add(inner.name)
     return names - {""}
@@ -453,7 +475,7 @@ def _is_setup(node: ast.stmt, modules: set[str]) -> bool:
     if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
         return True
     value = node.value if isinstance(node, ast.Expr) else None
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and _root(value.func) in modules
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and root(value.func) in modules
 
 
 def _bound(node: ast.stmt) -> list[str]:
