@@ -476,3 +476,18 @@ def test_no_fissix_until_a_file_needs_it_and_no_grammar_written_to_a_cache(tmp_p
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_python_2_lists_in_valid_python_3_syntax_are_translated():
+    """`reversed(zip(…))`, `d.keys()[0]`, `len(map(…))` parse as Python 3 and fail when they run: translated, named."""
+    text = (
+        "def f(cache):\n"
+        "    out = [c for t, c in reversed(zip(range(3), cache))]\n"
+        "    return out, {'a': 1}.keys()[0], len(map(abs, [1, -2]))\n"
+    )
+    source = python3(text, "layers.py")
+    assert source.translated and source.constructs == ("zip, map, filter and dict views used as lists",)
+    namespace: dict[str, object] = {}
+    exec(source.text, namespace)
+    assert namespace["f"]([1, 2, 3]) == ([3, 2, 1], "a", 2)  # type: ignore[operator]
+    assert not python3("for t, c in reversed(list(zip(a, b))):\n    pass\n", "ok.py").translated

@@ -97,6 +97,7 @@ NAME_WORDS = {
     **{name: name for name in PY2_BUILTINS},
     **{name: f"dict.{name}" for name in PY2_METHODS},
     "print": "print statements",
+    "lists": "zip, map, filter and dict views used as lists",
 }
 TABS = "mixed tabs and spaces"
 STATEMENTS, PRINT_FUNCTION, FUNCTIONS = (  # fissix.pygram's grammars: print and exec statements, exec only, neither
@@ -143,7 +144,7 @@ def python3(text: str, filename: str) -> Source:
             break
     if isinstance(outcome, _Failure) or outcome[0] == normal or not _parses(outcome[0]):
         return Source(text, False, tuple(names))  # left for the user's code to fail on at its line, if it runs
-    return Source(outcome[0], True, _constructs(*outcome))
+    return Source(outcome[0], True, _constructs(*outcome) or tuple(names))
 
 
 def python2_names(tree: ast.AST) -> list[str]:
@@ -159,7 +160,25 @@ def python2_names(tree: ast.AST) -> list[str]:
             used.append((node.lineno, node.func.attr))
         elif isinstance(node, ast.Expr) and _prints(node.value):
             used.append((node.lineno, "print"))
+        elif isinstance(node, (ast.Call, ast.Subscript)) and _as_list(node):
+            used.append((node.lineno, "lists"))
     return list(dict.fromkeys(NAME_WORDS[name] for _, name in sorted(used) if name not in bound))
+
+
+def _as_list(node: ast.AST) -> bool:
+    """zip, map, filter or dict.keys/values/items used as the lists Python 2 made them (`reversed(zip(…))`,
+    `len(map(…))`, `zip(…)[0]`, `d.keys()[0]`): valid Python 3 syntax that fails in Python 3 when it runs."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("reversed", "len"):
+        inner = node.args[0] if node.args else None
+    elif isinstance(node, ast.Subscript):
+        inner = node.value
+    else:
+        return False
+    if not isinstance(inner, ast.Call):
+        return False
+    if isinstance(inner.func, ast.Name):
+        return inner.func.id in ("zip", "map", "filter")
+    return isinstance(inner.func, ast.Attribute) and inner.func.attr in ("keys", "values", "items") and not inner.args
 
 
 def _prints(value: ast.expr) -> bool:
