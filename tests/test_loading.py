@@ -165,7 +165,7 @@ def test_a_missing_library_the_function_reads_is_named_with_its_line(cli, assert
     )
 
 
-def test_sizes_set_only_under_main_are_set_by_gradcheck(cli, tmp_path):
+def test_sizes_set_only_under_main_are_the_files_own(cli, tmp_path):
     text = MINCHAR.format(name="lossFun", loss=NLL).replace("vocab_size, hidden_size = 6, 5\n", "")
     text = text.replace("Wxh = ", "if __name__ == '__main__':\n    vocab_size, hidden_size = 6, 5\n    Wxh = ", 1)
     for name in ("Whh", "Why", "bh, by"):
@@ -173,7 +173,8 @@ def test_sizes_set_only_under_main_are_set_by_gradcheck(cli, tmp_path):
     path = tmp_path / "main_only.py"
     path.write_text(text, encoding="utf-8")
     header = _header(cli("run", "--backward", path, code=0).stdout)
-    assert header["sizes"] == "I = 8, H = 16, O = 8, τ = 10" and "__main__" in header["not run"]
+    assert header["sizes"].startswith("I = 6, H = 5, O = 6, τ = 10 (your file's own")  # the __main__ lines that set them ran
+    assert 'the body of if __name__ == "__main__", lines 2–7; of that body only lines 3, 4, 5, 6, 7' in header["not run"]
 
 
 def test_a_returned_loss_that_is_not_the_books_is_refused_before_any_gradient(cli, assert_one_line_error, tmp_path):
