@@ -20,7 +20,14 @@ from pathlib import Path
 from gradcheck.errors import GradcheckError
 
 PACKAGE = Path(__file__).resolve().parents[1]
-CHILD_SIDE = ("errors.py", "user/child.py", "user/wire.py", "user/layouts.py", "user/loader.py", "user/translate.py")
+CHILD_SIDE = (
+    "errors.py",
+    "user/child.py",
+    "user/wire.py",
+    *(f"user/layouts/{path.name}" for path in sorted((PACKAGE / "user" / "layouts").glob("*.py"))),  # every layout
+    "user/loader.py",
+    "user/translate.py",
+)
 MAIN = "import sys\nfrom gradcheck.user.child import main\nsys.exit(main(sys.argv))\n"
 PROBE = "import sys, numpy; print('%d.%d' % sys.version_info[:2])"
 OLDEST = (3, 9)

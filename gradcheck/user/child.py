@@ -172,7 +172,7 @@ def resolve_factory(dotted: str) -> Any:
 class Direct:
     """A trivial handler: call a function of the user's module by name, after setting module globals.
 
-    Used by the tests; the real layouts live in gradcheck/user/layouts.py.
+    Used by the tests; the real layouts live in gradcheck/user/layouts/.
     """
 
     def __init__(self, loaded: Loaded) -> None:
