@@ -343,7 +343,7 @@ def test_a_large_model_of_the_files_own_is_sampled_and_says_so(cli, tmp_path):
     path = tmp_path / "student.py"
     path.write_text(MINCHAR.format(name="lossFun", loss=NLL).replace("= 6, 5", "= 400, 300"), encoding="utf-8")
     header = _header(cli("run", "--backward", path, code=0).stdout)
-    assert "330,700 entries: 1,000 random ones per parameter checked" in header["sizes"]
+    assert "330,700 entries: 1,000 random ones" in header["sizes"]  # per parameter checked (the row wraps)
     full = _header(cli("run", "--backward", path, "--sample", "5", code=0).stdout)
     assert "random ones" not in full["sizes"]
 
@@ -572,3 +572,12 @@ def test_what_the_main_body_sets_for_the_checked_code_is_run_and_only_that(cli, 
     header = _header(cli("run", "--backward", path, code=0).stdout)
     assert "of that body only lines 33, 34, which set what the checked code reads" in header["not run"]
     assert header["sizes"].startswith("I = 4, H = 5, O = 4")
+
+
+def test_a_size_the_object_sets_only_when_it_trains_is_set_when_lossfun_reads_it(cli, tmp_path):
+    """self.vocab_size set only in a train() method: gradcheck sets it on the object, as it sets the weights."""
+    text = _held("self.vocab_size").replace("self.vocab_size, self.learning_rate = vocab_size, learning_rate", "pass")
+    path = tmp_path / "held.py"
+    path.write_text(text, encoding="utf-8")
+    header = _header(cli("run", "--backward", path, code=0).stdout)
+    assert header["sizes"].startswith("I = 8, H = 5, O = 8, τ = 10 (your file's own but I, O, τ, which it does not fix")

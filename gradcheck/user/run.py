@@ -146,7 +146,9 @@ def open_code(
             if entries > LARGE_FILE_ENTRIES and "check.sample" not in config.given and "check.directions" not in config.given:
                 config = with_overrides(config, {"check.sample": FILE_SAMPLE}, {})
                 sampled = f"; {entries:,} entries: {FILE_SAMPLE:,} random ones per parameter checked (--sample all: every one)"
-            note = "your file's own" + (f", weights ~ N(0, {scale:g}²) as its own" if scale else "") + sampled
+            others = [("τ" if key == "tau" else key) for key in ("I", "H", "O", "tau") if key not in own]
+            whose = "your file's own" + (f" but {', '.join(others)}, which it does not fix" if others else "")
+            note = whose + (f", weights ~ N(0, {scale:g}²) as its own" if scale else "") + sampled
             notes.append(("sizes", note))
             if guard is not None:
                 guard(config, f"{code.file.name} (its own sizes)")

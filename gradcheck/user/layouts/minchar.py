@@ -49,7 +49,9 @@ class MinCharRNN(Layout):
             value = np.array(params[name])
             setattr(target, global_name, value[:, np.newaxis] if value.ndim == 1 else value)
         if self.holder is not None:
-            for attribute, key in self.size_attributes(target):
+            method = getattr(self.holder, function.rpartition(".")[2], None)
+            read = set(getattr(getattr(method, "__code__", None), "co_names", ()))  # self.vocab_size: set if read
+            for attribute, key in self.size_attributes(target, read):
                 setattr(target, attribute, len(x) if key == "tau" else self.sizes[key])
         call = self._function(function) if self.holder is None else getattr(target, function.rpartition(".")[2])
         inputs = [int(i) for i in np.argmax(np.real(x), axis=1)]  # x(t) is one-hot (checked by the parent)
@@ -61,13 +63,15 @@ class MinCharRNN(Layout):
         return tuple(got[:7])  # what a file returns after them (its ps, its xs) is its own
 
     @staticmethod
-    def size_attributes(made: Any) -> list[tuple[str, str]]:
-        """The sizes an object holds as attributes (self.hidden_size, self.vocab_size), by what they hold."""
+    def size_attributes(made: Any, read: set[str]) -> list[tuple[str, str]]:
+        """The sizes an object holds as attributes (self.hidden_size, self.vocab_size), by what they hold, and those
+        its lossFun reads that only its training would set (`read`: the attribute names the method uses)."""
+        held = vars(made) if hasattr(made, "__dict__") else {}
         return [
             (name, key)
             for key, names in SIZE_NAMES.items()
             for name in names
-            if key != "tau" and may_be_size(vars(made).get(name) if hasattr(made, "__dict__") else None)
+            if key != "tau" and (may_be_size(held.get(name)) or (name in read and name not in held))
         ]
 
     def gradients(self, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> Arrays:
