@@ -39,9 +39,12 @@ run: $(RUN_DEPS)
 test: $(TEST_DEPS) lint type
 	$(BIN)/python -m pytest -n auto
 
+# the trees lint checks, and fmt formats
+SOURCES := gradcheck tests benchmarks examples fuzz scripts
+
 lint: $(TEST_DEPS)
-	$(BIN)/ruff check gradcheck tests benchmarks examples fuzz scripts
-	$(BIN)/ruff format --check gradcheck tests benchmarks examples fuzz scripts
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
 	$(BIN)/codespell gradcheck tests README.md docs configs examples
 
 type: $(TEST_DEPS)
@@ -55,8 +58,8 @@ bench: $(RUN_DEPS)
 	$(BIN)/python benchmarks/bench_grade.py
 
 fmt: $(TEST_DEPS)
-	$(BIN)/ruff format gradcheck tests
-	$(BIN)/ruff check --fix gradcheck tests
+	$(BIN)/ruff format $(SOURCES)
+	$(BIN)/ruff check --fix $(SOURCES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
