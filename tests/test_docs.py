@@ -89,3 +89,20 @@ def test_the_bug_table_is_what_the_bugs_break():
     real = {r.bug.name: "".join("✗" if key in r.failing else "·" for key in columns) for r in result.bugs if r.bug}
     assert columns == ["U", "W", "V", "b", "c", "10.18", "10.19", "10.21"]
     assert documented == real
+
+
+def test_the_layer_map_lists_every_module():
+    """docs/development.md's map names every module under gradcheck/, under its own package (a new one is placed
+    there the day it is added)."""
+    text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    mapped = text[text.index("```\ngradcheck/") : text.index("## Recipes")]
+    sections = dict(re.findall(r"(?m)^  (\w+)/(.*?)(?=^  \S|\Z)", mapped, flags=re.S))
+    sections[""] = "\n".join(line for line in mapped.splitlines() if re.match(r"  \S", line) and "/ " not in line)
+    missing = []
+    for path in sorted((ROOT / "gradcheck").rglob("*.py")):
+        parts = path.relative_to(ROOT / "gradcheck").parts
+        where = sections.get(parts[0] if len(parts) > 1 else "", "")
+        if path.name != "__init__.py" or len(parts) == 1:
+            if not re.search(rf"(?<![\w/]){re.escape(path.name)}", where):
+                missing.append("/".join(parts))
+    assert missing == []
