@@ -36,24 +36,20 @@ class MinCharRNN(Layout):
         static = isinstance(inspect.getattr_static(holder, method, None), (staticmethod, classmethod))
         self.holder: type | None = holder if isinstance(holder, type) and not static else None  # self.Wxh, …
 
-    def holds(self) -> list[str]:
-        """The weights an object of the class holding lossFun has (Wxh, … as its attributes)."""
-        assert self.holder is not None
-        made = construct(self.holder, self.sizes, self.module)
-        return [name for name, _ in self.globals if isinstance(getattr(made, name, None), np.ndarray)]
-
     def _call(self, function: str, params: Arrays, x: NDArray[Any], y: NDArray[Any]) -> tuple[Any, ...]:
         self._set_sizes(len(x))
         target: Any = self.module if self.holder is None else construct(self.holder, self.sizes, self.module)
         for global_name, name in self.globals:
             value = np.array(params[name])
-            setattr(target, global_name, value[:, np.newaxis] if value.ndim == 1 else value)
+            own = getattr(target, global_name, None)  # a bias as the file holds it: H×1 as the gist's, or (H,)
+            flat = isinstance(own, np.ndarray) and own.ndim == 1
+            setattr(target, global_name, value[:, np.newaxis] if value.ndim == 1 and not flat else value)
+        call = self._function(function)
         if self.holder is not None:
-            method = getattr(self.holder, function.rpartition(".")[2], None)
-            read = set(getattr(getattr(method, "__code__", None), "co_names", ()))  # self.vocab_size: set if read
+            call = getattr(target, function.rpartition(".")[2])
+            read = set(getattr(getattr(call, "__code__", None), "co_names", ()))  # self.vocab_size: set if read
             for attribute, key in self.size_attributes(target, read):
                 setattr(target, attribute, len(x) if key == "tau" else self.sizes[key])
-        call = self._function(function) if self.holder is None else getattr(target, function.rpartition(".")[2])
         inputs = [int(i) for i in np.argmax(np.real(x), axis=1)]  # x(t) is one-hot (checked by the parent)
         got = call(inputs, [int(t) for t in y], np.array(params["h0"])[:, np.newaxis])
         what = f"{function}(inputs, targets, hprev)"
@@ -99,8 +95,10 @@ def weight_names(module: Mapping[str, Any], reads: set[str]) -> dict[str, str]:
         return {}
     found = []
     for Wxh, Whh, Why, bh, by in itertools.permutations(arrays, 5):
-        (H, I), H2, (O, H3) = arrays[Wxh], arrays[Whh], arrays[Why]
-        if H2 == (H, H) and H3 == H and arrays[bh] in ((H,), (H, 1)) and arrays[by] in ((O,), (O, 1)) and I > 0:
+        if not len(arrays[Wxh]) == len(arrays[Whh]) == len(arrays[Why]) == 2:
+            continue  # a bias of shape (H,) is no weight matrix
+        (H, _), H2, (O, H3) = arrays[Wxh], arrays[Whh], arrays[Why]
+        if H2 == (H, H) and H3 == H and arrays[bh] in ((H,), (H, 1)) and arrays[by] in ((O,), (O, 1)):
             found.append({"Wxh": Wxh, "Whh": Whh, "Why": Why, "bh": bh, "by": by})
     return found[0] if len(found) == 1 else {}
 
