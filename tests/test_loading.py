@@ -244,18 +244,26 @@ PRELUDE = (
 def test_no_statement_the_loader_leaves_out_ever_runs(tmp_path_factory, program):
     """Random top-level programs of left-out and kept statements: after the child loaded the file, every kept
     statement's marker exists and no left-out one's does."""
-    folder = tmp_path_factory.mktemp("program")
-    parts, kept, omitted = [PRELUDE], [], []
-    for k, (runs, pick) in enumerate(program):
-        marker = str(folder / f"marker{k}")
-        pool = RUNS if runs else LEFT_OUT
-        parts.append(pool[pick % len(pool)].format(m=marker))
-        (kept if runs else omitted).append(Path(marker))
-    path = folder / "program.py"
-    path.write_text("".join(parts), encoding="utf-8")
+    path, kept, omitted = _program(tmp_path_factory.mktemp("program"), program, PRELUDE, RUNS, LEFT_OUT)
     with Sandbox(path, DIRECT, Limits(timeout=10, import_timeout=10)) as box:
         assert box.request("call", function="backward", kwargs={}) == 1
     assert [m for m in omitted if m.exists()] == [] and [m for m in kept if not m.exists()] == []
+
+
+def _program(
+    folder: Path, program: list[tuple[bool, int]], prelude: str, runs: list[str], never: list[str], tail: str = ""
+) -> tuple[Path, list[Path], list[Path]]:
+    """program.py of `prelude`, one statement per draw (from `runs` when it must run, else from `never`), each writing
+    its own marker, then `tail`; with the markers that must exist and those that must not."""
+    parts, kept, omitted = [prelude], [], []
+    for k, (must, pick) in enumerate(program):
+        marker = str(folder / f"marker{k}")
+        pool = runs if must else never
+        parts.append(pool[pick % len(pool)].format(m=marker))
+        (kept if must else omitted).append(Path(marker))
+    path = folder / "program.py"
+    path.write_text("".join(parts) + tail, encoding="utf-8")
+    return path, kept, omitted
 
 
 def test_a_class_with_bptt_is_built_by_its_constructor_and_checked(cli, tmp_path):
@@ -505,16 +513,8 @@ SLICE_PRELUDE = (
 def test_only_what_the_checked_function_reads_is_run(tmp_path_factory, program):
     """Random top-level programs through the real adapter: a statement binding what lossFun reads runs; one binding
     only what nothing checked reads (a model built, a decorator, a default, a class body, an unused import) never."""
-    folder = tmp_path_factory.mktemp("slice")
-    parts, kept, omitted = [SLICE_PRELUDE], [], []
-    for k, (needed, pick) in enumerate(program):
-        marker = str(folder / f"marker{k}")
-        pool = NEEDED if needed else UNNEEDED
-        parts.append(pool[pick % len(pool)].format(m=marker))
-        (kept if needed else omitted).append(Path(marker))
-    parts.append("def lossFun(inputs, targets, hprev):\n    return vocab_size, table, SCALE\n")
-    path = folder / "program.py"
-    path.write_text("".join(parts), encoding="utf-8")
+    tail = "def lossFun(inputs, targets, hprev):\n    return vocab_size, table, SCALE\n"
+    path, kept, omitted = _program(tmp_path_factory.mktemp("slice"), program, SLICE_PRELUDE, NEEDED, UNNEEDED, tail)
     with Sandbox(path, "gradcheck.user.layouts:Session", Limits(timeout=10, import_timeout=10)) as box:
         assert box.request("survey", label="reading the file")["function"] == "lossFun"
     assert [m for m in omitted if m.exists()] == [] and [m for m in kept if not m.exists()] == []
@@ -581,3 +581,19 @@ def test_a_size_the_object_sets_only_when_it_trains_is_set_when_lossfun_reads_it
     path.write_text(text, encoding="utf-8")
     header = _header(cli("run", "--backward", path, code=0).stdout)
     assert header["sizes"].startswith("I = 8, H = 5, O = 8, τ = 10 (your file's own but I, O, τ, which it does not fix")
+
+
+def test_biases_of_the_files_own_names_and_shape_are_set_as_it_holds_them(cli, tmp_path):
+    """Weights A, B, C and 1-D biases d, e (H,), (O,): told by their shapes (a bias is never taken for a weight
+    matrix), and set as (H,), as the file holds them."""
+    text = MINCHAR.format(name="lossFun", loss=NLL).replace(
+        "np.zeros((hidden_size, 1)), np.zeros((vocab_size, 1))", "np.zeros(hidden_size), np.zeros(vocab_size)"
+    )
+    text = text.replace("+ bh)", "+ bh[:, None])").replace("+ by;", "+ by[:, None];").replace("dbh += da;", "dbh += da[:, 0];")
+    text = text.replace("dby += dy", "dby += dy[:, 0]")
+    for ours, theirs in (("Wxh", "A"), ("Whh", "B"), ("Why", "C"), ("bh", "d"), ("by", "e")):
+        text = re.sub(rf"\b{ours}\b", theirs, text)
+    path = tmp_path / "flat.py"
+    path.write_text(text, encoding="utf-8")
+    header = _header(cli("run", "--backward", path, code=0).stdout)
+    assert header["weights"].startswith("your A, B, C, d, e as Wxh, Whh, Why, bh, by")

@@ -218,6 +218,12 @@ class Planner:
         return value.func.attr in ("seed", "append", "extend", "sort", "update", "insert", "add", "reverse")
 
 
+def _script_body(node: ast.stmt) -> list[ast.stmt]:
+    """The statements of `if __name__ == "__main__":` (the branch that runs only as a script); [] for another."""
+    main = _main_branch(node.test) if isinstance(node, ast.If) else None
+    return list(getattr(node, main)) if main else []
+
+
 def _main_branch(test: ast.expr) -> str | None:
     """Which branch of an `if` on `__name__ == "__main__"` (or `!=`) runs only as a script: "body" or "orelse"."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
@@ -305,12 +311,10 @@ def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = Non
     planner = Planner(tree)
     from_script: list[int] = []
     if roots is not None:  # the __main__ body's statements are candidates too: one that sets what the check reads runs
-        candidates = [(node, False) for node in statements]
+        candidates: list[tuple[ast.stmt, bool]] = []  # (statement, whether it is in the __main__ body)
         for node in statements:
-            main = _main_branch(node.test) if isinstance(node, ast.If) else None
-            if main is not None:
-                at = next(i for i, (n, _) in enumerate(candidates) if n is node) + 1
-                candidates[at:at] = [(inner, True) for inner in getattr(node, main)]
+            candidates.append((node, False))
+            candidates += [(inner, True) for inner in _script_body(node)]
         ruled_out = [planner.why_not(node) is not None for node, _ in candidates]
         keep = depended_on([ast.Pass() if out else node for (node, _), out in zip(candidates, ruled_out)], roots)
         statements = []
@@ -330,8 +334,9 @@ def load(path: Path, needs: Callable[[ast.Module], set[str] | None] | None = Non
     if path.stem not in sys.modules:  # never shadow a module already loaded (a user file named numpy.py)
         sys.modules[path.stem] = module
     script_only = {name: line for name, line in _script_only(tree).items() if line not in from_script}
-    loaded = Loaded(module, tree, translated, planner.omitted, unneeded=unneeded, script_only=script_only)
-    loaded.from_script = from_script
+    loaded = Loaded(
+        module, tree, translated, planner.omitted, unneeded=unneeded, script_only=script_only, from_script=from_script
+    )
     loaded.failed = _execute(kept, module, path)
     return loaded
 
@@ -340,8 +345,7 @@ def _script_only(tree: ast.Module) -> dict[str, int]:
     """The names the body of `if __name__ == "__main__":` binds, and the line of each."""
     found: dict[str, int] = {}
     for node in tree.body:
-        main = _main_branch(node.test) if isinstance(node, ast.If) else None
-        for statement in getattr(node, main) if main else ():
+        for statement in _script_body(node):
             for name in _bound(statement):
                 found.setdefault(name, statement.lineno)
     return found
@@ -437,8 +441,9 @@ def _reads(node: ast.stmt) -> set[str]:
     """The module-level names a statement reads when it runs, and for a def or class, when it is called."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return set()
-    reads = {n.id for n in _walk_outside_definitions(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    for inner in _walk_outside_definitions(node):
+    walked = _walk_outside_definitions(node)
+    reads = {n.id for n in walked if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for inner in walked:
         if isinstance(inner, DEFINITIONS):
             reads |= _free_names(inner)
             reads |= {n.id for d in inner.decorator_list for n in ast.walk(d) if isinstance(n, ast.Name)}
@@ -502,7 +507,7 @@ def global_reads(tree: ast.Module, name: str) -> set[str]:
     classes it reaches."""
     defs: dict[str, ast.AST] = {}
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(node, DEFINITIONS):
             defs[node.name] = node
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):  # lossFun = lambda inputs, …: …
             defs.update({target.id: node.value for target in node.targets if isinstance(target, ast.Name)})

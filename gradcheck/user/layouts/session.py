@@ -36,11 +36,13 @@ class Session:
         """The names a check of this file can read, before any of it runs: the functions named, every function a
         layout looks for, and the globals the sizes are read from (None: the file defines none; load it all)."""
         wanted = {name.split(".")[0] for name in (function, forward) if name}
+        holders: set[str] = set()  # classes with a lossFun method
         for name, _ in loader.functions(tree):
             owner, _, method = name.partition(".")
-            if MIN_CHAR_NAME.match(name.rpartition(".")[2]) or name in LAYOUT_FUNCTIONS or method == "bptt":
+            if MIN_CHAR_NAME.match(method or owner) or name in LAYOUT_FUNCTIONS or method == "bptt":
                 wanted.add(owner)
-        holders = {name.partition(".")[0] for name, _ in loader.functions(tree) if MIN_CHAR_NAME.match(name.partition(".")[2])}
+            if method and MIN_CHAR_NAME.match(method):
+                holders.add(owner)
         for node in ast.walk(tree):  # rnn = CharRNN(…): the file's own object, whose weights give its own sizes
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and loader.root(node.value.func) in holders:
                 wanted |= {target.id for target in node.targets if isinstance(target, ast.Name)}
@@ -102,17 +104,16 @@ class Session:
     ) -> dict[str, Any] | None:
         """Call the file in `layout`: its `backward` (and `forward`) at a problem of these sizes {I, H, O, tau}."""
         module = self.loaded.module
+        reads = loader.global_reads(self.loaded.tree, backward)
+        weights = weight_names(vars(module), reads) if layout == "min-char-rnn" else {}
         ours = {name for name, _ in MinCharRNN.GLOBALS} | {name for names in SIZE_NAMES.values() for name in names}
-        if layout == "min-char-rnn":  # weights under the file's own names are set by gradcheck too
-            ours |= set(weight_names(vars(module), loader.global_reads(self.loaded.tree, backward)).values())
+        ours |= set(weights.values())  # weights under the file's own names are set by gradcheck too
         for function in {backward, forward} - {None}:
             missing = loader.unavailable(self.loaded, loader.global_reads(self.loaded.tree, str(function)), ours)
             if missing is not None:
                 raise UserCodeError(missing)
         if layout == "cs231n" and forward is None:
             forward = DEFAULT_FUNCTIONS["cs231n"][1]
-        reads = loader.global_reads(self.loaded.tree, backward)
-        weights = weight_names(vars(module), reads) if layout == "min-char-rnn" else {}
         held = holds_weights(self.loaded.tree, backward) if layout == "min-char-rnn" else False
         if layout == "min-char-rnn" and not reads & {name for name, _ in MinCharRNN.GLOBALS} and not weights and not held:
             arrays = sorted(name for name in reads if isinstance(vars(module).get(name), np.ndarray))
