@@ -12,7 +12,7 @@ TEST_DEPS := $(VENV)/.test-deps
 INSTALL = $(shell [ "$(USE_UV)" != 0 ] && $(BIN)/uv --version >/dev/null 2>&1 \
 	&& echo $(BIN)/uv pip install --compile-bytecode --python $(BIN)/python || echo $(BIN)/python -m pip install) --quiet
 
-.PHONY: run test lint type fmt bench fuzz clean
+.PHONY: run test lint type fmt bench bench-versus fuzz clean
 .DELETE_ON_ERROR:
 
 $(BIN)/python:
@@ -56,6 +56,12 @@ bench: $(RUN_DEPS)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_grade.py
+
+# this tree against an earlier commit (BASE, default HEAD~1), alternately in one run: the minchar default check and
+# the classic LSTM
+BASE ?= HEAD~1
+bench-versus: $(RUN_DEPS)
+	$(BIN)/python benchmarks/versus.py --base $(BASE)
 
 fmt: $(TEST_DEPS)
 	$(BIN)/ruff format $(SOURCES)

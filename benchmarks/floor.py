@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from gradcheck.book.rnn import Params
 from gradcheck.check.config import Config
 from gradcheck.check.problem import build
 from gradcheck.check.run import run
@@ -80,7 +81,7 @@ def floor(config: Config, chunks: list[Chunk], repeats: int = 5) -> float:
     """Median seconds of the bare batched forward passes of `chunks` (see the module docstring), on THREADS threads
     with one BLAS thread each when there is more than one chunk, as the engine runs them."""
     problem = build(config)
-    p = problem.book_params
+    p = Params(**problem.params)
     base = p.b + problem.x @ p.U.T  # the input term of every step, as the engine computes it once per call
     WT, VT, c, y = p.W.T.copy(), p.V.T.copy(), p.c, problem.y
     h_clean = engine.forward(p, problem.x, problem.y).h

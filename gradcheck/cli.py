@@ -24,7 +24,7 @@ from gradcheck.render.reports import Format, GradeFormat
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from gradcheck.book.bugs import AnyBug
+    from gradcheck.book.network import Bug
     from gradcheck.check.results import CheckResult
     from gradcheck.check.run import Progress
 
@@ -187,7 +187,7 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
 
 
 def _run_one(
-    cfg: config.Config, source: str, bug: AnyBug | None, fmt: Format, output: Path | None, max_memory: int | None = None
+    cfg: config.Config, source: str, bug: Bug | None, fmt: Format, output: Path | None, max_memory: int | None = None
 ) -> ExitCode:
     from gradcheck.render import reports
 
@@ -244,7 +244,7 @@ PAGE_FORMAT = click.option(
 OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
 
 
-def _check(cfg: config.Config, bug: AnyBug | None, progress: Progress | None, max_memory: int | None = None) -> CheckResult:
+def _check(cfg: config.Config, bug: Bug | None, progress: Progress | None, max_memory: int | None = None) -> CheckResult:
     """The book's backward pass checked (with `bug` injected, if any), or the user's (user.backward) in its sandbox,
     whose own sizes are guarded as a config's are (max_memory: --max-memory, else half this machine's)."""
     if cfg.user.backward is None:
@@ -401,14 +401,14 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
     numbers = None
     if config_path is not None or t is not None:
         cfg, source = _load(config_path, {})
-        if cfg.model.kind != "fig-10.3":  # another network: its equations and its backward pass's derivation
+        if not cfg.network.walkthrough:  # another network: its equations and its backward pass's derivation
             m = cfg.model
             if t is not None:
                 raise GradcheckError(
                     f'--t: the numbers at step t are those of Fig. 10.3\'s 10.18; {source} has model.kind = "{m.kind}"'
                 )
-            report = teaching.network_report(m.kind, m.variant, source, m.layers)
-            _emit(report, _html(lambda: _pages().network_page(m.kind, m.variant, source, m.layers), fmt), output)
+            report = teaching.network_report(cfg.network, m.variant, source)
+            _emit(report, _html(lambda: _pages().network_page(cfg.network, m.variant, source), fmt), output)
             return ExitCode.OK
         numbers = step_numbers(cfg, 1 if t is None else t)
     shown = source if numbers else ""

@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import click
 
-from gradcheck.book.bugs import AnyBug
-from gradcheck.book.kinds import catalogue
+from gradcheck.book.kinds import network
+from gradcheck.book.network import Bug
 from gradcheck.check.config import describe
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -146,7 +146,7 @@ BUG = click.option(
 )
 
 
-def bug_of(kind: str, name: str | None, layers: int = 1) -> AnyBug | None:
+def bug_of(kind: str, name: str | None, layers: int = 1) -> Bug | None:
     """The named bug of model.kind's catalogue (a click usage error naming the valid ones if it has none such)."""
     if name is None:
         return None
@@ -156,9 +156,9 @@ def bug_of(kind: str, name: str | None, layers: int = 1) -> AnyBug | None:
     return catalogue[name]
 
 
-def bugs_of(kind: str, layers: int = 1) -> dict[str, AnyBug]:
-    """The bug catalogue of a network: Fig. 10.3's (book/bugs.py) or the network module's (for model.layers)."""
-    return catalogue(kind, layers)
+def bugs_of(kind: str, layers: int = 1) -> dict[str, Bug]:
+    """The bug catalogue of model.kind's network at model.layers."""
+    return dict(network(kind, layers).bugs)
 
 
 def options(*names: str) -> Callable[[Command], Command]:

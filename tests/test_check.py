@@ -82,10 +82,10 @@ def test_nonfinite_gradients_fail(corrupt):
 def test_the_same_config_builds_the_same_problem_bit_for_bit():
     cfg = loading.load(CONFIGS[0])
     one, two = build(cfg), build(cfg)
-    for (name, a), (_, b) in zip(one.params, two.params, strict=True):
+    for (name, a), (_, b) in zip(one.params.items(), two.params.items(), strict=True):
         assert a.tobytes() == b.tobytes(), name
     assert one.x.tobytes() == two.x.tobytes() and one.y.tobytes() == two.y.tobytes()
-    assert build(config.validate({"data": {"seed": 1}})).params.U.tobytes() != one.params.U.tobytes()
+    assert build(config.validate({"data": {"seed": 1}})).params["U"].tobytes() != one.params["U"].tobytes()
 
 
 def test_sampling_checks_n_entries_reproducibly():
@@ -205,7 +205,7 @@ class TestDirections:
     def test_directional_losses_equal_a_plain_forward_of_the_moved_network(self, dense, complex_step):
         """Dense and rank-one directions (u vᵀ for a matrix), real and complex shifts, against the plain forward."""
         problem = build(config.validate({"model": {"h0": "random"}, "data": {"inputs": "gaussian"}}))
-        p, rng = problem.params, np.random.default_rng(3)
+        p, rng = rnn.Params(**problem.params), np.random.default_rng(3)
         for name in ("U", "W", "V", "b", "c", "h0"):
             D = random_directions(rng, 2, p[name].shape, dense=dense)
             assert D.rank_one == (not dense and p[name].ndim == 2)
@@ -223,7 +223,7 @@ class TestDirections:
         from gradcheck.engine.model import Move
 
         problem = build(config.validate({"model": {"h0": "random"}, "data": {"inputs": "gaussian"}}))
-        p, rng, model = problem.params, np.random.default_rng(5), problem.model()
+        p, rng, model = rnn.Params(**problem.params), np.random.default_rng(5), problem.model()
         moves = []
         for count, name in enumerate(("V", "W", "h0", "U", "c", "b"), start=1):
             D = random_directions(rng, 2, p[name].shape, dense=name == "U")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from gradcheck.book.rnn import forward
+from gradcheck.book.rnn import Params, forward
 from gradcheck.check import loading
 from gradcheck.check.problem import build
 from gradcheck.check.steps import step_numbers
@@ -39,7 +39,7 @@ def test_the_numbers_at_a_step_are_the_model_s():
     cfg = loading.load(ROOT / "configs" / "hello.toml")
     n = step_numbers(cfg, 3)
     problem = build(cfg)
-    trace = forward(problem.params, problem.x, problem.y)
+    trace = forward(Params(**problem.params), problem.x, problem.y)
     np.testing.assert_array_equal(n.y_hat, trace.y_hat[2])
     assert n.y == problem.y[2] and n.symbol == cfg.vocabulary[n.y]
     np.testing.assert_allclose(n.grad, trace.y_hat[2] - np.eye(len(n.o))[n.y], rtol=1e-15)

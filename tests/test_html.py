@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT
 
 from gradcheck.book.bugs import BUGS
+from gradcheck.book.kinds import network
 from gradcheck.check import config, convergence, loading
 from gradcheck.check.run import run, run_bugs
 from gradcheck.check.steps import step_numbers
@@ -141,7 +142,7 @@ def pages(results):
         "bugs": html.bugs_page(results["bugs"], "built-in default"),
         "sweep": html.sweep_page(results["sweep"], "built-in default"),
         "explain": html.explain_page(results["numbers"], "built-in default"),
-        "network": html.network_page("lstm", "book", "configs/lstm-book.toml"),
+        "network": html.network_page(network("lstm"), "book", "configs/lstm-book.toml"),
         "grade": html.grade_page(results["grade"], "built-in default"),
     }
 

@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcheck.book import bidirectional as net
-from gradcheck.book.network import Forward
+from gradcheck.book.network import Forward, draw
 
 NAMES = ("U", "W", "b", "U2", "W2", "b2", "V", "V2", "c")
 
 
 def _problem(I: int, H: int, O: int, tau: int, std: float, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    params = net.init_params(I, H, O, std, rng)
+    params = draw(net.param_shapes(I, H, O), std, rng)
     return params, rng.standard_normal((tau, I)), rng.integers(0, O, tau)
 
 

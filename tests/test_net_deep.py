@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcheck.book import deep as net
-from gradcheck.book.network import Forward
+from gradcheck.book.network import Forward, draw
 
 
 def _names(N: int) -> tuple[str, ...]:
@@ -27,7 +27,7 @@ def _problem(
     I: int, H: int, O: int, tau: int, N: int, std: float, seed: int
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    params = net.init_params(I, H, O, std, rng, layers=N)
+    params = draw(net.param_shapes(I, H, O, N), std, rng)
     return params, rng.standard_normal((tau, I)), rng.integers(0, O, tau)
 
 
@@ -141,7 +141,7 @@ def test_each_bug_breaks_exactly_its_rows(N: int) -> None:
                 assert relative > 1e-6, (bug.name, name)
             else:
                 assert relative < 1e-12, (bug.name, name)
-    assert net.BUGS.keys() == net.bugs(N).keys()
+    assert net.network(N).bugs.keys() == net.bugs(N).keys()
 
 
 @pytest.mark.parametrize("N", [1, 2, 4])

@@ -16,14 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcheck.book import gru
-from gradcheck.book.network import Forward
+from gradcheck.book.network import Forward, draw
 
 NAMES = ("Uu", "Wu", "bu", "Ur", "Wr", "br", "U", "W", "b", "V", "c")
 
 
 def problem(I: int, H: int, O: int, tau: int, std: float, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    params = gru.init_params(I, H, O, std, rng)
+    params = draw(gru.param_shapes(I, H, O), std, rng)
     return params, rng.standard_normal((tau, I)), rng.integers(0, O, size=tau)
 
 
@@ -174,7 +174,7 @@ def test_each_bug_breaks_exactly_the_rows_it_declares(bug, variant):
 
 
 def test_interface():
-    assert gru.KIND == "gru" and gru.VARIANTS == ("book", "common") and set(gru.NODES) == {"o", "h"}
+    assert gru.NETWORK.kind == "gru" and gru.VARIANTS == ("book", "common") and set(gru.NODES) == {"o", "h"}
     assert tuple(gru.param_shapes(2, 3, 4)) == NAMES
     assert {e.target for e in gru.EQUATIONS} == {*NAMES, "o", "h"}
     assert len({e.number for e in gru.EQUATIONS}) == len(gru.EQUATIONS)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcheck.book import lstm
-from gradcheck.book.network import Forward
+from gradcheck.book.network import Forward, draw
 
 NAMES = ("Uf", "Wf", "bf", "Ug", "Wg", "bg", "Uq", "Wq", "bq", "U", "W", "b", "V", "c")
 NODES = ("o", "h", "s")
@@ -24,7 +24,7 @@ NODES = ("o", "h", "s")
 
 def problem(I: int, H: int, O: int, tau: int, std: float, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    params = lstm.init_params(I, H, O, std, rng)
+    params = draw(lstm.param_shapes(I, H, O), std, rng)
     return params, rng.standard_normal((tau, I)), rng.integers(0, O, size=tau)
 
 
@@ -155,7 +155,7 @@ def test_each_bug_breaks_exactly_the_rows_it_declares(bug, variant):
 
 
 def test_interface():
-    assert lstm.KIND == "lstm" and lstm.VARIANTS == ("book", "common") and set(lstm.NODES) == set(NODES)
+    assert lstm.NETWORK.kind == "lstm" and lstm.VARIANTS == ("book", "common") and set(lstm.NODES) == set(NODES)
     assert tuple(lstm.param_shapes(2, 3, 4)) == NAMES
     assert {e.target for e in lstm.EQUATIONS} == {*NAMES, *NODES}
     assert set(lstm.BUGS) == {"lstm-forget-path-dropped", "lstm-tanh-at-h", "lstm-gate-derivative-at-preactivation"}

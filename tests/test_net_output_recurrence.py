@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcheck.book import output_recurrence as net
-from gradcheck.book.network import Forward
+from gradcheck.book.network import Forward, draw
 
 NAMES = ("U", "W", "V", "b", "c")
 
 
 def _problem(I: int, H: int, O: int, tau: int, std: float, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    params = net.init_params(I, H, O, std, rng)
+    params = draw(net.param_shapes(I, H, O), std, rng)
     return params, rng.standard_normal((tau, I)), rng.integers(0, O, tau)
 
 
@@ -151,4 +151,4 @@ def test_kind_is_required_and_checked() -> None:
 def test_param_shapes_and_equations_name_every_row() -> None:
     assert net.param_shapes(2, 3, 4) == {"U": (3, 2), "W": (3, 4), "V": (4, 3), "b": (3,), "c": (4,)}
     assert {eq.target for eq in net.EQUATIONS} == set(NAMES) | set(net.NODES)
-    assert set(net.BUGS) == {name for kind in net.KINDS for name in net.BUGS_OF[kind]}
+    assert [network.kind for network in net.NETWORKS] == list(net.KINDS) == list(net.BUGS_OF)

@@ -4,14 +4,14 @@ directions and complex step can be checked against a backward pass known to be r
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 
 from gradcheck.book import kinds, rnn
-from gradcheck.book.network import Forward, NetEquation, copies, in_time, log_softmax
+from gradcheck.book.network import Equation, Forward, Network, copies, in_time
+from gradcheck.book.rnn import log_softmax
 from gradcheck.engine.batching import entry_losses
 from gradcheck.engine.directions import given_directions
 from gradcheck.engine.methods import Method, estimate
@@ -40,12 +40,18 @@ def backward(params: dict[str, Any], x: Any, y: Any, fwd: Forward, variant: str 
     return {name: grads.params[name] for name in params} | {"o": grads.o, "h": grads.h}
 
 
-NET = SimpleNamespace(
-    KIND="test",
-    NODES={"o": "outputs", "h": "hidden states"},
-    forward=forward,
-    backward=backward,
-    EQUATIONS=(NetEquation("10.18", "ŷ − e_y", "o", "∇o(t)L"), NetEquation("10.24", "Σ ∇o hᵀ", "V", "V")),
+def shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
+    return {"U": (H, I), "W": (H, H), "V": (O, H), "b": (H,), "c": (O,)}
+
+
+NET = Network(
+    "test",
+    shapes,
+    {"o": "outputs", "h": "hidden states"},
+    (Equation("10.18", "ŷ − e_y", "o", "∇o(t)L"), Equation("10.24", "Σ ∇o hᵀ", "V", "V")),
+    {},
+    forward,
+    backward,
 )
 
 
@@ -53,10 +59,9 @@ NET = SimpleNamespace(
 def model() -> NetworkModel:
     rng = np.random.default_rng(1)
     I, H, O, tau = 3, 4, 5, 6
-    shapes = {"U": (H, I), "W": (H, H), "V": (O, H), "b": (H,), "c": (O,)}
-    point = {name: 0.6 * rng.standard_normal(shape) for name, shape in shapes.items()}
+    point = {name: 0.6 * rng.standard_normal(shape) for name, shape in shapes(I, H, O).items()}
     x, y = np.eye(I)[rng.integers(0, I, tau)], rng.integers(0, O, tau)
-    return NetworkModel(NET, point, x, y, {"variant": "book"})  # type: ignore[arg-type]
+    return NetworkModel(NET, point, x, y)
 
 
 @pytest.mark.parametrize("method", [Method.CENTRAL, Method.COMPLEX_STEP, Method.RICHARDSON])
@@ -89,11 +94,11 @@ def test_memory_nonfinite_export_and_rounding(model):
 
 def test_an_overflowing_forward_pass_says_where(model):
     with np.errstate(all="ignore"):  # as the check runs every forward pass
-        huge = NetworkModel(NET, model.params | {"V": model.params["V"] * 1e308}, model.x, model.y, {})  # type: ignore[arg-type]
+        huge = NetworkModel(NET, model.params | {"V": model.params["V"] * 1e308}, model.x, model.y)
         assert huge.first_nonfinite() is not None
 
 
-BOOK_CASES = [(kind, variant) for kind in kinds.MODULES for variant in kinds.network(kind).VARIANTS]
+BOOK_CASES = [(kind, variant) for kind in kinds.NETWORKS if kind != kinds.DEFAULT for variant in kinds.network(kind).variants]
 
 
 @pytest.mark.parametrize(("kind", "variant"), BOOK_CASES, ids=[f"{kind}-{variant}" for kind, variant in BOOK_CASES])
@@ -106,10 +111,11 @@ def test_shared_copies_equal_one_forward_pass_per_copy(kind, variant, step, inpu
     zero column to hide a wrong correction; one-hot x never uses token 2, so U's column 2 reaches nothing."""
     rng = np.random.default_rng(3)
     I, H, O, tau = 3, 4, 5, 4
-    point = {name: 0.8 * rng.standard_normal(shape) for name, shape in kinds.param_shapes(kind, I, H, O, 2).items()}
+    network = kinds.network(kind, 2)
+    point = {name: 0.8 * rng.standard_normal(shape) for name, shape in network.shapes(I, H, O).items()}
     x = rng.standard_normal((tau, I)) if inputs == "dense" else np.eye(I)[[0, 1, 1, 0]]
-    y = rng.integers(0, O, 1 if kind == "fig-10.5" else tau)
-    model = NetworkModel(kinds.network(kind), point, x, y, kinds.options(kind, variant), layers=2)
+    y = rng.integers(0, O, 1 if network.single_target else tau)
+    model = NetworkModel(network, point, x, y, variant)
     assert any(mask.any() for mask in model.idle.values()) == (inputs == "one-hot")
     for name, value in point.items():
         index = np.arange(value.size)
@@ -118,7 +124,7 @@ def test_shared_copies_equal_one_forward_pass_per_copy(kind, variant, step, inpu
         for k, s in zip(index, shift, strict=True):
             moved = {n: v[np.newaxis].astype(np.result_type(v, s)) for n, v in point.items()}
             moved[name].reshape(-1)[k] += s
-            alone = model.net.forward(moved, x, y, **model.options).losses[0]
+            alone = network.forward(moved, x, y, variant=variant).losses[0]
             got, want = (batched[k].imag, alone.imag) if np.iscomplexobj(alone) else (batched[k], alone)
             scale = np.abs(want).max()
             assert np.abs(got - want).max() <= 1e-12 * scale, (name, k)  # 0 where the entry reaches nothing

@@ -1,7 +1,7 @@
 """The other networks of chapter 10 through the whole tool: run, bugs, equations, complex step, explain, export, config.
 
 Each network's own derivation is tested against autograd in tests/test_net_<name>.py; here every kind the book layer
-offers (gradcheck.book.kinds.KINDS) goes through the command line like a user's config.
+offers (gradcheck.book.kinds.NETWORKS) goes through the command line like a user's config.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from conftest import NETWORK_CONFIGS
 
-from gradcheck.book.kinds import FIG_10_3, KINDS, network
+from gradcheck.book.kinds import DEFAULT, NETWORKS, network
 from gradcheck.check import config as config_module
 from gradcheck.check.problem import build
 from gradcheck.engine.network import NetworkModel
 
-OTHER = [kind for kind in KINDS if kind != FIG_10_3]
-CASES = [(kind, variant) for kind in OTHER for variant in getattr(network(kind), "VARIANTS", ("book",))]
+OTHER = [kind for kind in NETWORKS if kind != DEFAULT]
+CASES = [(kind, variant) for kind in OTHER for variant in network(kind).variants]
 IDS = [f"{kind}-{variant}" for kind, variant in CASES]
 SMALL = '[model]\ninput_size = 4\nhidden_size = 5\noutput_size = 3\nkind = "{kind}"\nvariant = "{variant}"\n[data]\nlength = 6\n'
 
@@ -47,7 +47,7 @@ def test_every_network_passes_with_its_equations(cli, tmp_path, kind, variant, m
             {"model": {"kind": kind, "variant": variant, "input_size": 4, "hidden_size": 5, "output_size": 3}}
         ).param_names
     )
-    assert {row["equation"] for row in got["equations"]} >= {e.number for e in network(kind).EQUATIONS if e.target in names}
+    assert {row["equation"] for row in got["equations"]} >= {e.number for e in network(kind).equations if e.target in names}
 
 
 @pytest.mark.parametrize(("kind", "variant"), CASES, ids=IDS)
@@ -75,7 +75,7 @@ def test_perturbed_copies_are_whole_forward_passes(kind, variant):
     for row, (k, s) in enumerate(zip(index, shift, strict=True)):
         moved = {n: v.copy()[np.newaxis] for n, v in model.params.items()}
         moved[name].reshape(-1)[k] += s
-        alone = model.net.forward(moved, model.x, model.y, None, **model.options).losses[0]
+        alone = model.network.forward(moved, model.x, model.y, None, variant=model.variant).losses[0]
         np.testing.assert_allclose(batched[row], alone, rtol=1e-14, atol=1e-14)
 
 
@@ -83,11 +83,11 @@ def test_perturbed_copies_are_whole_forward_passes(kind, variant):
 def test_explain_and_export_know_the_network(cli, tmp_path, kind):
     path = small(tmp_path, kind, "book")
     text = cli("explain", path, code=0).stdout
-    assert kind in text and all(e.number in text for e in network(kind).EQUATIONS)
+    assert kind in text and all(e.number in text for e in network(kind).equations)
     out = tmp_path / "g.npz"
     cli("export", path, "-o", out, code=0)
     with np.load(out) as arrays:
-        assert {f"grad_{name}" for name in network(kind).NODES} <= set(arrays.files)
+        assert {f"grad_{name}" for name in network(kind).nodes} <= set(arrays.files)
 
 
 @pytest.mark.parametrize("kind", OTHER)

@@ -53,13 +53,14 @@ def test_one_step_by_hand():
 
 def _default_trace():
     problem = build(config.Config())
-    trace = rnn.forward(problem.params, problem.x, problem.y)
-    return problem, trace, rnn.backward(problem.params, trace)
+    params = rnn.Params(**problem.params)
+    trace = rnn.forward(params, problem.x, problem.y)
+    return problem, trace, rnn.backward(params, trace)
 
 
 def test_identities():
     problem, trace, g = _default_trace()
-    p = problem.params
+    p = rnn.Params(**problem.params)
     np.testing.assert_allclose(g.o.sum(axis=1), 0, atol=1e-15)  # ŷ sums to 1, e_y sums to 1
     np.testing.assert_allclose(g.params.c, g.o.sum(axis=0), rtol=1e-15)  # (10.22)
     np.testing.assert_allclose(g.h[-1], p.V.T @ g.o[-1], rtol=1e-15)  # (10.19)
@@ -71,11 +72,12 @@ def test_identities():
 def test_forward_and_backward_leave_every_input_unchanged_byte_for_byte(watch_bytes):
     """Neither pass writes into the parameters, x, y or (for backward) the trace it was given."""
     problem = build(config.validate({"model": {"h0": "random"}}))
-    inputs_changed = watch_bytes([*problem.params, ("x", problem.x), ("y", problem.y)])
-    trace = rnn.forward(problem.params, problem.x, problem.y)
+    params = rnn.Params(**problem.params)
+    inputs_changed = watch_bytes([*params, ("x", problem.x), ("y", problem.y)])
+    trace = rnn.forward(params, problem.x, problem.y)
     assert inputs_changed() == []
     trace_changed = watch_bytes((f.name, getattr(trace, f.name)) for f in fields(trace))
-    rnn.backward(problem.params, trace)
+    rnn.backward(params, trace)
     assert inputs_changed() == [] and trace_changed() == []
 
 
@@ -102,7 +104,7 @@ def test_perturbed_losses_equal_a_plain_forward_of_the_perturbed_network(I, H, O
     raw = raw_config(I, H, O, tau, seed, h0=h0)
     raw["data"]["inputs"] = inputs
     problem = build(config.validate(raw))
-    p = problem.params
+    p = rnn.Params(**problem.params)
     index = np.array(data.draw(st.lists(st.integers(0, p[name].size - 1), min_size=1, max_size=6)))
     delta = np.array(
         data.draw(st.lists(st.floats(-3, 3), min_size=len(index), max_size=len(index)))

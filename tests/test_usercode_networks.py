@@ -14,18 +14,18 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-from gradcheck.book.kinds import FIG_10_3, KINDS, catalogue, network
+from gradcheck.book.kinds import DEFAULT, NETWORKS, network
 
 USERCODE = ROOT / "tests" / "usercode"
 FIXTURE = USERCODE / "catalogue" / "network_bugs.py"
-OTHER = [kind for kind in KINDS if kind != FIG_10_3]
-CASES = [(kind, variant) for kind in OTHER for variant in getattr(network(kind), "VARIANTS", ("book",))]
+OTHER = [kind for kind in NETWORKS if kind != DEFAULT]
+CASES = [(kind, variant) for kind in OTHER for variant in network(kind).variants]
 SMALL = (
     '[model]\ninput_size = 4\nhidden_size = 5\noutput_size = 3\nkind = "{kind}"\nvariant = "{variant}"\n{layers}'
     "[data]\nlength = 6\n"
 )
 LAYERS = {"deep": 2}
-BUGS = [(kind, variant, name) for kind, variant in CASES for name in catalogue(kind, LAYERS.get(kind, 1))]
+BUGS = [(kind, variant, name) for kind, variant in CASES for name in network(kind, LAYERS.get(kind, 1)).bugs]
 
 
 @pytest.fixture
@@ -65,9 +65,7 @@ def test_right_code_for_every_network_passes_with_its_own_forward(cli, network_e
     config = network_env(kind, variant)
     got = report(cli, config, "--backward", FIXTURE, "--forward", FIXTURE, code=0)
     assert got["verdict"] == "pass" and got["diagnosis"] is None and got["forward"]["agrees"]
-    assert [row["name"] for row in got["parameters"]] == list(
-        network(kind).param_shapes(4, 5, 3, 2) if kind == "deep" else network(kind).param_shapes(4, 5, 3)
-    )
+    assert [row["name"] for row in got["parameters"]] == list(network(kind, 2).shapes(4, 5, 3))
 
 
 @pytest.mark.parametrize(("kind", "variant", "bug"), BUGS, ids=[f"{k}-{v}-{b}" for k, v, b in BUGS])
@@ -125,7 +123,7 @@ def test_the_table_says_which_networks_forward_the_loss_equals(cli, network_env)
 
 def test_wrong_names_and_shapes_from_a_network_backward_get_one_line(cli, network_env, tmp_path, assert_one_line_error):
     config = network_env("lstm", "common")
-    names = ", ".join(network("lstm").param_shapes(4, 5, 3))
+    names = ", ".join(network("lstm").shapes(4, 5, 3))
     path = _write(tmp_path, "old.py", "def backward(**a):\n    return {'U': 0, 'W': 0}\n")
     assert_one_line_error(cli("run", config, "--backward", path), 2, f"backward({names}, x, y) returned no gradient for Uf")
     path = _write(tmp_path, "list.py", "def backward(**a):\n    return []\n")

@@ -82,7 +82,8 @@ class TestLargeModels:
 def test_auto_init_keeps_the_built_in_problem_exactly():
     assert config.Config().init_std == 0.5
     assert config.validate({"model": {"init_std": 0.5}}) != config.Config()  # a different key, the same numbers
-    assert build(config.Config()).params.W.tolist() == build(config.validate({"model": {"init_std": 0.5}})).params.W.tolist()
+    given = build(config.validate({"model": {"init_std": 0.5}}))
+    assert build(config.Config()).params["W"].tolist() == given.params["W"].tolist()
 
 
 @pytest.mark.parametrize(("H", "tau"), [(2, 10), (64, 10), (1024, 25), (4096, 1000)])

@@ -27,9 +27,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
+from gradcheck.book.network import (
+    Array,
+    Bug,
+    Copies,
+    Equation,
+    Forward,
+    Network,
+    Params,
+    check_variant,
+    copies,
+    in_time,
+    single,
+)
+from gradcheck.book.rnn import log_softmax
 
-KIND = "bidirectional"
 VARIANTS = ("book",)
 NODES = {
     "o": "the output o(t) = c + V h(t) + V2 g(t), before the softmax",
@@ -42,16 +54,6 @@ def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
     """Every parameter, in table order: forward chain U, W, b; backward chain U2, W2, b2; output V, V2, c."""
     chain = {"U": (H, I), "W": (H, H), "b": (H,)}
     return chain | {f"{name}2": shape for name, shape in chain.items()} | {"V": (O, H), "V2": (O, H), "c": (O,)}
-
-
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, **opts: Any) -> dict[str, Array]:
-    """Parameters ~ N(0, std²), drawn in param_shapes order (h(0) and g(τ+1) are always 0)."""
-    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O).items()}
-
-
-def _check(variant: str) -> None:
-    if variant not in VARIANTS:
-        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
 
 
 def _chain(p: Copies, U: str, W: str, b: str, x: NDArray[Any], offsets: NDArray[Any] | None, order: range) -> NDArray[Any]:
@@ -77,7 +79,7 @@ def forward(
     added where the node is made (an offset on h(t) reaches h(t+1), one on g(t) reaches g(t−1)). Nodes (B or 1, τ, n):
     o, h, g. Losses (B, τ).
     """
-    _check(variant)
+    check_variant(variant, VARIANTS)
     p, off = copies(params), offsets or {}
     tau = len(x)
     h = _chain(p, "U", "W", "b", x, off.get("h"), range(tau))  # (10.8–10.9)
@@ -87,11 +89,6 @@ def forward(
     target = np.broadcast_to(np.asarray(y), o.shape[:2])[..., np.newaxis]
     losses = -np.take_along_axis(log_y_hat, target, axis=-1)[..., 0]  # (10.12–10.14): L(t) = −log ŷ(t)_{y(t)}
     return Forward(p.full(losses), {"o": o, "h": h, "g": g})
-
-
-def _single(node: NDArray[Any]) -> Array:
-    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
-    return np.real(node.reshape(node.shape[-2:]))
 
 
 def _chain_g(params: Params, g_o: Array, dg: Array) -> Array:
@@ -109,7 +106,7 @@ def _backward(
     params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, chain_g: Callable[..., Array]
 ) -> dict[str, Array]:
     """Every gradient of L from the clean Forward, with ∇g(t)L made by chain_g(params, ∇o L, 1 − g²)."""
-    h, g, o = (_single(fwd.nodes[name]) for name in ("h", "g", "o"))
+    h, g, o = (single(fwd.nodes[name]) for name in ("h", "g", "o"))
     g_o = np.exp(log_softmax(o))
     g_o[np.arange(len(y)), y] -= 1.0  # (10.18): ŷ(t) − e_{y(t)}
     dh, dg = 1 - h**2, 1 - g**2  # tanh′ = 1 − tanh² (10.9)
@@ -137,24 +134,24 @@ def _backward(
 
 def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
     """BPTT through both chains: 10.18–10.28 for h, their mirrors in time for g (see the module docstring)."""
-    _check(variant)
+    check_variant(variant, VARIANTS)
     return _backward(params, x, y, fwd, _chain_g)
 
 
 EQUATIONS = (
-    NetEquation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    NetEquation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
-    NetEquation("10.21", "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L, t < τ", "h", "∇h(t)L", times="earlier"),
-    NetEquation("∇g(t)", "∇g(t)L = V2ᵀ ∇o(t)L + W2ᵀ diag(1 − g(t−1)²) ∇g(t−1)L, the second term absent at t = 1", "g", "∇g(t)L"),
-    NetEquation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
-    NetEquation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
-    NetEquation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
-    NetEquation("∇U2", "∇U2 L = Σ_t diag(1 − g(t)²) ∇g(t)L x(t)ᵀ", "U2", "U2"),
-    NetEquation("∇W2", "∇W2 L = Σ_t diag(1 − g(t)²) ∇g(t)L g(t+1)ᵀ", "W2", "W2"),
-    NetEquation("∇b2", "∇b2 L = Σ_t diag(1 − g(t)²) ∇g(t)L", "b2", "b2"),
-    NetEquation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    NetEquation("∇V2", "∇V2 L = Σ_t ∇o(t)L g(t)ᵀ", "V2", "V2"),
-    NetEquation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation("10.21", "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L, t < τ", "h", "∇h(t)L", times="earlier"),
+    Equation("∇g(t)", "∇g(t)L = V2ᵀ ∇o(t)L + W2ᵀ diag(1 − g(t−1)²) ∇g(t−1)L, the second term absent at t = 1", "g", "∇g(t)L"),
+    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
+    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    Equation("∇U2", "∇U2 L = Σ_t diag(1 − g(t)²) ∇g(t)L x(t)ᵀ", "U2", "U2"),
+    Equation("∇W2", "∇W2 L = Σ_t diag(1 − g(t)²) ∇g(t)L g(t+1)ᵀ", "W2", "W2"),
+    Equation("∇b2", "∇b2 L = Σ_t diag(1 − g(t)²) ∇g(t)L", "b2", "b2"),
+    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    Equation("∇V2", "∇V2 L = Σ_t ∇o(t)L g(t)ᵀ", "V2", "V2"),
+    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
 )
 
 
@@ -171,10 +168,10 @@ def _wrong_direction(
     return _backward(params, x, y, fwd, _chain_g_copied_from_h)
 
 
-BUGS: dict[str, NetBug] = {
+BUGS: dict[str, Bug] = {
     bug.name: bug
     for bug in (
-        NetBug(
+        Bug(
             "bidirectional-backward-chain-wrong-direction",
             "∇g(t)L taken from ∇g(t+1)L, as 10.21 does for h, instead of from ∇g(t−1)L",
             "g runs backward in time: g(t) is computed from g(t+1) and feeds g(t−1). Its gradient therefore flows "
@@ -188,3 +185,5 @@ BUGS: dict[str, NetBug] = {
         ),
     )
 }
+
+NETWORK = Network("bidirectional", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__)

@@ -6,37 +6,14 @@ the rows each bug predicts. The list doubles as a mutation-test suite for the ch
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 
 from gradcheck.book import rnn
-from gradcheck.book.network import NetBug
+from gradcheck.book.network import Bug
 from gradcheck.book.rnn import Array, Grads, Params, Trace
 
 # The intermediate equations a bug can break, as named in the equation table.
 NODE_EQUATIONS = ("10.18", "10.19", "10.21")
-
-
-@dataclass(frozen=True)
-class Bug:
-    """A wrong backward pass, and which rows it should break (for τ > 1 and H > 1).
-
-    params: parameters whose gradient it breaks (h0 counts only where learned);
-    nodes: which of 10.18 ∇o(t)L, 10.19 ∇h(τ)L and 10.21 ∇h(t<τ)L it breaks.
-    """
-
-    name: str
-    summary: str
-    explanation: str
-    backward: Callable[[Params, Trace], Grads]
-    params: frozenset[str]
-    nodes: frozenset[str]
-
-    def predicted(self, rows: tuple[str, ...]) -> frozenset[str]:
-        """Of the table's rows (parameter names and node equation numbers), those this bug should fail."""
-        return frozenset(rows) & (self.params | self.nodes)
 
 
 def _clean_o(trace: Trace) -> Array:
@@ -105,6 +82,8 @@ def _bias_not_summed(params: Params, trace: Trace) -> Grads:
 _RECURRENT = frozenset({"U", "W", "b", "h0"})
 _ALL_PARAMS = frozenset({"U", "W", "V", "b", "c", "h0"})
 
+# Each bug's rows for τ > 1 and H > 1: the parameters it breaks (h0 only where learned), and which of 10.18 ∇o(t)L,
+# 10.19 ∇h(τ)L and 10.21 ∇h(t<τ)L.
 BUGS: dict[str, Bug] = {
     bug.name: bug
     for bug in (
@@ -201,6 +180,3 @@ BUGS: dict[str, Bug] = {
         ),
     )
 }
-
-
-AnyBug = Bug | NetBug  # Fig. 10.3's bugs (rows by equation number) or another network's (nodes by name)

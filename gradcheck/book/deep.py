@@ -23,16 +23,29 @@ so the layers are done from the top down, each one back through time.
 
 from __future__ import annotations
 
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
+from gradcheck.book.network import (
+    Array,
+    Bug,
+    Copies,
+    Equation,
+    Forward,
+    Network,
+    Params,
+    check_variant,
+    copies,
+    in_time,
+    single,
+)
+from gradcheck.book.rnn import log_softmax
 
-KIND = "deep"
 VARIANTS = ("book",)
-DEFAULT_LAYERS = 2  # model.layers' default: what NODES, EQUATIONS and BUGS are written out for (nodes(N) etc. for any N)
+LAYERS = 2  # model.layers' default: the depth NETWORK is written out for (network(N) for any N)
 
 
 def nodes(layers: int) -> dict[str, str]:
@@ -51,19 +64,9 @@ def param_shapes(I: int, H: int, O: int, layers: int) -> dict[str, tuple[int, ..
     return shapes | {"V": (O, H), "c": (O,)}
 
 
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, layers: int = 1, **opts: Any) -> dict[str, Array]:
-    """Parameters ~ N(0, std²), drawn in param_shapes order (every hᵏ(0) is always 0)."""
-    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O, layers).items()}
-
-
 def layer_count(params: Params) -> int:
     """N, read from the parameter names (b1 … bN)."""
     return sum(1 for name in params if name[0] == "b" and name[1:].isdigit())
-
-
-def _check(variant: str) -> None:
-    if variant not in VARIANTS:
-        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
 
 
 def forward(
@@ -79,7 +82,7 @@ def forward(
     (B, τ, n)} added where the node is made (an offset on hᵏ(t) reaches hᵏ(t+1) and hᵏ⁺¹(t)). Nodes (B or 1, τ, n):
     o, h1 … hN. Losses (B, τ).
     """
-    _check(variant)
+    check_variant(variant, VARIANTS)
     p, off = copies(params), offsets or {}
     N = layer_count(p.shared or p.dense)
     below: NDArray[Any] = x  # h⁰(t) = x(t), the input of layer 1
@@ -101,16 +104,11 @@ def forward(
     return Forward(p.full(losses), {"o": o, **nodes})
 
 
-def _single(node: NDArray[Any]) -> Array:
-    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
-    return np.real(node.reshape(node.shape[-2:]))
-
-
 def _backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, pass_down: bool) -> dict[str, Array]:
     """Every gradient of L from the clean Forward, layer by layer from the top; pass_down=False drops Uk+1ᵀ δᵏ⁺¹(t)."""
     N = layer_count(params)
-    hs = [x] + [_single(fwd.nodes[f"h{k}"]) for k in range(1, N + 1)]  # hs[k] = hᵏ, hs[0] = x
-    g_o = np.exp(log_softmax(_single(fwd.nodes["o"])))
+    hs = [x] + [single(fwd.nodes[f"h{k}"]) for k in range(1, N + 1)]  # hs[k] = hᵏ, hs[0] = x
+    g_o = np.exp(log_softmax(single(fwd.nodes["o"])))
     g_o[np.arange(len(y)), y] -= 1.0  # (10.18): ŷ(t) − e_{y(t)}
     grads: dict[str, Array] = {"o": g_o, "V": g_o.T @ hs[N], "c": g_o.sum(axis=0)}  # (10.24), (10.22)
     from_above = g_o @ params["V"]  # rows Vᵀ ∇o(t)L for the top layer
@@ -130,34 +128,32 @@ def _backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forwar
 
 def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
     """BPTT through every layer, from hᴺ down to h¹ (see the module docstring)."""
-    _check(variant)
+    check_variant(variant, VARIANTS)
     return _backward(params, x, y, fwd, pass_down=True)
 
 
-def equations(layers: int) -> tuple[NetEquation, ...]:
+def equations(layers: int) -> tuple[Equation, ...]:
     """The rows of the equation table for N = layers."""
     N = layers
     rows = [
-        NetEquation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-        NetEquation("10.19", f"∇h{N}(τ)L = Vᵀ ∇o(τ)L", f"h{N}", f"∇h{N}(τ)L", times="last"),
-        NetEquation("10.21", f"∇h{N}(t)L = W{N}ᵀ δ{N}(t+1) + Vᵀ ∇o(t)L, t < τ", f"h{N}", f"∇h{N}(t)L", times="earlier"),
+        Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+        Equation("10.19", f"∇h{N}(τ)L = Vᵀ ∇o(τ)L", f"h{N}", f"∇h{N}(τ)L", times="last"),
+        Equation("10.21", f"∇h{N}(t)L = W{N}ᵀ δ{N}(t+1) + Vᵀ ∇o(t)L, t < τ", f"h{N}", f"∇h{N}(t)L", times="earlier"),
     ]
     for k in range(N - 1, 0, -1):
         down = f"U{k + 1}ᵀ δ{k + 1}(t)"
         rows += [
-            NetEquation(f"∇h{k}(τ)", f"∇h{k}(τ)L = {down[:-3]}(τ)", f"h{k}", f"∇h{k}(τ)L", times="last"),
-            NetEquation(f"∇h{k}(t)", f"∇h{k}(t)L = W{k}ᵀ δ{k}(t+1) + {down}, t < τ", f"h{k}", f"∇h{k}(t)L", times="earlier"),
+            Equation(f"∇h{k}(τ)", f"∇h{k}(τ)L = {down[:-3]}(τ)", f"h{k}", f"∇h{k}(τ)L", times="last"),
+            Equation(f"∇h{k}(t)", f"∇h{k}(t)L = W{k}ᵀ δ{k}(t+1) + {down}, t < τ", f"h{k}", f"∇h{k}(t)L", times="earlier"),
         ]
     for k in range(1, N + 1):
         below = "x(t)" if k == 1 else f"h{k - 1}(t)"
         rows += [
-            NetEquation(
-                f"10.28 U{k}", f"∇U{k} L = Σ_t δ{k}(t) {below}ᵀ,  δ{k}(t) = diag(1 − h{k}(t)²) ∇h{k}(t)L", f"U{k}", f"U{k}"
-            ),
-            NetEquation(f"10.26 W{k}", f"∇W{k} L = Σ_t δ{k}(t) h{k}(t−1)ᵀ", f"W{k}", f"W{k}"),
-            NetEquation(f"10.23 b{k}", f"∇b{k} L = Σ_t δ{k}(t)", f"b{k}", f"b{k}"),
+            Equation(f"10.28 U{k}", f"∇U{k} L = Σ_t δ{k}(t) {below}ᵀ,  δ{k}(t) = diag(1 − h{k}(t)²) ∇h{k}(t)L", f"U{k}", f"U{k}"),
+            Equation(f"10.26 W{k}", f"∇W{k} L = Σ_t δ{k}(t) h{k}(t−1)ᵀ", f"W{k}", f"W{k}"),
+            Equation(f"10.23 b{k}", f"∇b{k} L = Σ_t δ{k}(t)", f"b{k}", f"b{k}"),
         ]
-    rows += [NetEquation("10.24", f"∇V L = Σ_t ∇o(t)L h{N}(t)ᵀ", "V", "V"), NetEquation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c")]
+    rows += [Equation("10.24", f"∇V L = Σ_t ∇o(t)L h{N}(t)ᵀ", "V", "V"), Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c")]
     return tuple(rows)
 
 
@@ -167,14 +163,14 @@ def _not_passed_down(
     return _backward(params, x, y, fwd, pass_down=False)
 
 
-def bugs(layers: int) -> dict[str, NetBug]:
+def bugs(layers: int) -> dict[str, Bug]:
     """The mistakes, with the rows each breaks for N = layers (with N = 1 there is no layer below to break, and so
     no bug: a single layer is Fig. 10.3's recurrence, whose mistakes are in book/bugs.py)."""
     lower = range(1, layers)
     if layers == 1:
         return {}
     return {
-        "deep-layer-gradient-not-passed-down": NetBug(
+        "deep-layer-gradient-not-passed-down": Bug(
             "deep-layer-gradient-not-passed-down",
             "∇hᵏ⁻¹(t)L without Ukᵀ diag(1 − hᵏ(t)²) ∇hᵏ(t)L: no gradient sent from a layer to the one below",
             "hᵏ⁻¹(t) is the input of layer k at the same step, exactly as x(t) is the input of layer 1, so besides "
@@ -189,6 +185,22 @@ def bugs(layers: int) -> dict[str, NetBug]:
     }
 
 
-NODES = nodes(DEFAULT_LAYERS)
-EQUATIONS = equations(DEFAULT_LAYERS)
-BUGS = bugs(DEFAULT_LAYERS)
+@cache
+def network(layers: int) -> Network:
+    """The record of N = layers stacked recurrences (made once per N)."""
+    shapes = partial(param_shapes, layers=layers)
+    return Network(
+        "deep",
+        shapes,
+        nodes(layers),
+        equations(layers),
+        bugs(layers),
+        forward,
+        backward,
+        layers=layers,
+        deepen=network,
+        doc=__doc__,
+    )
+
+
+NETWORK = network(LAYERS)

@@ -38,9 +38,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax, sigmoid
+from gradcheck.book.network import (
+    Array,
+    Bug,
+    Copies,
+    Equation,
+    Forward,
+    Network,
+    Params,
+    check_variant,
+    copies,
+    in_time,
+    sigmoid,
+)
+from gradcheck.book.rnn import log_softmax
 
-KIND = "gru"
 VARIANTS = ("book", "common")
 NODES = {"o": "the output o(t) = c + V h(t), before the softmax", "h": "the hidden state h(t)"}
 
@@ -53,15 +65,9 @@ def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
     return shapes | {"V": (O, H), "c": (O,)}
 
 
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, **opts: Any) -> dict[str, Array]:
-    """Parameters ~ N(0, std²), drawn in param_shapes order (no option changes a draw; h(0) is always 0)."""
-    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O).items()}
-
-
 def _step_inputs(x: NDArray[Any], variant: str) -> NDArray[Any]:
     """z(t) for t = 1..τ, (τ, I): the book's step t reads x(t−1), with x(0) = 0 (x(τ) is never read); common reads x(t)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
+    check_variant(variant, VARIANTS)
     return np.vstack([np.zeros_like(x[:1]), x[:-1]]) if variant == "book" else x
 
 
@@ -153,28 +159,28 @@ def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward
 
 
 EQUATIONS = (
-    NetEquation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    NetEquation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
-    NetEquation(
+    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation(
         "∇h(t)",
         "∇h(t)L = Vᵀ∇o(t)L + u ⊙ ∇h(t+1)L + r ⊙ Wᵀ∇a(t+1)L [common: Wᵀ(r ⊙ ∇a)] + Wuᵀ∇a_u(t+1)L + Wrᵀ∇a_r(t+1)L, t < τ",
         "h",
         "∇h(t)L",
         times="earlier",
     ),
-    NetEquation("10.46 Uu", "∇Uu L = Σ_t ∇a_u(t)L z(t)ᵀ,  ∇a_u = ∇h(t)L ⊙ (h(t−1) − n(t)) ⊙ u(1 − u)", "Uu", "Uu"),
-    NetEquation("10.46 Wu", "∇Wu L = Σ_t ∇a_u(t)L h(t−1)ᵀ", "Wu", "Wu"),
-    NetEquation("10.46 bu", "∇bu L = Σ_t ∇a_u(t)L", "bu", "bu"),
-    NetEquation(
+    Equation("10.46 Uu", "∇Uu L = Σ_t ∇a_u(t)L z(t)ᵀ,  ∇a_u = ∇h(t)L ⊙ (h(t−1) − n(t)) ⊙ u(1 − u)", "Uu", "Uu"),
+    Equation("10.46 Wu", "∇Wu L = Σ_t ∇a_u(t)L h(t−1)ᵀ", "Wu", "Wu"),
+    Equation("10.46 bu", "∇bu L = Σ_t ∇a_u(t)L", "bu", "bu"),
+    Equation(
         "10.47 Ur", "∇Ur L = Σ_t ∇a_r(t)L z(t)ᵀ,  ∇a_r = (Wᵀ∇a(t)L) ⊙ h(t−1) ⊙ r(1 − r) [common: ∇a ⊙ W h(t−1)]", "Ur", "Ur"
     ),
-    NetEquation("10.47 Wr", "∇Wr L = Σ_t ∇a_r(t)L h(t−1)ᵀ", "Wr", "Wr"),
-    NetEquation("10.47 br", "∇br L = Σ_t ∇a_r(t)L", "br", "br"),
-    NetEquation("10.45 U", "∇U L = Σ_t ∇a(t)L z(t)ᵀ,  ∇a = (1 − u) ⊙ ∇h(t)L ⊙ n(1 − n) [common: 1 − n²]", "U", "U"),
-    NetEquation("10.45 W", "∇W L = Σ_t ∇a(t)L (r ⊙ h(t−1))ᵀ [common: Σ_t (r ⊙ ∇a(t)L) h(t−1)ᵀ]", "W", "W"),
-    NetEquation("10.45 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
-    NetEquation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    NetEquation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation("10.47 Wr", "∇Wr L = Σ_t ∇a_r(t)L h(t−1)ᵀ", "Wr", "Wr"),
+    Equation("10.47 br", "∇br L = Σ_t ∇a_r(t)L", "br", "br"),
+    Equation("10.45 U", "∇U L = Σ_t ∇a(t)L z(t)ᵀ,  ∇a = (1 − u) ⊙ ∇h(t)L ⊙ n(1 − n) [common: 1 − n²]", "U", "U"),
+    Equation("10.45 W", "∇W L = Σ_t ∇a(t)L (r ⊙ h(t−1))ᵀ [common: Σ_t (r ⊙ ∇a(t)L) h(t−1)ᵀ]", "W", "W"),
+    Equation("10.45 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
+    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
 )
 
 
@@ -192,10 +198,10 @@ def _reset_left_out(
 
 _RECURRENT = frozenset(param_shapes(1, 1, 1)) - {"V", "c"}  # everything ∇h(t<τ)L feeds: all but the output layer
 
-BUGS: dict[str, NetBug] = {
+BUGS: dict[str, Bug] = {
     bug.name: bug
     for bug in (
-        NetBug(
+        Bug(
             "gru-one-minus-u-sign",
             "∂h(t)/∂u = h(t−1) + n(t): the sign of the (1 − u) branch lost",
             "h(t) = u ⊙ h(t−1) + (1 − u) ⊙ n(t), and the derivative of (1 − u) n with respect to u is −n, not +n: "
@@ -206,7 +212,7 @@ BUGS: dict[str, NetBug] = {
             _RECURRENT,
             frozenset({"h"}),
         ),
-        NetBug(
+        Bug(
             "gru-reset-left-out-of-W-path",
             "r dropped from the W path on the way back: ∇W and ∇h(t−1) as if the candidate read W h(t−1)",
             "The candidate reads W (r ⊙ h(t−1)) in the book (r ⊙ (W h(t−1)) in torch's form), so the gradient "
@@ -219,3 +225,5 @@ BUGS: dict[str, NetBug] = {
         ),
     )
 }
+
+NETWORK = Network("gru", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__)

@@ -37,9 +37,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax, sigmoid
+from gradcheck.book.network import (
+    Array,
+    Bug,
+    Copies,
+    Equation,
+    Forward,
+    Network,
+    Params,
+    check_variant,
+    copies,
+    in_time,
+    sigmoid,
+)
+from gradcheck.book.rnn import log_softmax
 
-KIND = "lstm"
 VARIANTS = ("book", "common")
 NODES = {
     "o": "the output o(t) = c + V h(t), before the softmax",
@@ -57,16 +69,6 @@ def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
     return shapes | {"V": (O, H), "c": (O,)}
 
 
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, **opts: Any) -> dict[str, Array]:
-    """Parameters ~ N(0, std²), drawn in param_shapes order (no option changes a draw; h(0) = s(0) = 0 always)."""
-    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O).items()}
-
-
-def _check(variant: str) -> None:
-    if variant not in VARIANTS:
-        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
-
-
 def forward(
     params: Copies | Params,
     x: NDArray[Any],
@@ -80,7 +82,7 @@ def forward(
     added where the node is made (an offset on s(t) reaches h(t) and s(t+1)). Nodes (B or 1, τ, n): o, h, s, and the
     step quantities the backward pass reuses: the gates f, g, q and the cell input z. Losses (B, τ).
     """
-    _check(variant)
+    check_variant(variant, VARIANTS)
     p, off = copies(params), offsets or {}
     ux = {gate: p.over_time(f"U{gate}", x) for gate in _GATES}  # U x(t) for every t
     bias, c = {gate: p.vector(f"b{gate}") for gate in _GATES}, p.vector("c")
@@ -126,7 +128,7 @@ def _backward(
     ∇s(t+1)L ⊙ f(t+1) from ∇s(t)L; tanh_at_h takes tanh′ as 1 − h(t)² instead of 1 − tanh² s(t);
     slope_at_preactivation takes σ′ as a(1 − a) at the pre-activation a instead of σ(a)(1 − σ(a)).
     """
-    _check(variant)
+    check_variant(variant, VARIANTS)
     o, h, s, f, g, q, z = (fwd.nodes[name] for name in ("o", "h", "s", "f", "g", "q", "z"))
     tau, H = h.shape
     h_prev = np.vstack([np.zeros((1, H)), h[:-1]])  # rows h(t−1), h(0) = 0
@@ -167,31 +169,31 @@ def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward
 
 
 EQUATIONS = (
-    NetEquation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    NetEquation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
-    NetEquation(
+    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation(
         "∇h(t)",
         "∇h(t)L = Vᵀ∇o(t)L + Wfᵀ∇a_f(t+1)L + Wgᵀ∇a_g(t+1)L + Wqᵀ∇a_q(t+1)L + Wᵀ∇a(t+1)L, t < τ",
         "h",
         "∇h(t)L",
         times="earlier",
     ),
-    NetEquation("∇s(τ)", "∇s(τ)L = ∇h(τ)L ⊙ q(τ) ⊙ (1 − tanh² s(τ))", "s", "∇s(τ)L", times="last"),
-    NetEquation("∇s(t)", "∇s(t)L = ∇h(t)L ⊙ q(t) ⊙ (1 − tanh² s(t)) + ∇s(t+1)L ⊙ f(t+1), t < τ", "s", "∇s(t)L", times="earlier"),
-    NetEquation("10.40 Uf", "∇Uf L = Σ_t ∇a_f(t)L x(t)ᵀ,  ∇a_f = ∇s(t)L ⊙ s(t−1) ⊙ f(1 − f)", "Uf", "Uf"),
-    NetEquation("10.40 Wf", "∇Wf L = Σ_t ∇a_f(t)L h(t−1)ᵀ", "Wf", "Wf"),
-    NetEquation("10.40 bf", "∇bf L = Σ_t ∇a_f(t)L", "bf", "bf"),
-    NetEquation("10.42 Ug", "∇Ug L = Σ_t ∇a_g(t)L x(t)ᵀ,  ∇a_g = ∇s(t)L ⊙ z(t) ⊙ g(1 − g)", "Ug", "Ug"),
-    NetEquation("10.42 Wg", "∇Wg L = Σ_t ∇a_g(t)L h(t−1)ᵀ", "Wg", "Wg"),
-    NetEquation("10.42 bg", "∇bg L = Σ_t ∇a_g(t)L", "bg", "bg"),
-    NetEquation("10.44 Uq", "∇Uq L = Σ_t ∇a_q(t)L x(t)ᵀ,  ∇a_q = ∇h(t)L ⊙ tanh s(t) ⊙ q(1 − q)", "Uq", "Uq"),
-    NetEquation("10.44 Wq", "∇Wq L = Σ_t ∇a_q(t)L h(t−1)ᵀ", "Wq", "Wq"),
-    NetEquation("10.44 bq", "∇bq L = Σ_t ∇a_q(t)L", "bq", "bq"),
-    NetEquation("10.41 U", "∇U L = Σ_t ∇a(t)L x(t)ᵀ,  ∇a = ∇s(t)L ⊙ g(t) ⊙ z(1 − z) [common: 1 − z²]", "U", "U"),
-    NetEquation("10.41 W", "∇W L = Σ_t ∇a(t)L h(t−1)ᵀ", "W", "W"),
-    NetEquation("10.41 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
-    NetEquation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    NetEquation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation("∇s(τ)", "∇s(τ)L = ∇h(τ)L ⊙ q(τ) ⊙ (1 − tanh² s(τ))", "s", "∇s(τ)L", times="last"),
+    Equation("∇s(t)", "∇s(t)L = ∇h(t)L ⊙ q(t) ⊙ (1 − tanh² s(t)) + ∇s(t+1)L ⊙ f(t+1), t < τ", "s", "∇s(t)L", times="earlier"),
+    Equation("10.40 Uf", "∇Uf L = Σ_t ∇a_f(t)L x(t)ᵀ,  ∇a_f = ∇s(t)L ⊙ s(t−1) ⊙ f(1 − f)", "Uf", "Uf"),
+    Equation("10.40 Wf", "∇Wf L = Σ_t ∇a_f(t)L h(t−1)ᵀ", "Wf", "Wf"),
+    Equation("10.40 bf", "∇bf L = Σ_t ∇a_f(t)L", "bf", "bf"),
+    Equation("10.42 Ug", "∇Ug L = Σ_t ∇a_g(t)L x(t)ᵀ,  ∇a_g = ∇s(t)L ⊙ z(t) ⊙ g(1 − g)", "Ug", "Ug"),
+    Equation("10.42 Wg", "∇Wg L = Σ_t ∇a_g(t)L h(t−1)ᵀ", "Wg", "Wg"),
+    Equation("10.42 bg", "∇bg L = Σ_t ∇a_g(t)L", "bg", "bg"),
+    Equation("10.44 Uq", "∇Uq L = Σ_t ∇a_q(t)L x(t)ᵀ,  ∇a_q = ∇h(t)L ⊙ tanh s(t) ⊙ q(1 − q)", "Uq", "Uq"),
+    Equation("10.44 Wq", "∇Wq L = Σ_t ∇a_q(t)L h(t−1)ᵀ", "Wq", "Wq"),
+    Equation("10.44 bq", "∇bq L = Σ_t ∇a_q(t)L", "bq", "bq"),
+    Equation("10.41 U", "∇U L = Σ_t ∇a(t)L x(t)ᵀ,  ∇a = ∇s(t)L ⊙ g(t) ⊙ z(1 − z) [common: 1 − z²]", "U", "U"),
+    Equation("10.41 W", "∇W L = Σ_t ∇a(t)L h(t−1)ᵀ", "W", "W"),
+    Equation("10.41 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
+    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
 )
 
 
@@ -213,10 +215,10 @@ def _gate_slope_at_preactivation(
 
 _RECURRENT = frozenset(param_shapes(1, 1, 1)) - {"V", "c"}  # everything ∇s(t)L and ∇h(t<τ)L feed: all but V, c
 
-BUGS: dict[str, NetBug] = {
+BUGS: dict[str, Bug] = {
     bug.name: bug
     for bug in (
-        NetBug(
+        Bug(
             "lstm-forget-path-dropped",
             "∇s(t)L without ∇s(t+1)L ⊙ f(t+1): the cell state's own path through time lost",
             "s(t) reaches the loss twice: through h(t) = tanh(s(t)) q(t) (10.43), and through the next cell state "
@@ -230,7 +232,7 @@ BUGS: dict[str, NetBug] = {
             _RECURRENT,
             frozenset({"h", "s"}),
         ),
-        NetBug(
+        Bug(
             "lstm-tanh-at-h",
             "tanh′ at h: 1 − h(t)² where 1 − tanh² s(t) belongs",
             "h(t) = tanh(s(t)) q(t) (10.43), so ∂h(t)/∂s(t) = q(t) (1 − tanh² s(t)). The familiar 1 − h² of the "
@@ -242,7 +244,7 @@ BUGS: dict[str, NetBug] = {
             _RECURRENT,
             frozenset({"h", "s"}),
         ),
-        NetBug(
+        Bug(
             "lstm-gate-derivative-at-preactivation",
             "σ′ as a(1 − a) at the pre-activation a, instead of σ(a)(1 − σ(a))",
             "σ′(a) = σ(a)(1 − σ(a)): the derivative is written in terms of the gate's value, f(1 − f), not of "
@@ -256,3 +258,5 @@ BUGS: dict[str, NetBug] = {
         ),
     )
 }
+
+NETWORK = Network("lstm", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__)

@@ -1,14 +1,16 @@
-"""What every network of chapter 10 gives the checker: one shape for forward passes, backward passes, equations, bugs.
+"""What every network of chapter 10 gives the checker: one frozen record, Network, with its forward and backward
+passes, its equations and its bugs (DESIGN.md §8). A network module of this package (lstm.py, gru.py, …) ends with
 
-A network module of this package (lstm.py, gru.py, …) defines, with the names of DESIGN.md §8:
+    NETWORK = Network(kind, shapes, nodes, equations, bugs, forward, backward, variants=…, <its data rules>)
 
-    KIND, VARIANTS                         its model.kind and the variants it offers ("book", and "common" if any)
-    param_shapes(I, H, O, layers) -> {name: shape}, in the order tables list them
-    NODES: {node: what it is}            the intermediate nodes whose gradients get their own rows, each (τ, n)
+(output_recurrence.py, holding two networks, with NETWORKS), and kinds.py registers it by kind:
+
+    shapes(I, H, O) -> {name: shape}       every parameter, in the order tables list them
+    nodes: {node: what it is}               the intermediate nodes whose gradients get their own rows, each (τ, n)
     forward(params, x, y, offsets=None, variant="book") -> Forward
     backward(params, x, y, fwd, variant="book") -> {name: ∇L} for every parameter and node
-    EQUATIONS: tuple[NetEquation, ...]   the rows of the equation table
-    BUGS: dict[str, NetBug]              mistakes people really make in this network's backward pass
+    equations: tuple[Equation, ...]         the rows of the equation table, in the order BPTT computes them
+    bugs: {name: Bug}                       mistakes people really make in this network's backward pass
 
 forward runs B copies of the network at once (DESIGN.md §7). params is a Copies (below): the parameters shared by
 every copy, and at most one that differs per copy, either as one moved entry per copy or as per-copy values; or a
@@ -20,12 +22,13 @@ differenced. Values keep numpy's broadcasting on the batch axis: a node no per-c
 axis of 1 (every h(t) of copies that differ only in V or c), the losses always have B rows. forward is complex-safe
 (the complex step: no abs, no real-only comparisons on values; the complex dtype comes in with the shift or the
 values). backward takes the parameters without the batch axis and the Forward of that single copy (B = 1), and
-returns arrays without it.
+returns arrays without it. Fig. 10.3 (fig_10_3.py) keeps the book's own passes, rnn.forward and rnn.backward, which
+its batched engine (engine/rnn.py) runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -60,9 +63,10 @@ class Forward:
 
 
 @dataclass(frozen=True)
-class NetEquation:
+class Equation:
     """A row of a network's equation table: the book's number (or the derivation step's name), the formula, the
-    parameter or node it defines, how the row is labelled, and which time steps of a node it covers."""
+    parameter or node whose gradient it defines (target), how the row is labelled (gradient), and for a node (τ, n)
+    the time steps it covers: every t, t = τ only, or t < τ only."""
 
     number: str
     formula: str
@@ -71,12 +75,13 @@ class NetEquation:
     times: Literal["all", "last", "earlier"] = "all"
 
 
-Backward = Callable[..., dict[str, NDArray[Any]]]  # (params, x, y, fwd, variant) -> gradients by name
+Backward = Callable[..., Any]  # the network's backward signature: (params, x, y, fwd, variant) -> gradients by name
 
 
 @dataclass(frozen=True)
-class NetBug:
-    """A wrong backward pass of a network, and the rows (parameter names, node names) it should break."""
+class Bug:
+    """A wrong backward pass of a network (the same signature as the network's own), and the rows it should break:
+    parameters, and nodes by name or by the number of the equation row (10.21: ∇h(t)L for t < τ)."""
 
     name: str
     summary: str
@@ -84,6 +89,52 @@ class NetBug:
     backward: Backward
     params: frozenset[str]
     nodes: frozenset[str]
+
+
+Shapes = Callable[[int, int, int], dict[str, tuple[int, ...]]]  # (I, H, O) -> {name: shape}, in table order
+Mistakes = Callable[[Mapping[str, Array], Array, NDArray[np.int64]], Iterator[Any]]  # (point, x, y) -> book.mistakes.Mistake
+
+
+@dataclass(frozen=True)
+class Network:
+    """A network of chapter 10, everything the checker knows of it: what every layer reads, never a kind name.
+
+    kind: model.kind; shapes, nodes, equations, bugs, forward, backward: as this module's docstring says; variants:
+    the forms model.variant chooses ("book" first). Data rules: single_target, one output at τ (data.targets holds
+    one target); h0, an initial state h(0) that model.h0 sets (zeros, random, learned), else every initial state
+    is 0; layers, the depth model.layers sets (None: the network has none), and deepen(N), the record at depth N.
+    own_layouts: user code may come in the layouts written for this network (min-char-rnn, CS231n, …), else only in
+    the book's; walkthrough: `explain --t` shows 10.18 with numbers at a step; mistakes(point, x, y): wrong BPTT
+    loops to diagnose beyond the catalogue; forward_equations: the book's numbers for its forward pass and loss;
+    doc: what the network is, its equations as the book numbers them (its module's docstring).
+    """
+
+    kind: str
+    shapes: Shapes
+    nodes: Mapping[str, str]
+    equations: tuple[Equation, ...]
+    bugs: Mapping[str, Bug]
+    forward: Callable[..., Any]
+    backward: Backward
+    variants: tuple[str, ...] = ("book",)
+    single_target: bool = False
+    h0: bool = False
+    layers: int | None = None
+    deepen: Callable[[int], Network] | None = None
+    own_layouts: bool = False
+    walkthrough: bool = False
+    mistakes: Mistakes | None = None
+    forward_equations: str | None = None
+    doc: str = ""
+
+    def at(self, layers: int) -> Network:
+        """The network at model.layers = layers (itself, for a network without a depth)."""
+        return self.deepen(layers) if self.deepen is not None and layers != self.layers else self
+
+
+def draw(shapes: Mapping[str, tuple[int, ...]], std: float, rng: np.random.Generator) -> dict[str, Array]:
+    """Parameters ~ N(0, std²), drawn in the order of `shapes` (table order), so each draw is reproducible."""
+    return {name: std * rng.standard_normal(shape) for name, shape in shapes.items()}
 
 
 def one_hot(indices: NDArray[np.integer[Any]] | int, size: int) -> NDArray[np.float64]:
@@ -94,11 +145,15 @@ def one_hot(indices: NDArray[np.integer[Any]] | int, size: int) -> NDArray[np.fl
     return rows
 
 
-def log_softmax(o: NDArray[Any]) -> NDArray[Any]:
-    """log softmax over the last axis, shifted by the real max (no overflow; complex-safe)."""
-    shifted: NDArray[Any] = o - o.real.max(axis=-1, keepdims=True)
-    result: NDArray[Any] = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return result
+def check_variant(variant: str, variants: tuple[str, ...]) -> None:
+    """forward's and backward's guard: a variant the network offers."""
+    if variant not in variants:
+        raise ValueError(f"variant {variant!r} is not one of {', '.join(variants)}")
+
+
+def single(node: NDArray[Any]) -> Array:
+    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
+    return np.real(node.reshape(node.shape[-2:]))
 
 
 def sigmoid(a: NDArray[Any]) -> NDArray[Any]:

@@ -32,12 +32,28 @@ The parameters follow 10.22–10.28 with the fed-back vector r(t−1) = o(t−1)
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax, one_hot
+from gradcheck.book.network import (
+    Array,
+    Bug,
+    Copies,
+    Equation,
+    Forward,
+    Network,
+    Params,
+    check_variant,
+    copies,
+    in_time,
+    one_hot,
+    single,
+)
+from gradcheck.book.rnn import log_softmax
 
 KINDS = ("fig-10.4", "teacher-forcing")
 VARIANTS = ("book",)
@@ -52,14 +68,8 @@ def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
     return {"U": (H, I), "W": (H, O), "V": (O, H), "b": (H,), "c": (O,)}
 
 
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, **opts: Any) -> dict[str, Array]:
-    """Parameters ~ N(0, std²), drawn in param_shapes order (o(0) and e_{y(0)} are always 0)."""
-    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O).items()}
-
-
 def _check(variant: str, kind: str) -> None:
-    if variant not in VARIANTS:
-        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
+    check_variant(variant, VARIANTS)
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
 
@@ -100,16 +110,11 @@ def forward(
     return Forward(p.full(losses), {"o": o_all, "h": in_time(hs)})
 
 
-def _single(node: NDArray[Any]) -> Array:
-    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
-    return np.real(node.reshape(node.shape[-2:]))
-
-
 def _backward(
     params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, kind: str, through_o: bool
 ) -> dict[str, Array]:
     """Every gradient of L from the clean Forward of `kind`; through_o: whether ∇o(t)L takes the path into a(t+1)."""
-    h, o = _single(fwd.nodes["h"]), _single(fwd.nodes["o"])
+    h, o = single(fwd.nodes["h"]), single(fwd.nodes["o"])
     W, V = params["W"], params["V"]
     g_o = np.exp(log_softmax(o))
     g_o[np.arange(len(y)), y] -= 1.0  # (10.18): ŷ(t) − e_{y(t)}
@@ -143,8 +148,8 @@ def backward(
 
 # One table serves both kinds: each row holds for either, the fig-10.4-only term named as such.
 EQUATIONS = (
-    NetEquation("10.18", "(∇o(τ)L)_i = ŷ_i(τ) − 1[i = y(τ)]", "o", "∇o(τ)L", times="last"),
-    NetEquation(
+    Equation("10.18", "(∇o(τ)L)_i = ŷ_i(τ) − 1[i = y(τ)]", "o", "∇o(τ)L", times="last"),
+    Equation(
         "∇o(t)",
         "∇o(t)L = ŷ(t) − e_{y(t)} + Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L, t < τ (the last term in fig-10.4 only: "
         "with teacher forcing o(t) feeds nothing but L(t))",
@@ -152,14 +157,14 @@ EQUATIONS = (
         "∇o(t)L",
         times="earlier",
     ),
-    NetEquation("10.19", "∇h(t)L = Vᵀ ∇o(t)L at every t (h(t) feeds only o(t))", "h", "∇h(t)L"),
-    NetEquation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
-    NetEquation(
+    Equation("10.19", "∇h(t)L = Vᵀ ∇o(t)L at every t (h(t) feeds only o(t))", "h", "∇h(t)L"),
+    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+    Equation(
         "10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L r(t−1)ᵀ, r = o in fig-10.4, e_y with teacher forcing, r(0) = 0", "W", "W"
     ),
-    NetEquation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    NetEquation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
-    NetEquation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
 )
 
 
@@ -175,7 +180,7 @@ def _through_y(
     return _backward(params, x, y, fwd, kind, through_o=True)  # as if e_{y(t)} were o(t) and fed a(t+1)
 
 
-_NO_OUTPUT_RECURRENCE = NetBug(
+_NO_OUTPUT_RECURRENCE = Bug(
     "fig-10.4-no-output-recurrence",
     "∇o(t)L taken as ŷ(t) − e_{y(t)} alone (10.18), missing the Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L that flows back into o(t)",
     "In Fig. 10.4 the output o(t) is fed into the next step, a(t+1) = b + W o(t) + U x(t+1), so o(t) reaches L along "
@@ -187,7 +192,7 @@ _NO_OUTPUT_RECURRENCE = NetBug(
     frozenset({"U", "W", "V", "b", "c"}),
     frozenset({"o", "h"}),
 )
-_THROUGH_Y = NetBug(
+_THROUGH_Y = Bug(
     "teacher-forcing-through-y",
     "the gradient sent back through the fed-in target e_{y(t−1)} as if it were o(t−1) (the backward of Fig. 10.4)",
     "With teacher forcing the next step is fed the true target, a(t+1) = b + W e_{y(t)} + U x(t+1): e_{y(t)} is data, "
@@ -199,10 +204,18 @@ _THROUGH_Y = NetBug(
     frozenset({"U", "W", "V", "b", "c"}),
     frozenset({"o", "h"}),
 )
-BUGS_OF: dict[str, dict[str, NetBug]] = {
+BUGS_OF: dict[str, dict[str, Bug]] = {
     "fig-10.4": {_NO_OUTPUT_RECURRENCE.name: _NO_OUTPUT_RECURRENCE},
     "teacher-forcing": {_THROUGH_Y.name: _THROUGH_Y},
 }
-# Both kinds' bugs. Each is a bug of one kind only: under the other it is that kind's right backward pass, so a
-# catalogue for one kind must be BUGS_OF[kind].
-BUGS: dict[str, NetBug] = BUGS_OF["fig-10.4"] | BUGS_OF["teacher-forcing"]
+# Each bug is a bug of one kind only: under the other it is that kind's right backward pass.
+
+
+def _network(kind: str) -> Network:
+    """The record of one of the two kinds: its passes, and its bugs, with the kind bound."""
+    bugs = {name: replace(bug, backward=partial(bug.backward, kind=kind)) for name, bug in BUGS_OF[kind].items()}
+    bound = partial(forward, kind=kind), partial(backward, kind=kind)
+    return Network(kind, param_shapes, NODES, EQUATIONS, bugs, *bound, doc=__doc__)
+
+
+NETWORKS = tuple(_network(kind) for kind in KINDS)

@@ -41,16 +41,6 @@ class Params:
         return replace(self, **{name: value})
 
 
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, h0: str = "zeros") -> Params:
-    """Parameters ~ N(0, std²), drawn in a fixed order so each draw is reproducible.
-
-    h0 is drawn in every mode, then zeroed for "zeros", so the mode never shifts the other draws.
-    """
-    U, W, V = (std * rng.standard_normal(shape) for shape in ((H, I), (H, H), (O, H)))
-    b, c, h_init = (std * rng.standard_normal(n) for n in (H, O, H))
-    return Params(U=U, W=W, V=V, b=b, c=c, h0=np.zeros(H) if h0 == "zeros" else h_init)
-
-
 def _shifted_logsumexp(o: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
     """(o − max o, log Σ_j exp(o_j − max o)) over the last axis: shifted by the real max so exp never
     overflows (and the complex step stays analytic), and the large common part cancels exactly first."""

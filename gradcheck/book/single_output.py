@@ -25,9 +25,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Copies, Forward, NetBug, NetEquation, Params, copies, in_time, log_softmax
+from gradcheck.book.network import (
+    Array,
+    Bug,
+    Copies,
+    Equation,
+    Forward,
+    Network,
+    Params,
+    check_variant,
+    copies,
+    in_time,
+    single,
+)
+from gradcheck.book.rnn import log_softmax
 
-KIND = "fig-10.5"
 VARIANTS = ("book",)
 NODES = {
     "o": "the one output o(τ) = c + V h(τ), before the softmax: a single row (1, O)",
@@ -40,14 +52,8 @@ def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
     return {"U": (H, I), "W": (H, H), "V": (O, H), "b": (H,), "c": (O,)}
 
 
-def init_params(I: int, H: int, O: int, std: float, rng: np.random.Generator, **opts: Any) -> dict[str, Array]:
-    """Parameters ~ N(0, std²), drawn in param_shapes order (h(0) is always 0)."""
-    return {name: std * rng.standard_normal(shape) for name, shape in param_shapes(I, H, O).items()}
-
-
 def _check(variant: str, y: NDArray[np.int64]) -> None:
-    if variant not in VARIANTS:
-        raise ValueError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
+    check_variant(variant, VARIANTS)
     if np.shape(y) != (1,):
         raise ValueError(f"fig-10.5 has one target class: y must have one entry, got shape {np.shape(y)}")
 
@@ -81,11 +87,6 @@ def forward(
     return Forward(p.full(losses), {"o": o, "h": in_time(steps)})
 
 
-def _single(node: NDArray[Any]) -> Array:
-    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
-    return np.real(node.reshape(node.shape[-2:]))
-
-
 def _from_grad_o(params: Params, x: NDArray[Any], h: Array, g_o: Array) -> dict[str, Array]:
     """Every gradient, given ∇o(t)L as rows (τ, O) — zero where there is no output (t < τ in Fig. 10.5)."""
     W, V = params["W"], params["V"]
@@ -109,7 +110,7 @@ def _from_grad_o(params: Params, x: NDArray[Any], h: Array, g_o: Array) -> dict[
 def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
     """BPTT from the one loss at τ (see the module docstring): ∇o(t)L = 0 for t < τ, so 10.21 loses its Vᵀ∇o(t)L."""
     _check(variant, y)
-    h, o = _single(fwd.nodes["h"]), _single(fwd.nodes["o"])
+    h, o = single(fwd.nodes["h"]), single(fwd.nodes["o"])
     g_o = np.zeros((len(h), o.shape[1]))
     g_o[-1] = np.exp(log_softmax(o[0]))
     g_o[-1, y[0]] -= 1.0  # (10.18): ŷ(τ) − e_y
@@ -117,36 +118,36 @@ def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward
 
 
 EQUATIONS = (
-    NetEquation("10.18", "(∇o(τ)L)_i = ŷ_i(τ) − 1[i = y]", "o", "∇o(τ)L"),
-    NetEquation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
-    NetEquation(
+    Equation("10.18", "(∇o(τ)L)_i = ŷ_i(τ) − 1[i = y]", "o", "∇o(τ)L"),
+    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation(
         "10.21",
         "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L, t < τ (no Vᵀ ∇o(t)L: no output before τ)",
         "h",
         "∇h(t)L",
         times="earlier",
     ),
-    NetEquation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
-    NetEquation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
-    NetEquation("10.24", "∇V L = ∇o(τ)L h(τ)ᵀ", "V", "V"),
-    NetEquation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
-    NetEquation("10.22", "∇c L = ∇o(τ)L", "c", "c"),
+    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
+    Equation("10.24", "∇V L = ∇o(τ)L h(τ)ᵀ", "V", "V"),
+    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    Equation("10.22", "∇c L = ∇o(τ)L", "c", "c"),
 )
 
 
 def _summed_over_t(
     params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
 ) -> dict[str, Array]:
-    h = _single(fwd.nodes["h"])
+    h = single(fwd.nodes["h"])
     g_o = np.exp(log_softmax(h @ params["V"].T + params["c"]))  # ŷ(t) of an output c + V h(t) at every t
     g_o[:, y[0]] -= 1.0  # ŷ(t) − e_y: the same target at every t
     return _from_grad_o(params, x, h, g_o)
 
 
-BUGS: dict[str, NetBug] = {
+BUGS: dict[str, Bug] = {
     bug.name: bug
     for bug in (
-        NetBug(
+        Bug(
             "single-output-summed-over-t",
             "the backward of Fig. 10.3 with the one target at every step: ∇h(t)L picks up Vᵀ(ŷ(t) − e_y) at every t",
             "Fig. 10.5 reads the sequence out once, at the end: o(τ) = c + V h(τ) and L = −log ŷ(τ)_y. Copying the "
@@ -160,3 +161,7 @@ BUGS: dict[str, NetBug] = {
         ),
     )
 }
+
+NETWORK = Network(
+    "fig-10.5", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__, single_target=True
+)

@@ -14,7 +14,7 @@ import math
 import operator
 import re
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum, StrEnum
 from functools import cache
@@ -22,15 +22,14 @@ from pathlib import Path
 from types import UnionType
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, cast, get_args, get_origin, get_type_hints
 
-from gradcheck.book.kinds import FIG_10_3, KINDS, param_shapes
+from gradcheck.book import kinds
+from gradcheck.book.kinds import NETWORKS
+from gradcheck.book.network import Network
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ConfigError
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
-
-PARAM_NAMES = ("U", "W", "V", "b", "c", "h0")
-LAYERS = 2  # model.layers by default (kind = "deep")
 
 
 class H0Mode(StrEnum):
@@ -92,7 +91,7 @@ def _either(word: str, rule: str) -> _Pydantic:
     return _Pydantic(make, lambda value: True)
 
 
-def _one_of(choices: tuple[str, ...]) -> _Pydantic:
+def _one_of(choices: Collection[str]) -> _Pydantic:
     """A word from a list known only at run time (so not a Literal), with the words listed when it is not one."""
 
     def validate(value: str) -> str:
@@ -114,7 +113,7 @@ def _one_of(choices: tuple[str, ...]) -> _Pydantic:
 Step = Annotated[Literal["auto"] | Annotated[float, _rules(gt=0)], _either("auto", "a number > 0")]
 Scale = Step  # init_std: "auto" or a positive number, with the same rule
 Sample = Annotated[Literal["all"] | Annotated[int, _rules(ge=1)], _either("all", "an integer ≥ 1")]
-Kind = Annotated[str, _one_of(KINDS)]
+Kind = Annotated[str, _one_of(NETWORKS)]  # read when a config is validated: a registered network counts
 
 
 def _meta(description: str, **rules: Any) -> dict[str, Any]:
@@ -155,12 +154,13 @@ class ModelConfig(_Section):
     )
     h0: H0Mode = field(default=H0Mode.ZEROS, metadata=_meta("h(0): zeros, random, or learned (checked)", strict=False))
     kind: Kind = field(
-        default="fig-10.3", metadata=_meta("the network: " + ", ".join(KINDS), json_schema_extra={"enum": list(KINDS)})
+        default=kinds.DEFAULT,
+        metadata=_meta("the network: " + ", ".join(NETWORKS), json_schema_extra={"enum": list(NETWORKS)}),
     )
     variant: Literal["book", "common"] = field(
         default="book", metadata=_meta('lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)')
     )
-    layers: int = field(default=LAYERS, metadata=_meta("deep: the number of stacked tanh layers", ge=1, le=16))
+    layers: int = field(default=kinds.LAYERS, metadata=_meta("deep: the number of stacked tanh layers", ge=1, le=16))
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ class Config(_Section):
         if self.vocabulary is not None:
             n = len(self.vocabulary)
             return n, m.hidden_size, n, len(d.text or "") - 1
-        sequence = d.tokens or (None if m.kind == "fig-10.5" else d.targets)  # fig-10.5: one target, at τ
+        sequence = d.tokens or (None if self.network.single_target else d.targets)  # one target, at τ
         return m.input_size, m.hidden_size, m.output_size, len(sequence) if sequence else d.length
 
     @property
@@ -294,10 +294,13 @@ class Config(_Section):
     @property
     def param_names(self) -> tuple[str, ...]:
         """Every parameter of the network model.kind selects, in table order."""
-        if self.model.kind == FIG_10_3:
-            return PARAM_NAMES
         I, H, O, _ = self.sizes
-        return tuple(param_shapes(self.model.kind, I, H, O, self.model.layers))
+        return tuple(self.network.shapes(I, H, O))
+
+    @property
+    def network(self) -> Network:
+        """The network model.kind selects, at model.layers."""
+        return kinds.network(self.model.kind, self.model.layers)
 
 
 def auto_init_std(H: int, tau: int) -> float:
@@ -428,7 +431,9 @@ def _derived_sizes(raw: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(section, dict) or not isinstance(raw.get("model", {}), dict):
         return raw
     model, section = dict(raw.get("model", {})), dict(section)
-    single = model.get("kind") == "fig-10.5"  # one output: its one target says nothing of the length
+    kind = model.get("kind")
+    network = NETWORKS.get(kind) if isinstance(kind, str) else None
+    single = network is not None and network.single_target  # one output: its one target says nothing of the length
     text, sequence = section.get("text"), section.get("tokens") or (None if single else section.get("targets"))
     if isinstance(text, str) and len(text) >= 2:
         model.setdefault("input_size", len(set(text)))
@@ -507,10 +512,11 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
                 raise ConfigError(path, f"model.{key}", f"is {getattr(m, key)} but data.text has {I} distinct characters")
     if d.inputs is Inputs.GAUSSIAN and (d.text is not None or d.tokens is not None):
         raise ConfigError(path, "data.inputs", '"gaussian" cannot be combined with data.text or data.tokens')
-    if m.kind == "fig-10.5" and d.targets is not None and len(d.targets) != 1:
-        reason = f"has {len(d.targets)} entries, but fig-10.5 has one output, at t = τ: give its one target"
+    single = config.network.single_target
+    if single and d.targets is not None and len(d.targets) != 1:
+        reason = f"has {len(d.targets)} entries, but {m.kind} has one output, at t = τ: give its one target"
         raise ConfigError(path, "data.targets", reason)
-    if m.kind != "fig-10.5" and d.tokens is not None and d.targets is not None and len(d.tokens) != len(d.targets):
+    if not single and d.tokens is not None and d.targets is not None and len(d.tokens) != len(d.targets):
         raise ConfigError(path, "data.targets", f"has {len(d.targets)} entries but data.tokens has {len(d.tokens)}")
     for key, seq, bound, size in (("tokens", d.tokens, I, "model.input_size"), ("targets", d.targets, O, "model.output_size")):
         bad = [v for v in seq or [] if v >= bound]
@@ -523,28 +529,29 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
         if name not in names:
             choices = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
             raise ConfigError(path, f"check.params[{i}]", f"must be one of {choices}, got {_clip(json.dumps(name))}")
-    if m.kind != FIG_10_3:
-        _check_kind(config, path)
+    _check_kind(config, path)
     if "h0" in (config.check.params or []) and m.h0 is not H0Mode.LEARNED:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
     if config.check.directions is not None and config.check.sample != "all":
         raise ConfigError(path, "check.sample", "cannot be combined with check.directions")
     if config.check.dense_directions and config.check.directions is None:
         raise ConfigError(path, "check.dense_directions", "is for a directional check: give check.directions too")
-    if m.layers != LAYERS and m.kind != "deep":
-        raise ConfigError(path, "model.layers", f'is the depth of model.kind = "deep"; {m.kind} has none to set')
+    if m.layers != kinds.LAYERS and config.network.layers is None:
+        deep = " or ".join(f'"{kind}"' for kind, network in NETWORKS.items() if network.layers is not None)
+        raise ConfigError(path, "model.layers", f"is the depth of model.kind = {deep}; {m.kind} has none to set")
     _check_user(config, path)
 
 
 def _check_kind(config: Config, path: Path | str | None) -> None:
-    """What the other networks of chapter 10 take: no learned or random h(0) (their initial states are zeros), one
-    target for fig-10.5, the variant only for lstm and gru, the user's code in the book layout only."""
-    m = config.model
-    if m.h0 is not H0Mode.ZEROS:
+    """What the network's data rules allow: a learned or random h(0) only where it has an h(0) to set (else its
+    initial states are zeros), a variant it offers, the user's code in the layouts written for it (else the book's)."""
+    m, network = config.model, config.network
+    if m.h0 is not H0Mode.ZEROS and not network.h0:
         raise ConfigError(path, "model.h0", f'model.kind = "{m.kind}" starts from zero states: h0 must be "zeros"')
-    if m.variant != "book" and m.kind not in ("lstm", "gru"):
-        raise ConfigError(path, "model.variant", f'"{m.variant}" is for lstm and gru; {m.kind} has one form')
-    if config.user.backward is not None and config.user.layout not in (None, "book"):
+    if m.variant not in network.variants:
+        offering = " and ".join(kind for kind, other in NETWORKS.items() if m.variant in other.variants)
+        raise ConfigError(path, "model.variant", f'"{m.variant}" is for {offering}; {m.kind} has one form')
+    if config.user.backward is not None and config.user.layout not in (None, "book") and not network.own_layouts:
         reason = f'"{config.user.layout}" is a layout of Fig. 10.3\'s RNN; code for {m.kind} is called in the "book" layout'
         raise ConfigError(path, "user.layout", reason)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck.book.bugs import AnyBug
+from gradcheck.book.network import Bug
 from gradcheck.check.config import Config
 from gradcheck.check.problem import build
 from gradcheck.check.run import Progress
@@ -67,7 +67,7 @@ class TaylorResult:
     loss: float
     rows: tuple[TaylorRow, ...]
     elapsed: float
-    bug: AnyBug | None = None
+    bug: Bug | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -78,13 +78,13 @@ class TaylorResult:
         return self.verdict is Verdict.PASS
 
 
-def taylor(config: Config, bug: AnyBug | None = None) -> TaylorResult:
+def taylor(config: Config, bug: Bug | None = None) -> TaylorResult:
     """The step-free verdict of adjoint-model verification: the Taylor remainder's convergence order per parameter."""
     with np.errstate(all="ignore"):  # overflow shows as a NaN remainder and order 0: a failure, not a warning
         return _taylor(config, bug)
 
 
-def _taylor(config: Config, bug: AnyBug | None) -> TaylorResult:
+def _taylor(config: Config, bug: Bug | None) -> TaylorResult:
     start = time.perf_counter()
     problem = build(config)
     model = problem.model(bug)

@@ -6,10 +6,10 @@ import math
 import os
 from dataclasses import dataclass
 
-from gradcheck.book.kinds import FIG_10_3, param_shapes
 from gradcheck.check.config import Config
 from gradcheck.engine.batching import THREADS
 from gradcheck.engine.methods import RULES, Method
+from gradcheck.engine.models import rank_one
 from gradcheck.engine.network import TEMPORARIES
 from gradcheck.engine.rnn import row_bytes
 from gradcheck.errors import GradcheckError
@@ -33,11 +33,11 @@ def resources(config: Config) -> Resources:
     I, H, O, tau = config.sizes
     check = config.check
     complex_step = check.method is Method.COMPLEX_STEP
-    if config.model.kind == FIG_10_3:
-        shapes = {"U": H * I, "W": H * H, "V": O * H, "b": H, "c": O, "h0": H}
+    network = config.network
+    shapes = {name: math.prod(shape) for name, shape in network.shapes(I, H, O).items()}
+    if rank_one(network):
         row = max(row_bytes(name, I, H, O, tau, complex_step) for name in ("W", "V"))
     else:  # a perturbed copy of another network is a whole copy of its parameters, and its nodes' temporaries
-        shapes = {name: math.prod(shape) for name, shape in param_shapes(config.model.kind, I, H, O, config.model.layers).items()}
         row = (16 if complex_step else 8) * (sum(shapes.values()) + TEMPORARIES * tau * (config.model.layers * H + O))
     parameters = 8 * 3 * sum(shapes.values())  # values, gradients and one working copy
     data = 8 * tau * (I + 6 * (H + O))  # x, the trace (a, h, o, ŷ, log ŷ) and BPTT's intermediate gradients

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradcheck.book.bugs import AnyBug
-from gradcheck.book.network import NetBug
+from gradcheck.book.network import Bug, Equation
 from gradcheck.check.config import Config
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import Method
-from gradcheck.engine.model import Equation
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ class ForwardResult:
     step_user: float  # L(first_t) from each side (0 when they agree)
     step_book: float
     why: str | None = None
-    book: str = "the book's (10.8–10.14)"  # what the user's loss is compared with: Fig. 10.3's, or the network's
+    book: str = "the book's"  # what the user's loss is compared with: "the book's (10.8–10.14)", or the network's
 
     @property
     def agrees(self) -> bool:
@@ -73,14 +71,14 @@ class CheckResult:
     equations: tuple[EquationResult, ...]
     steps: tuple[float, float]
     elapsed: float
-    bug: AnyBug | None = None
+    bug: Bug | None = None
     nonfinite_loss: tuple[int, str] | None = None
     code: str | None = None  # the user's code checked instead of the book's backward: "my_rnn.py:backward (book)"
     notes: tuple[tuple[str, str], ...] = ()  # header lines about the user's file: translated, not run, its sizes
     forward: ForwardResult | None = None  # the user's forward pass against the book's, when it was given
     diagnosis: str | None = None  # for a failing user's code: the named mistake, or where it first goes wrong
     mistake: str | None = None  # the id of the known mistake the diagnosis matched ("untransposed-W", "bits-vs-nats")
-    differs: frozenset[str] = frozenset()  # a network's bug: the rows where its gradient is not the right one
+    differs: frozenset[str] = frozenset()  # with a bug: the rows where its gradient is not the right one
 
     @property
     def verdict(self) -> Verdict:
@@ -116,11 +114,7 @@ class CheckResult:
     @property
     def expected(self) -> frozenset[str]:
         """The rows the injected bug should fail (none without a bug)."""
-        if self.bug is None:
-            return frozenset()
-        if isinstance(self.bug, NetBug):
-            return frozenset(self.rows) & self.differs
-        return self.bug.predicted(tuple(self.rows))
+        return frozenset(self.rows) & self.differs
 
     @property
     def as_predicted(self) -> bool:

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from gradcheck.book.bugs import AnyBug
-from gradcheck.book.network import NetBug
+from gradcheck.book.network import Bug
 from gradcheck.check.config import Config
 from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
@@ -237,7 +236,7 @@ def equation_rows(
     return tuple(rows)
 
 
-def evaluate(num: Numerical, bug: AnyBug | None = None, gradients: dict[str, Array] | None = None) -> CheckResult:
+def evaluate(num: Numerical, bug: Bug | None = None, gradients: dict[str, Array] | None = None) -> CheckResult:
     """Compare the analytic gradients (the model's, a bug's, or given ones: a user's) against estimates already made."""
     start = time.perf_counter()
     config = num.problem.config
@@ -252,7 +251,7 @@ def evaluate(num: Numerical, bug: AnyBug | None = None, gradients: dict[str, Arr
     )
     equations = equation_rows(gradients, num, params, scale) if config.check.equations else ()
     elapsed = num.elapsed + time.perf_counter() - start
-    differs = _differs(num, gradients, params, equations) if isinstance(bug, NetBug) else frozenset()
+    differs = _differs(num, gradients, params, equations) if bug is not None else frozenset()
     return CheckResult(config, model.loss, params, equations, num.steps, elapsed, bug, model.first_nonfinite(), differs=differs)
 
 
@@ -260,7 +259,8 @@ def _differs(
     num: Numerical, gradients: dict[str, Array], params: tuple[ParamResult, ...], equations: tuple[EquationResult, ...]
 ) -> frozenset[str]:
     """The rows where a bug's gradient is not the right one (a relative difference over 1e-8 at an entry the row
-    checks): what a network's bug should fail, told by its own arithmetic rather than by a hand-kept list."""
+    checks): what a bug should fail, told by its own arithmetic rather than by a hand-kept list (the contract test holds
+    each bug's declared rows to it)."""
     right = num.model.gradients()
 
     def apart(name: str, index: Index) -> bool:
@@ -280,14 +280,14 @@ def _differs(
     return frozenset(rows)
 
 
-def run_bugs(config: Config, bugs: tuple[AnyBug, ...], progress: Progress | None = None) -> BugsResult:
+def run_bugs(config: Config, bugs: tuple[Bug, ...], progress: Progress | None = None) -> BugsResult:
     """The clean check and one per bug, all against the same finite-difference estimates (made once)."""
     with np.errstate(all="ignore"):
         num = numerical(config, progress)
         return BugsResult(evaluate(num), tuple(evaluate(num, bug) for bug in bugs))
 
 
-def run(config: Config, bug: AnyBug | None = None, progress: Progress | None = None) -> CheckResult:
+def run(config: Config, bug: Bug | None = None, progress: Progress | None = None) -> CheckResult:
     """Check every selected parameter's analytic gradient (and every equation, if asked) against finite differences.
 
     Overflow is not an error here: NaN and inf are carried into the rows and reported as failures.

@@ -13,6 +13,7 @@ from gradcheck.check.problem import build
 from gradcheck.engine.compare import mismatched
 from gradcheck.engine.methods import Method, estimate
 from gradcheck.engine.model import Array, BatchLosses, Index
+from gradcheck.engine.rnn import TanhRNN
 from gradcheck.errors import GradcheckError
 
 
@@ -86,7 +87,8 @@ def step_numbers(config: Config, t: int) -> StepNumbers:
     if not 1 <= t <= tau:
         raise GradcheckError(f"--t: must be between 1 and τ = {tau}, got {t}")
     with np.errstate(all="ignore"):
-        model = problem.book_model()
+        model = problem.model()
+    assert isinstance(model, TanhRNN), "explain --t walks through Fig. 10.3's tanh RNN"
     trace = model.trace
     O, row, y = trace.o.shape[1], t - 1, int(problem.y[t - 1])
     found = estimate(model.perturbed_losses, "o", trace.o, row * O + np.arange(O), Method.CENTRAL, with_bound=True)

@@ -9,12 +9,12 @@ cancellation than differencing the sum.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gradcheck.book.network import Equation
 from gradcheck.engine.directions import Directions
 
 Array = NDArray[np.float64]
@@ -32,21 +32,6 @@ class Move(NamedTuple):
     D: Directions
     k: Index
     shift: NDArray[Any]
-
-
-@dataclass(frozen=True)
-class Equation:
-    """One row of the equation table: a book equation and the gradient it defines.
-
-    target: the parameter or node whose gradient the equation gives; gradient: how the row is named;
-    times: for a node (τ, n), the time steps the equation covers: every t, t = τ only, or t < τ only.
-    """
-
-    number: str
-    formula: str
-    target: str
-    gradient: str
-    times: Literal["all", "last", "earlier"] = "all"
 
 
 class Model(Protocol):
@@ -74,6 +59,11 @@ class Model(Protocol):
     @property
     def loss(self) -> float:
         """L at the point (the unperturbed forward pass)."""
+        ...
+
+    @property
+    def step_losses(self) -> Array:
+        """The per-term losses L(t) at the point, which sum to L (one term for a single output)."""
         ...
 
     def gradients(self) -> dict[str, Array]:

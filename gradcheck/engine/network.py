@@ -10,16 +10,15 @@ are the clean run, not recomputed. Forward passes only: the numerical side never
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Backward, Copies, Forward
+from gradcheck.book.network import Backward, Copies, Equation, Forward, Network
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
-from gradcheck.engine.model import Array, Equation, Index
+from gradcheck.engine.model import Array, Index
 
 TEMPORARIES = 8  # arrays of a forward step alive at once per copy, for the memory estimate
 
@@ -56,16 +55,15 @@ class _Reading(Copies):
 
 @dataclass(frozen=True)
 class NetworkModel:
-    """A book-layer network module at one point: params {name: array}, data x (τ, I) and y, its options
-    (variant, kind, layers), and the backward pass under test (the module's, or a bug's)."""
+    """A network of the book layer at one point: params {name: array}, data x (τ, I) and y, its variant, and the
+    backward pass under test (the network's, or a bug's)."""
 
-    net: ModuleType
+    network: Network
     point: dict[str, Array]
     x: Array
     y: NDArray[np.int64]
-    options: dict[str, Any]
+    variant: str = "book"
     backward: Backward | None = None
-    layers: int = 1  # model.layers, for a network whose nodes and equations depend on it (deep)
 
     clean: Forward = field(init=False, repr=False)
     idle: dict[str, NDArray[np.bool_]] = field(init=False, repr=False)  # {name: flat mask of entries that reach nothing}
@@ -76,7 +74,7 @@ class NetworkModel:
         object.__setattr__(self, "idle", reading.idle())
 
     def _forward(self, params: Copies, offsets: dict[str, NDArray[Any]] | None = None) -> Forward:
-        result: Forward = self.net.forward(params, self.x, self.y, offsets, **self.options)
+        result: Forward = self.network.forward(params, self.x, self.y, offsets, variant=self.variant)
         return result
 
     @property
@@ -85,8 +83,7 @@ class NetworkModel:
 
     @property
     def node_names(self) -> tuple[str, ...]:
-        found = self.net.nodes(self.layers) if callable(getattr(self.net, "nodes", None)) else self.net.NODES
-        return tuple(found)
+        return tuple(self.network.nodes)
 
     @property
     def nodes(self) -> dict[str, Array]:
@@ -94,19 +91,23 @@ class NetworkModel:
 
     @property
     def equations(self) -> tuple[Equation, ...]:
-        rows = self.net.equations(self.layers) if callable(getattr(self.net, "equations", None)) else self.net.EQUATIONS
-        return tuple(Equation(e.number, e.formula, e.target, e.gradient, e.times) for e in rows)
+        return self.network.equations
 
     @property
     def loss(self) -> float:
         return float(np.real(self.clean.loss[0]))
 
+    @property
+    def step_losses(self) -> Array:
+        losses: Array = np.real(self.clean.losses[0])
+        return losses
+
     def _single(self) -> Forward:
         return Forward(self.clean.losses[0], {name: value[0] for name, value in self.clean.nodes.items()})
 
     def gradients(self) -> dict[str, Array]:
-        backward = self.backward or self.net.backward
-        grads: dict[str, Array] = backward(self.point, self.x, self.y, self._single(), **self.options)
+        backward = self.backward or self.network.backward
+        grads: dict[str, Array] = backward(self.point, self.x, self.y, self._single(), variant=self.variant)
         return grads
 
     def rounding(self) -> dict[str, Array]:

@@ -16,23 +16,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book import rnn as book
-from gradcheck.book.network import one_hot
+from gradcheck.book.network import Equation, one_hot
 from gradcheck.book.rnn import Array, Grads, Params, Trace, forward, nll
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
-from gradcheck.engine.model import Equation, Index, Move
-
-EQUATIONS = (
-    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
-    Equation("10.21", "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L, t < τ", "h", "∇h(t)L", times="earlier"),
-    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
-    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
-    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
-    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
-    Equation("h(0)", "∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L", "h0", "h0"),
-)
+from gradcheck.engine.model import Index, Move
 
 
 @dataclass(frozen=True)
@@ -48,7 +36,7 @@ class TanhRNN:
     y: NDArray[np.int64]
     backward: Callable[[Params, Trace], Grads] = book.backward
     learned_h0: bool = False
-    equations: tuple[Equation, ...] = EQUATIONS
+    equations: tuple[Equation, ...] = ()  # the equation table's rows (book/fig_10_3.py)
 
     trace: Trace = field(init=False, repr=False)  # the unperturbed forward pass: every perturbed copy starts from it
 
@@ -66,6 +54,10 @@ class TanhRNN:
     @property
     def loss(self) -> float:
         return self.trace.loss
+
+    @property
+    def step_losses(self) -> Array:
+        return self.trace.losses
 
     def gradients(self) -> dict[str, Array]:
         grads = self.backward(self.point, self.trace)

@@ -6,13 +6,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gradcheck.book.bugs import AnyBug
+from gradcheck.book.network import Bug
 from gradcheck.check.results import BugsResult, CheckResult
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.render.cells import sci, verdict_text
 
 
-def bug_panel(bug: AnyBug) -> Panel:
+def bug_panel(bug: Bug) -> Panel:
     """What an injected bug does and what it should break."""
     body = Text(bug.explanation)
     body.append("\nshould fail: " + ", ".join(sorted(bug.params | bug.nodes)), style="bold")
@@ -77,7 +77,7 @@ def bugs_verdict(result: BugsResult) -> Text:
     return line
 
 
-def bug_list(bugs: tuple[AnyBug, ...]) -> Table:
+def bug_list(bugs: tuple[Bug, ...]) -> Table:
     """`gradcheck bugs --list`: every bug, what it does, why it is wrong and what it breaks."""
     table = Table(
         title="injected bugs (gradcheck run --bug NAME)",

@@ -15,18 +15,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Protocol
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gradcheck.book.kinds import FIG_10_3, catalogue, tables
-from gradcheck.check.config import Config
+from gradcheck.book.network import Equation, Network
 from gradcheck.check.convergence import SweepResult
 from gradcheck.check.results import BugsResult, CheckResult, EquationResult, forward_text
 from gradcheck.check.steps import StepNumbers
-from gradcheck.engine import rnn as engine_rnn
 from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES, Method
 from gradcheck.render import svg
@@ -309,34 +306,17 @@ def _equations_table(rows: tuple[EquationResult, ...], name: str = "equations") 
     return _results_table(caption, (("eq", False), ("gradient", False)), lines, name)
 
 
-class _BookEquation(Protocol):
-    @property
-    def number(self) -> str: ...
-
-    @property
-    def formula(self) -> str: ...
-
-    @property
-    def target(self) -> str: ...
-
-
-def _book_equations(config: Config) -> tuple[_BookEquation, ...]:
-    """The network's equation rows, in the order its equation table lists them (BPTT's order)."""
-    m = config.model
-    return engine_rnn.EQUATIONS if m.kind == FIG_10_3 else tables(m.kind, m.layers)[1]
-
-
-def _broken_equations(result: CheckResult) -> tuple[_BookEquation, ...]:
+def _broken_equations(result: CheckResult) -> tuple[Equation, ...]:
     """The equations a failing run breaks: those of its failing rows, and the nodes its bug (injected, or the one the
     diagnosis named) breaks even where the nodes were not checked."""
     keys = set(result.failing)
-    named = catalogue(result.config.model.kind, result.config.model.layers).get(result.mistake or "")
+    named = result.config.network.bugs.get(result.mistake or "")
     for bug in (result.bug, named):
         keys |= bug.nodes if bug is not None else set()
-    return tuple(eq for eq in _book_equations(result.config) if eq.number in keys or eq.target in keys)
+    return tuple(eq for eq in result.config.network.equations if eq.number in keys or eq.target in keys)
 
 
-def _equation_list(equations: Iterable[_BookEquation]) -> str:
+def _equation_list(equations: Iterable[Equation]) -> str:
     items = "".join(f'<li><span class="eqno">{_esc(eq.number)}</span>{_math_html(eq.formula)}</li>' for eq in equations)
     return f'<ul class="equations">{items}</ul>\n' if items else ""
 
@@ -503,10 +483,10 @@ def explain_page(numbers: StepNumbers | None, source: str) -> str:
     return _document(f"gradcheck explain — {title}", main)
 
 
-def network_page(kind: str, variant: str, source: str, layers: int = 1) -> str:
-    """`gradcheck explain CONFIG --format html` for a network other than Fig. 10.3: its forward equations, the
-    derivation of its backward pass and the rows the check compares, formulas typeset."""
-    report = network_report(kind, variant, source, layers)
+def network_page(network: Network, variant: str, source: str) -> str:
+    """`gradcheck explain CONFIG --format html` for a network without the walkthrough of 10.18: its forward
+    equations, the derivation of its backward pass and the rows the check compares, formulas typeset."""
+    report = network_report(network, variant, source)
     title = _plain(report.renderables[0])
     main = _page_header("explain", title, source=source) + "".join(
         _rich_html(part, f"network-{k}") for k, part in enumerate(report.renderables[1:])

@@ -7,6 +7,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from gradcheck.book.network import Network
 from gradcheck.check.steps import StepNumbers
 from gradcheck.render.cells import sci, verdict_text
 
@@ -158,26 +159,24 @@ def explain_report(numbers: StepNumbers | None, source: str | None) -> Group:
     return Group(*parts)
 
 
-def network_report(kind: str, variant: str, source: str, layers: int = 1) -> Group:
-    """`explain` for a network other than Fig. 10.3: its forward equations as the book numbers them (the module's
-    docstring), the derivation of its backward pass (the backward's docstring) and the rows the check compares."""
+def network_report(network: Network, variant: str, source: str) -> Group:
+    """`explain` for a network without the walkthrough of 10.18: its forward equations as the book numbers them (its
+    doc), the derivation of its backward pass (the backward's docstring) and the rows the check compares."""
     import inspect
 
-    from gradcheck.book.kinds import network, tables
-
-    net = network(kind)
+    backward = getattr(network.backward, "func", network.backward)  # the function itself, under a bound kind
     table = Table(title="the rows the check compares (each node perturbed itself)", title_justify="left", box=box.SIMPLE)
     table.add_column("eq", style="bold")
     table.add_column("gradient")
     table.add_column("formula")
-    for equation in tables(kind, layers)[1]:
+    for equation in network.equations:
         table.add_row(Text(equation.number), Text(equation.gradient), Text(equation.formula))
     parts: list[RenderableType] = [
-        Text(f"{kind} ({variant})" + (f" — {source}" if source else ""), style="bold"),
-        Text(inspect.cleandoc(net.__doc__ or "")),
+        Text(f"{network.kind} ({variant})" + (f" — {source}" if source else ""), style="bold"),
+        Text(inspect.cleandoc(network.doc)),
         Text(),
         Text("the backward pass", style="bold"),
-        Text(inspect.cleandoc(net.backward.__doc__ or "")),
+        Text(inspect.cleandoc(backward.__doc__ or "")),
         Text(),
         table,
     ]

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck.book import kinds, mistakes, rnn
-from gradcheck.book.kinds import FIG_10_3
+from gradcheck.book import mistakes
 from gradcheck.book.rnn import Array
 from gradcheck.check.problem import Problem
 from gradcheck.check.results import CheckResult
 
 MATCH = 1e-7  # norm-wise relative difference below which two gradients are the same (round-off of a τ-step sum)
-BPTT_ORDER = ("10.18", "10.19", "10.21", "c", "b", "V", "W", "U", "h0")  # the order the equations are computed in
-EQUATION_OF = {"c": "10.22", "b": "10.23", "V": "10.24", "W": "10.26", "U": "10.28", "h0": "∇h(0)L"}
 
 
 @dataclass(frozen=True)
@@ -50,13 +47,12 @@ def _candidates(
     problem: Problem, clean: dict[str, Array], gradients: dict[str, Array], names: tuple[str, ...]
 ) -> Iterator[mistakes.Mistake]:
     """Every catalogued bug of the network and every known mistake at the point (name, summary, explanation,
-    gradients); Fig. 10.3 adds the BPTT loops written wrong."""
-    m = problem.config.model
-    for bug in kinds.catalogue(m.kind, m.layers).values():
+    gradients), and the network's own BPTT loops written wrong (Fig. 10.3's)."""
+    network = problem.config.network
+    for bug in network.bugs.values():
         yield mistakes.Mistake(bug.name, bug.summary, bug.explanation, problem.model(bug).gradients())
-    if m.kind == FIG_10_3:
-        trace = rnn.forward(problem.book_params, problem.x, problem.y)
-        yield from mistakes.bptt_mistakes(problem.book_params, trace)
+    if network.mistakes is not None:
+        yield from network.mistakes(problem.point, problem.x, problem.y)
     clip = max((float(np.abs(gradients[name]).max(initial=0.0)) for name in names), default=0.0)
     terms = len(problem.step_losses())
     yield from mistakes.scale_mistakes({name: value for name, value in clean.items() if name in problem.point}, terms, clip)
@@ -77,12 +73,17 @@ def diagnose(problem: Problem, gradients: dict[str, Array], result: CheckResult)
 
 
 def _order(problem: Problem) -> tuple[str, ...]:
-    """The rows in the order BPTT computes them: Fig. 10.3's by equation, another network's node rows as its equation
-    table lists them (output first), then its parameters from the output layer back."""
-    if problem.config.model.kind == FIG_10_3:
-        return BPTT_ORDER
-    model = problem.model()
-    return (*(equation.number for equation in model.equations), *reversed(tuple(model.params)))
+    """The rows in the order BPTT computes them: the node rows as the equation table lists them (output first), then
+    the parameters the table lists, in its order, then any other from the output layer back."""
+    equations, params = problem.config.network.equations, tuple(problem.model().params)
+    listed = tuple(e.target for e in equations if e.target in params)
+    return (*(e.number for e in equations if e.target not in params), *listed, *reversed(params))
+
+
+def _cited(problem: Problem, name: str) -> str:
+    """A parameter's row as a diagnosis names it: with its equation's number, if the table has one (10.26 (dW))."""
+    number = next((e.number for e in problem.config.network.equations if e.target == name), None)
+    return f"{number} (d{name})" if number is not None else f"d{name}"
 
 
 def _where(problem: Problem, clean: dict[str, Array], gradients: dict[str, Array], result: CheckResult) -> str:
@@ -92,8 +93,7 @@ def _where(problem: Problem, clean: dict[str, Array], gradients: dict[str, Array
     first = next((key for key in _order(problem) if key in failing), None)
     words = "no known mistake matches"
     if first is not None:
-        fig_10_3 = problem.config.model.kind == FIG_10_3
-        label = (f"{EQUATION_OF[first]} (d{first})" if fig_10_3 else f"d{first}") if first in problem.point else first
+        label = _cited(problem, first) if first in problem.point else first
         words += f"; the first equation that fails, in the order BPTT computes them, is {label}"
     if "h" in gradients and "h" in clean:
         book_h = clean["h"]
@@ -128,7 +128,8 @@ def diagnose_forward(loss: Callable[..., float], problem: Problem) -> Diagnosis 
         return scaled
     rng = np.random.default_rng(0)
     params = problem.point
-    uses = "10.8–10.10 do" if problem.config.model.kind == FIG_10_3 else "the network's forward pass does"
+    cited = problem.config.network.forward_equations
+    uses = f"{cited} do" if cited else "the network's forward pass does"
     for name, value in params.items():
         if name == "h0" or not value.size:
             continue

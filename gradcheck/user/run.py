@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.kinds import FIG_10_3
+from gradcheck.book.network import Equation
 from gradcheck.check.config import Config, split_spec
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.results import CheckResult, ForwardResult
 from gradcheck.check.run import Numerical, Progress, evaluate, numerical
 from gradcheck.engine.directions import Directions
-from gradcheck.engine.model import Array, Equation, Index, Model
+from gradcheck.engine.model import Array, Index, Model
 from gradcheck.errors import UserCodeError
 from gradcheck.user.diagnosis import Diagnosis, diagnose, diagnose_forward, scaled_loss
 from gradcheck.user.layouts import DEFAULT_FUNCTIONS
@@ -58,7 +58,7 @@ class UserCode:
             return None
         file, backward = split_spec(user.backward)
         forward = (split_spec(user.forward)[1] or "") if user.forward is not None else None
-        layout = user.layout if user.layout is not None or config.model.kind == FIG_10_3 else "book"
+        layout = user.layout if user.layout is not None or config.network.own_layouts else "book"
         limits = Limits(user.timeout, user.memory_bytes, user.import_timeout)
         return cls(Path(file), backward, forward, layout, limits, python=user.python)
 
@@ -246,6 +246,11 @@ class UserForward:
     def loss(self) -> float:
         return self._loss
 
+    @property
+    def step_losses(self) -> Array:
+        """The user's L as one term (their forward pass returns the sum only)."""
+        return np.array([self._loss])
+
     def gradients(self) -> dict[str, Array]:
         return self.user.gradients()
 
@@ -273,7 +278,7 @@ class UserForward:
 def compare_forward(user: UserSide, problem: Problem) -> ForwardResult:
     """The user's L against the book's at the point, and if they differ, the first step t where they part
     (the user's loss over the first t steps against the book's Σ_{s ≤ t} L(s)); a network with one loss term
-    (fig-10.5) has only t = τ to compare."""
+    (a single output) has only t = τ to compare."""
     loss = user.loss()
     steps = problem.step_losses()
     expected = float(steps.sum())
@@ -294,14 +299,17 @@ def compare_forward(user: UserSide, problem: Problem) -> ForwardResult:
 
 def _forward(user: UserSide, problem: Problem) -> tuple[ForwardResult, Diagnosis | None]:
     """The user's forward pass against the book's, with the named reason when they differ."""
-    forward = compare_forward(user, problem)
-    m = problem.config.model
-    if m.kind != FIG_10_3:
-        forward = replace(forward, book=f"the book's {m.kind} network ({m.variant} form)")
+    forward = replace(compare_forward(user, problem), book=_book(problem))
     if forward.agrees:
         return forward, None
     why = diagnose_forward(user.loss, problem)
     return replace(forward, why=why.text if why else None), why
+
+
+def _book(problem: Problem) -> str:
+    """What the user's loss is compared with: the book's forward pass by its equations, or the network by name."""
+    m, cited = problem.config.model, problem.config.network.forward_equations
+    return f"the book's ({cited})" if cited else f"the book's {m.kind} network ({m.variant} form)"
 
 
 def _conclude(
@@ -334,7 +342,7 @@ def _returned_loss(user: UserSide, problem: Problem) -> tuple[ForwardResult, Dia
         return None  # --forward compares the loss step by step itself
     why = scaled_loss(returned / expected if expected else np.nan, len(steps))
     if why is not None:
-        return ForwardResult(returned, expected, len(problem.x), returned, expected, why=why.text), why
+        return ForwardResult(returned, expected, len(problem.x), returned, expected, why.text, _book(problem)), why
     layout_names = {"min-char-rnn": ("Wxh", "Whh", "Why", "bh", "by")}.get(code.layout or "", ())
     others = [name for name in code.arrays if name not in layout_names]
     reads = f": it does not read {', '.join(layout_names)} (it reads {', '.join(others)})" if others else ""

@@ -7,17 +7,18 @@ import os
 import numpy as np
 
 from gradcheck.book import kinds
-from gradcheck.engine.network import NetworkModel
+from gradcheck.engine.models import model_of
 
 
 def _model(params, x, y):
     kind = os.environ["GRADCHECK_TEST_KIND"]
     layers = int(os.environ.get("GRADCHECK_TEST_LAYERS", "1"))
-    options = kinds.options(kind, os.environ.get("GRADCHECK_TEST_VARIANT", "book"))
+    variant = os.environ.get("GRADCHECK_TEST_VARIANT", "book")
+    network = kinds.network(kind, layers)
     name = os.environ.get("GRADCHECK_TEST_BUG", "")
-    bug = kinds.catalogue(kind, layers)[name].backward if name else None
+    bug = network.bugs[name].backward if name else None
     point = {key: np.asarray(value, dtype=np.float64) for key, value in params.items()}
-    return NetworkModel(kinds.network(kind), point, np.asarray(x), np.asarray(y), options, bug, layers)
+    return model_of(network, point, np.asarray(x), np.asarray(y), variant, bug)
 
 
 def backward(x, y, **params):
