@@ -3,8 +3,9 @@
     with bundled() as folder:          # gradcheck/ (the child's modules only), fissix, appdirs, __main__.py
         subprocess.Popen([python, str(folder), fd_in, fd_out], ...)
 
-The child's modules (child, wire, layouts, loader, translate, errors) import only the standard library, numpy and each
-other, and are kept to Python 3.9; fissix and appdirs are pure Python and copied as they are installed here.
+The child's modules (child, wire, layouts, loader, plan, reads, translate, fixers, python2, errors) import only the
+standard library, numpy and each other, and are kept to Python 3.9; fissix and appdirs are pure Python and copied as
+they are installed here.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ CHILD_SIDE = (
     "user/wire.py",
     *(f"user/layouts/{path.name}" for path in sorted((PACKAGE / "user" / "layouts").glob("*.py"))),  # every layout
     "user/loader.py",
+    "user/plan.py",
+    "user/reads.py",
     "user/translate.py",
+    "user/fixers.py",
+    "user/python2.py",
 )
 MAIN = "import sys\nfrom gradcheck.user.child import main\nsys.exit(main(sys.argv))\n"
 PROBE = "import sys, numpy; print('%d.%d' % sys.version_info[:2])"

@@ -8,8 +8,6 @@ with its one-line reason; it never stops the others.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +23,7 @@ from gradcheck.check.run import Numerical, Progress, numerical
 from gradcheck.engine.batching import THREADS
 from gradcheck.engine.compare import Verdict
 from gradcheck.errors import UserCodeError
+from gradcheck.user.reaping import kill_group
 from gradcheck.user.run import UserCode, check_code, without
 from gradcheck.user.sandbox import WAKE, Limits, Sandbox, SandboxError, check_path
 
@@ -148,8 +147,7 @@ class Stopper:
 def _kill(sandbox: Sandbox) -> None:
     """End the child's process group; its thread then sees the child gone and closes the sandbox."""
     if sandbox.pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(sandbox.pid, signal.SIGKILL)
+        kill_group(sandbox.pid)
 
 
 class Shared:

@@ -7,6 +7,7 @@ The parent never imports the user's module and never unpickles what the child se
 plain JSON and .npy blobs only, with sizes bounded). Every failure raises `SandboxError`, a UserCodeError of one
 line naming the user's file; after a failure of the process itself (a timeout, a crash, sys.exit, an unreadable
 reply) the sandbox is closed and every later request raises the same error.
+What the child starts is killed and reaped with it (gradcheck.user.reaping).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gradcheck.check.loading import special_kind
 from gradcheck.errors import UserCodeError
 from gradcheck.user import wire
 from gradcheck.user.child import IMPORTING, Kind, doing, one_line
+from gradcheck.user.reaping import MARK, REAP_GRACE, become_subreaper, counted, kill_group, kill_tree, reap
 from gradcheck.user.wire import Value
 
 PIPE_BUFFER = 2**20
@@ -38,7 +40,6 @@ STDERR_TAIL = 8192  # bytes of the child's stderr kept for crash messages
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding gradcheck/, for the child's PYTHONPATH
 WAKE = 0.25  # seconds: the longest a wait blocks before it lets a pending signal handler run
-REAP_GRACE = 2.0  # seconds to wait for a child that closed its reply pipe to exit
 STARTUP = 60.0  # seconds for the child's interpreter and our imports: never counted against the user's --timeout
 FAULT_FRAME = re.compile(r'File "(.+)", line (\d+) in (\S+)')
 
@@ -203,8 +204,8 @@ class Sandbox:
                 from gradcheck.user.bundle import bundled
 
                 command = [self.python, str(self._bundle.enter_context(bundled()))]
-            with _CHILDREN_LOCK:  # until the child is counted, no stray search may take it for a stray
-                self._proc = subprocess.Popen(
+            self._proc = counted(
+                lambda: subprocess.Popen(
                     [*command, str(request_r), str(reply_w)],
                     pass_fds=(request_r, reply_w),
                     stdin=subprocess.DEVNULL,
@@ -214,7 +215,7 @@ class Sandbox:
                     env=self._environment(),
                     start_new_session=True,
                 )
-                _CHILDREN.add(self._proc.pid)
+            )
         finally:
             os.close(request_r)
             os.close(reply_w)
@@ -236,13 +237,8 @@ class Sandbox:
         setsid), reap it, close every pipe. Safe to call twice."""
         if self._proc is not None:
             if self._proc.returncode is None or self._stderr_open():
-                for pid in _descendants(self._proc.pid):  # before the group: a killed parent orphans its children
-                    _kill(pid)
-                _kill_group(self._proc.pid)
-            self._proc.wait()
-            with _CHILDREN_LOCK:
-                _CHILDREN.discard(self._proc.pid)
-            _kill_strays()
+                kill_tree(self._proc.pid)
+            reap(self._proc)
             if self._stderr is not None:
                 self._stderr.text(wait=1.0)
         for fd in (self._to_child, self._from_child, self._pidfd):
@@ -386,7 +382,7 @@ class Sandbox:
         status = self._wait_exit()
         if status is None:  # alive, but it closed its end of the pipe
             return SandboxError(f"{self.name}: the child process sent an unreadable reply", Failure.UNREADABLE)
-        _kill_group(self._proc.pid if self._proc else 0)  # grandchildren may hold stderr open
+        kill_group(self._proc.pid if self._proc else 0)  # grandchildren may hold stderr open
         stderr = self._stderr.text(wait=1.0) if self._stderr else ""
         how = f"signal {_signal_name(-status)}" if status < 0 else f"exit status {status}"
         where = _crash_location(stderr, self.path)
@@ -409,88 +405,6 @@ def _widen(fd: int) -> None:
     """Give a pipe a 1 MiB buffer where Linux allows it (64 KiB is the default): fewer round trips for big arrays."""
     with contextlib.suppress(AttributeError, OSError):
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BUFFER)
-
-
-_CHILDREN: set[int] = set()  # the sandboxes' children alive now (grade runs several at once)
-_CHILDREN_LOCK = threading.Lock()
-PR_SET_CHILD_SUBREAPER = 36
-MARK = "GRADCHECK_SANDBOX"  # in a child's environment: the pid of the gradcheck process it belongs to
-
-
-def become_subreaper() -> None:
-    """Have orphaned descendants reparented to this process, not to init (Linux): a process the user's code forks
-    and detaches (setsid, then its parent exits) stays ours to find and kill. Nothing where prctl is not there."""
-    import ctypes
-    import ctypes.util
-
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def _parents() -> dict[int, int]:
-    """pid -> parent pid of every process visible in /proc (empty where there is no /proc)."""
-    found: dict[int, int] = {}
-    with contextlib.suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                        fields = stat.read().rsplit(b")", 1)[1].split()  # after "pid (comm)": state, ppid, …
-                    found[int(entry.name)] = int(fields[1])
-    return found
-
-
-def _descendants(pid: int, parents: dict[int, int] | None = None) -> list[int]:
-    """Every process below `pid`, children first."""
-    parents = _parents() if parents is None else parents
-    children: dict[int, list[int]] = {}
-    for child, parent in parents.items():
-        children.setdefault(parent, []).append(child)
-    found, todo = [], list(children.get(pid, []))
-    while todo:
-        found.append(todo.pop())
-        todo += children.get(found[-1], [])
-    return found
-
-
-def _kill_strays() -> None:
-    """Kill and reap what the user's code left behind: processes reparented to us (we are their subreaper) that are
-    not a sandbox's child, with all they started."""
-    with _CHILDREN_LOCK:  # no sandbox starts a child while its strays are looked for
-        parents = _parents()
-        strays = [pid for pid, parent in parents.items() if parent == os.getpid() and pid not in _CHILDREN]
-        strays = [pid for pid in strays if _marked(pid)]  # not a child this process started for itself
-        for stray in strays:
-            for pid in [*_descendants(stray, parents), stray]:
-                _kill(pid)
-    for stray in strays:
-        deadline = time.monotonic() + REAP_GRACE
-        with contextlib.suppress(ChildProcessError, OSError):
-            while os.waitpid(stray, os.WNOHANG) == (0, 0) and time.monotonic() < deadline:
-                time.sleep(0.01)
-
-
-def _marked(pid: int) -> bool:
-    """Whether `pid` descends from one of our sandboxes: it carries MARK=<our pid> in the environment it started
-    with (a fork keeps its parent's, whatever it does to os.environ afterwards)."""
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as environ:
-            return f"{MARK}={os.getpid()}".encode() in environ.read().split(b"\0")
-    except OSError:
-        return False
-
-
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _kill_group(pgid: int) -> None:
-    """SIGKILL every process of the group (the child made it with start_new_session=True)."""
-    if pgid > 0:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
 
 
 def _signal_name(number: int) -> str:

@@ -9,96 +9,25 @@ builtins (xrange, raw_input, unicode, …) or dict methods (has_key, iteritems, 
     source.translated   # fissix rewrote it
     source.constructs   # ("print statements", "xrange", "backticks"): what was Python 2 about it
 
-fissix's default fixers run, but for fix_import: the loader imports the file as a top-level module with its folder
-on sys.path, so Python 2's implicit sibling imports (`import layers`) work as they are, where fix_import's
-`from . import layers` would not. The few fixers that add an import (reduce, intern, reload, sorted's cmp) have it
-put on an existing line (`import numpy as np; from functools import reduce`), so no line moves; only tuple
-parameters (`def f((a, b)):`) and `except E, (a, b):` add lines, as fissix has no other way to write them. Python 2's
+A file Python 3 does not parse is tried with print as a statement, then as a function, then both with the tabs of its
+indentation expanded; one that no way translates is one line naming the line to correct. How fissix runs is
+gradcheck.user.fixers, the Python 2 that a file Python 3 parses may still hold is gradcheck.user.python2. Python 2's
 integer division (`n / 2` of ints) is not translated: fissix cannot know the types, and neither can we.
-
-Importing fissix.pygram would build its grammar and write it as a pickle to the user's cache folder (and fail when
-that folder cannot be made: a read-only HOME); here the grammar is built in memory (about 12 ms) and nothing is
-written or read there.
 """
 
 from __future__ import annotations
 
-import ast
-import functools
-import importlib
 import io
-import re
 import sys
-import threading
-import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from gradcheck.errors import UserCodeError
+from gradcheck.user.fixers import parse, parses, run_fixers
+from gradcheck.user.python2 import python2_names
 
-PY2_BUILTINS = frozenset({"xrange", "raw_input", "unicode", "basestring", "long", "unichr", "reduce", "execfile", "file", "cmp"})
-PY2_METHODS = frozenset({"iteritems", "itervalues", "iterkeys", "has_key"})
-SKIPPED_FIXERS = frozenset({"fissix.fixes.fix_import"})  # see the module's docstring
 CONVERT = 'run "python -m fissix -w FILE" or convert the line by hand'
-
-# What each fixer's change says was Python 2 about the file; None: a change that is valid Python 3 either way
-# (list() around map or dict.keys(), u'' prefixes dropped). dict, unicode and numliterals are told apart by what
-# they changed (see _word); a fixer not named here is named as itself.
-FIXER_WORDS: dict[str, str | None] = {
-    "apply": "apply",
-    "asserts": None,
-    "basestring": "basestring",
-    "except": "except E, e",
-    "exec": "exec statements",
-    "execfile": "execfile",
-    "exitfunc": "sys.exitfunc",
-    "filter": None,
-    "funcattrs": "func_* attributes",
-    "future": None,
-    "getcwdu": "os.getcwdu",
-    "has_key": "dict.has_key",
-    "imports": "Python 2 module names",
-    "imports2": "Python 2 module names",
-    "input": "input() that evaluates",
-    "intern": "intern",
-    "isinstance": None,
-    "itertools": "itertools.izip/imap/ifilter",
-    "itertools_imports": "itertools.izip/imap/ifilter",
-    "long": "long",
-    "map": None,
-    "metaclass": "__metaclass__",
-    "methodattrs": "im_* attributes",
-    "ne": "<>",
-    "next": ".next()",
-    "nonzero": "__nonzero__",
-    "operator": "operator.isCallable and kin",
-    "paren": "unparenthesised tuples in comprehensions",
-    "print": "print statements",
-    "raise": "raise E, msg",
-    "raw_input": "raw_input",
-    "reduce": "reduce",
-    "reload": "reload",
-    "renames": "sys.maxint",
-    "repr": "backticks",
-    "sorted": "sorted with cmp",
-    "standarderror": "StandardError",
-    "sys_exc": "sys.exc_type",
-    "throw": "throw(E, V)",
-    "tuple_params": "tuple parameters",
-    "types": "types.*Type",
-    "urllib": "urllib/urllib2 names",
-    "xrange": "xrange",
-    "xreadlines": "xreadlines",
-    "zip": None,
-}
-ITER_METHOD = re.compile(r"\.\s*((?:iter|view)(?:keys|items|values))\b")
-NAME_WORDS = {
-    **{name: name for name in PY2_BUILTINS},
-    **{name: f"dict.{name}" for name in PY2_METHODS},
-    "print": "print statements",
-    "lists": "zip, map, filter and dict views used as lists",
-}
 TABS = "mixed tabs and spaces"
 STATEMENTS, PRINT_FUNCTION, FUNCTIONS = (  # fissix.pygram's grammars: print and exec statements, exec only, neither
     "python_grammar",
@@ -123,7 +52,7 @@ def python3(text: str, filename: str) -> Source:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise UserCodeError(f"{filename}:{line}: holds a null byte, so it is not Python source (save it as UTF-8 text)")
     try:
-        tree = _parse(text, filename)
+        tree = parse(text, filename)
     except RecursionError:
         raise UserCodeError(f"{filename}: nested too deeply for Python's parser (RecursionError)") from None
     except (SyntaxError, ValueError) as error:  # ValueError: a null byte, on older Pythons
@@ -142,77 +71,9 @@ def python3(text: str, filename: str) -> Source:
         outcome = _translate(normal, filename, grammar)
         if not isinstance(outcome, _Failure):
             break
-    if isinstance(outcome, _Failure) or outcome[0] == normal or not _parses(outcome[0]):
+    if isinstance(outcome, _Failure) or outcome[0] == normal or not parses(outcome[0]):
         return Source(text, False, tuple(names))  # left for the user's code to fail on at its line, if it runs
     return Source(outcome[0], True, _constructs(*outcome) or tuple(names))
-
-
-def python2_names(tree: ast.AST) -> list[str]:
-    """The Python 2 builtins the module uses without binding them anywhere, and its calls of Python 2's dict methods
-    (a method of that name defined in the file counts as a binding), as words, in the order of their lines."""
-    bound: set[str] = set()
-    used: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        bound.update(_bindings(node))
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in PY2_BUILTINS:
-            used.append((node.lineno, node.id))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in PY2_METHODS:
-            used.append((node.lineno, node.func.attr))
-        elif isinstance(node, ast.Expr) and _prints(node.value):
-            used.append((node.lineno, "print"))
-        elif isinstance(node, (ast.Call, ast.Subscript)) and _as_list(node):
-            used.append((node.lineno, "lists"))
-    return list(dict.fromkeys(NAME_WORDS[name] for _, name in sorted(used) if name not in bound))
-
-
-def _as_list(node: ast.AST) -> bool:
-    """zip, map, filter or dict.keys/values/items used as the lists Python 2 made them (`reversed(zip(…))`,
-    `len(map(…))`, `zip(…)[0]`, `d.keys()[0]`): valid Python 3 syntax that fails in Python 3 when it runs."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("reversed", "len"):
-        inner = node.args[0] if node.args else None
-    elif isinstance(node, ast.Subscript):
-        inner = node.value
-    else:
-        return False
-    if not isinstance(inner, ast.Call):
-        return False
-    if isinstance(inner.func, ast.Name):
-        return inner.func.id in ("zip", "map", "filter")
-    return isinstance(inner.func, ast.Attribute) and inner.func.attr in ("keys", "values", "items") and not inner.args
-
-
-def _prints(value: ast.expr) -> bool:
-    """Whether an expression statement is a print statement that Python 3 also parses: `print >>f, x` (a tuple of a
-    shift), `print -x`, a bare `print`. Python 3 runs them without printing, or raises TypeError."""
-    if isinstance(value, ast.Tuple) and value.elts:
-        value = value.elts[0]
-    while isinstance(value, ast.BinOp):
-        value = value.left
-    return isinstance(value, ast.Name) and value.id == "print"
-
-
-def _bindings(node: ast.AST) -> Iterator[str]:
-    """The names a node binds, in any scope."""
-    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-        yield node.id
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        yield node.name
-    elif isinstance(node, ast.arg):
-        yield node.arg
-    elif isinstance(node, ast.alias):
-        yield node.asname or node.name.split(".")[0]
-    elif isinstance(node, ast.ExceptHandler) and node.name:
-        yield node.name
-    elif isinstance(node, (ast.Global, ast.Nonlocal)):
-        yield from node.names
-    else:  # the match statement's captures (Python 3.10+): MatchAs, MatchStar and MatchMapping's **rest
-        for attribute in ("name", "rest"):
-            value = getattr(node, attribute, None)
-            if isinstance(value, str) and type(node).__name__.startswith("Match"):
-                yield value
-
-
-# --- Python 2 --------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -245,7 +106,7 @@ def _from_python2(text: str, filename: str, stop: tuple[int, str]) -> Source:
                 continue
             translated, changed = outcome
             try:
-                _parse(translated, filename)
+                parse(translated, filename)
             except (SyntaxError, ValueError) as error:
                 line, message = _stop(error, translated)
                 failures.append(_Failure(line, message, True, _same_line(variant, translated, line)))
@@ -333,157 +194,16 @@ def _same_line(before: str, after: str, line: int) -> bool:
     return len(old) == len(new) and 0 < line <= len(old) and old[line - 1] == new[line - 1]
 
 
-def _parse(text: str, filename: str = "<unknown>") -> ast.Module:
-    """ast.parse, without its SyntaxWarnings ('\\d' in a string): compiling the file later shows them, once."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text, filename)
-
-
-def _parses(text: str) -> bool:
-    try:
-        _parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
 def _constructs(text: str, found: Iterable[str]) -> tuple[str, ...]:
     """What was Python 2 about a translated file: `found` (what the fixers changed) and the Python 2 builtins still
     used in `text`, the translation (file, cmp: fissix has no fixer for them)."""
-    return tuple(dict.fromkeys([*found, *python2_names(_parse(text))]))
-
-
-# --- fissix ----------------------------------------------------------------------------------------------------------
-
-
-class _Tool:
-    """fissix's RefactoringTool with the default fixers (made once, on first use), noting which of them change what."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.changed: list[tuple[int, str]] = []  # the last translation's changes: (line, word)
-
-    @functools.cached_property
-    def fissix(self) -> tuple[Any, Any, Any, Any]:
-        """fissix's refactor, pygram, pytree and token modules."""
-        if "fissix.pygram" not in sys.modules:
-            _build_grammar_in_memory()
-        refactor = importlib.import_module("fissix.refactor")
-        pygram = importlib.import_module("fissix.pygram")
-        pytree = importlib.import_module("fissix.pytree")
-        token = importlib.import_module("fissix.pgen2.token")
-        return refactor, pygram, pytree, token
-
-    @functools.cached_property
-    def tool(self) -> Any:
-        refactor = self.fissix[0]
-        names = [name for name in refactor.get_fixers_from_package("fissix.fixes") if name not in SKIPPED_FIXERS]
-        tool = refactor.RefactoringTool(names)
-        for fixer in (*tool.pre_order, *tool.post_order):
-            fixer.transform = self._noting(fixer.__module__.rpartition(".fix_")[2], fixer.transform)
-        return tool
-
-    def _noting(self, name: str, transform: Any) -> Any:
-        """`transform`, noting the word for its change when it changes something."""
-
-        def noted(node: Any, results: Any) -> Any:
-            root = node
-            while root.parent is not None:
-                root = root.parent
-            before, statements, line = str(node), len(root.children), node.get_lineno()
-            new = transform(node, results)
-            if str(node if new is None else new) != before or len(root.children) != statements:  # or an import added
-                word = _word(name, before)
-                if word:
-                    self.changed.append((line or 0, word))
-            return new
-
-        return noted
-
-    def translate(self, text: str, filename: str, grammar: str) -> tuple[str, list[str]]:
-        """fissix's Python 3 for `text`, on the same lines, read with pygram's grammar of that name, and the words
-        for what it changed; fissix's own exceptions when it cannot parse `text`."""
-        with self.lock:
-            tool = self.tool
-            default = tool.grammar
-            tool.grammar = tool.driver.grammar = getattr(self.fissix[1], grammar)  # reset by refactor_string
-            self.changed = []
-            try:
-                tree = tool.refactor_string(text, filename)
-            finally:
-                tool.grammar = tool.driver.grammar = default
-            plain = str(tree)
-            try:
-                self._keep_lines(tree)
-            except Exception:  # an odd tree: fissix's own output, with its new lines
-                kept = plain
-            else:
-                kept = str(tree)
-            changed = list(dict.fromkeys(word for _, word in sorted(self.changed)))
-            return (kept if _parses(kept) or not _parses(plain) else plain), changed
-
-    def _keep_lines(self, tree: Any) -> None:
-        """Put each import a fixer added as a line of its own (`from functools import reduce`) on a line of the
-        file's: the end of the line above (`import numpy as np; from functools import reduce`), else the start of
-        the line below, else the end of a line further up, or down; else a new last line, below all of the file's."""
-        _, pygram, pytree, token = self.fissix
-        simple = pygram.python_symbols.simple_stmt
-        for statement in list(tree.children):
-            if statement.type != simple or any(leaf.lineno for leaf in statement.leaves()):
-                continue  # a statement of the file's own (fissix's new leaves have line 0)
-            at = statement.remove()
-            added = statement.children[0]
-            above = [node for node in tree.children[:at] if self._joinable(node, simple, token)]
-            below = [node for node in tree.children[at:] if self._joinable(node, simple, token)]
-            if above and above[-1] is tree.children[at - 1]:
-                self._append(above[-1], added, pytree, token)
-            elif below and below[0] is tree.children[at] and not self._future(below[0]):
-                line = below[0]  # `from functools import reduce; x = 1`: before the line's statement, as added
-                added.remove()
-                prefix, line.prefix = line.prefix, " "
-                line.insert_child(0, pytree.Leaf(token.SEMI, ";"))
-                line.insert_child(0, added)
-                added.prefix = prefix
-            elif above or below:
-                self._append((above[::-1] + below)[0], added, pytree, token)
-            else:
-                tree.insert_child(len(tree.children) - 1, statement)  # before the ENDMARKER
-
-    @staticmethod
-    def _append(line: Any, added: Any, pytree: Any, token: Any) -> None:
-        """`line; added`, before the line's comment and newline."""
-        added.remove()
-        newline = len(line.children) - 1
-        if line.children[newline - 1].type != token.SEMI:
-            line.insert_child(newline, pytree.Leaf(token.SEMI, ";"))
-            newline += 1
-        added.prefix = " "
-        line.insert_child(newline, added)
-
-    @staticmethod
-    def _joinable(node: Any, simple: int, token: Any) -> bool:
-        """Whether a top-level statement is a line of the file's own that takes `; another statement`."""
-        return bool(
-            node.type == simple
-            and node.children[-1].type == token.NEWLINE
-            and str(node.children[0]).strip()
-            and any(leaf.lineno for leaf in node.leaves())
-        )
-
-    @staticmethod
-    def _future(node: Any) -> bool:
-        """Whether a statement is `from __future__ import …`, which nothing may precede."""
-        return [leaf.value for leaf in node.leaves()][:2] == ["from", "__future__"]
-
-
-_TOOL = _Tool()
+    return tuple(dict.fromkeys([*found, *python2_names(parse(text))]))
 
 
 def _translate(text: str, filename: str, grammar: str) -> tuple[str, list[str]] | _Failure:
     """fissix's Python 3 for `text` (not checked yet) and what it changed, or where fissix's parser stopped."""
     try:
-        return _TOOL.translate(text, filename, grammar)
+        return run_fixers(text, filename, grammar)
     except Exception as error:  # fissix's parser and tokenizer errors, and a fixer that fails on an odd tree
         return _failure(error)
 
@@ -503,40 +223,3 @@ def _failure(error: Exception) -> _Failure:
     if len(error.args) == 2 and isinstance(error.args[1], tuple) and error.args[1] and isinstance(error.args[1][0], int):
         return _Failure(error.args[1][0], _one_line(error.args[0]).replace("EOF", "end of file"), False)  # TokenError
     return _Failure(0, f"fissix failed: {type(error).__name__}: {_one_line(error)}", False)
-
-
-def _word(fixer: str, before: str) -> str | None:
-    """What the change of `fixer` to `before` (the text it matched) says was Python 2 about the file."""
-    if fixer == "xrange":
-        return "xrange" if "xrange" in before else None  # list() around range(), for Python 2's list
-    if fixer == "dict":
-        match = ITER_METHOD.search(before)
-        return f"dict.{match.group(1)}" if match else None  # .keys() in list() is Python 3 either way
-    if fixer == "unicode":
-        word = before.strip()
-        if word in ("unicode", "unichr"):
-            return word
-        return "ur'' strings" if word[:2].lower() == "ur" else None  # u'' and '\u' in a byte string are fine in 3
-    if fixer == "numliterals":
-        return "long literals (10L)" if before.strip()[-1:] in ("l", "L") else "octal literals (0777)"
-    return FIXER_WORDS.get(fixer, fixer)
-
-
-def _build_grammar_in_memory() -> None:
-    """Import fissix.pygram with its grammars built from fissix's Grammar.txt, never pickled to or read from the
-    user's cache folder (fissix's load_grammar makes that folder and writes there, and raises if it cannot)."""
-    importlib.import_module("fissix")  # fissix/__init__ installs its own driver.load_grammar, replaced here for a while
-    driver: Any = importlib.import_module("fissix.pgen2.driver")
-    pgen: Any = importlib.import_module("fissix.pgen2.pgen")
-    cached = driver.load_grammar
-
-    def load_grammar(
-        gt: str = "Grammar.txt", gp: object = None, save: bool = True, force: bool = False, logger: object = None
-    ) -> Any:
-        return pgen.generate_grammar(gt)
-
-    driver.load_grammar = load_grammar
-    try:
-        importlib.import_module("fissix.pygram")
-    finally:
-        driver.load_grammar = cached

@@ -20,6 +20,7 @@ from gradcheck.user.layouts.cs231n import BOOK_HELPERS, CS231n
 from gradcheck.user.layouts.method import Method, returned
 from gradcheck.user.layouts.minchar import MIN_CHAR_NAME, MinCharRNN, holds_weights, own_scale, own_sizes, weight_names
 from gradcheck.user.loader import Loaded
+from gradcheck.user.reads import functions, global_reads, root
 
 HANDLERS: dict[str, type[Layout]] = {"book": Book, "min-char-rnn": MinCharRNN, "cs231n": CS231n, "class": Method}
 
@@ -37,14 +38,14 @@ class Session:
         layout looks for, and the globals the sizes are read from (None: the file defines none; load it all)."""
         wanted = {name.split(".")[0] for name in (function, forward) if name}
         holders: set[str] = set()  # classes with a lossFun method
-        for name, _ in loader.functions(tree):
+        for name, _ in functions(tree):
             owner, _, method = name.partition(".")
             if MIN_CHAR_NAME.match(method or owner) or name in LAYOUT_FUNCTIONS or method == "bptt":
                 wanted.add(owner)
             if method and MIN_CHAR_NAME.match(method):
                 holders.add(owner)
         for node in ast.walk(tree):  # rnn = CharRNN(…): the file's own object, whose weights give its own sizes
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and loader.root(node.value.func) in holders:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and root(node.value.func) in holders:
                 wanted |= {target.id for target in node.targets if isinstance(target, ast.Name)}
         for node in tree.body:  # what a constructor gradcheck calls may be given from the module (LEARNING_RATE)
             if isinstance(node, ast.ClassDef) and node.name in wanted:
@@ -65,14 +66,14 @@ class Session:
 
     def survey(self, layout: str | None = None, function: str | None = None) -> dict[str, Any]:
         """What the file defines, the layout it looks written for, its own sizes and what was not run."""
-        defined = loader.functions(self.loaded.tree)
+        defined = functions(self.loaded.tree)
         names = {name for name, _ in defined}
         for name, value in vars(self.loaded.module).items():  # functions it imports (from its own helpers)
             if inspect.isfunction(value) and name not in names and not name.startswith("_"):
                 defined.append((name, list(inspect.signature(value).parameters)))
                 names.add(name)
         found_layout, found_function = _detect(defined, layout, function)
-        reads = sorted(loader.global_reads(self.loaded.tree, found_function)) if found_function in names else []
+        reads = sorted(global_reads(self.loaded.tree, found_function)) if found_function in names else []
         module = vars(self.loaded.module)
         arrays = [name for name in reads if isinstance(module.get(name), np.ndarray)]
         weights = weight_names(module, set(reads)) if found_layout == "min-char-rnn" else {}
@@ -104,12 +105,12 @@ class Session:
     ) -> dict[str, Any] | None:
         """Call the file in `layout`: its `backward` (and `forward`) at a problem of these sizes {I, H, O, tau}."""
         module = self.loaded.module
-        reads = loader.global_reads(self.loaded.tree, backward)
+        reads = global_reads(self.loaded.tree, backward)
         weights = weight_names(vars(module), reads) if layout == "min-char-rnn" else {}
         ours = {name for name, _ in MinCharRNN.GLOBALS} | {name for names in SIZE_NAMES.values() for name in names}
         ours |= set(weights.values())  # weights under the file's own names are set by gradcheck too
         for function in {backward, forward} - {None}:
-            missing = loader.unavailable(self.loaded, loader.global_reads(self.loaded.tree, str(function)), ours)
+            missing = loader.unavailable(self.loaded, global_reads(self.loaded.tree, str(function)), ours)
             if missing is not None:
                 raise UserCodeError(missing)
         if layout == "cs231n" and forward is None:
@@ -128,7 +129,7 @@ class Session:
             self.bound = MinCharRNN(module, backward, forward, weights)
         else:
             self.bound = HANDLERS[layout](module, backward, forward)
-        reads |= loader.global_reads(self.loaded.tree, forward) if forward else set()
+        reads |= global_reads(self.loaded.tree, forward) if forward else set()
         self.bound.size_globals = {  # T is a size only where the file holds an int there (T = 1.0: a temperature)
             name: key
             for key, names in SIZE_NAMES.items()
