@@ -21,10 +21,11 @@ TORCH_IN_PROCESS = ("tiny", "small", "medium")
 
 def naive_loop(problem: Problem) -> float:
     """One entry at a time: θ ± h, two full forward passes each (the copied CS231n snippet). Returns max rel err."""
-    trace = rnn.forward(problem.params, problem.x, problem.y)
-    grads = rnn.backward(problem.params, trace).params
+    params = rnn.Params(**problem.params)
+    trace = rnn.forward(params, problem.x, problem.y)
+    grads = rnn.backward(params, trace).params
     worst = 0.0
-    for name, value in problem.params:
+    for name, value in params:
         if name == "h0":
             continue
         moved = value.copy()
@@ -32,9 +33,9 @@ def naive_loop(problem: Problem) -> float:
         for k in range(flat.size):
             old = flat[k]
             flat[k] = old + 1e-5
-            plus = rnn.forward(problem.params.with_value(name, moved), problem.x, problem.y).loss
+            plus = rnn.forward(params.with_value(name, moved), problem.x, problem.y).loss
             flat[k] = old - 1e-5
-            minus = rnn.forward(problem.params.with_value(name, moved), problem.x, problem.y).loss
+            minus = rnn.forward(params.with_value(name, moved), problem.x, problem.y).loss
             flat[k] = old
             a, n = grads[name].reshape(-1)[k], (plus - minus) / 2e-5
             worst = max(worst, abs(a - n) / max(abs(a), abs(n), 1e-300))
@@ -47,7 +48,7 @@ def torch_check(problem: Problem, fast_mode: bool) -> bool:
 
     x = torch.from_numpy(problem.x)
     y = torch.from_numpy(problem.y)
-    h0 = torch.from_numpy(problem.params.h0)
+    h0 = torch.from_numpy(problem.params["h0"])
 
     def loss(U: Any, W: Any, V: Any, b: Any, c: Any) -> Any:
         h, total = h0, torch.zeros((), dtype=torch.float64)

@@ -130,12 +130,14 @@ class TestExport:
     def test_keys_shapes_and_values_match_an_independent_autodiff(self, cli, assert_matches_autograd, tmp_path):
         out = tmp_path / "g.npz"
         result = cli("export", ROOT / "configs" / "hello.toml", "-o", out, code=0)
-        assert result.stdout == f"wrote 19 arrays to {out}\n"
+        assert result.stdout == f"wrote 20 arrays to {out}\n"
         with np.load(out) as npz:
             arrays = dict(npz)
         params = ["U", "V", "W", "b", "c", "h0"]
-        expected = {*params, "x", "y", "loss", *(f"grad_{p}" for p in params), "h", "y_hat", "grad_o", "grad_h"}
+        expected = {*params, "x", "y", "loss", *(f"grad_{p}" for p in params), "o", "h", "y_hat", "grad_o", "grad_h"}
         assert set(arrays) == expected
+        softmax = np.exp(arrays["o"]) / np.exp(arrays["o"]).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(softmax, arrays["y_hat"], rtol=1e-13)  # ŷ(t) = softmax o(t) (10.11)
         _tau, H = arrays["h"].shape
         O, I = arrays["y_hat"].shape[1], arrays["x"].shape[1]
         assert (arrays["U"].shape, arrays["W"].shape, arrays["V"].shape) == ((H, I), (H, H), (O, H))

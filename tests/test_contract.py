@@ -18,17 +18,26 @@ from gradcheck.check import config
 from gradcheck.check.problem import build
 from gradcheck.engine.model import Model
 from gradcheck.engine.models import model_of
+from gradcheck.engine.network import NetworkModel
 
-CASES = [(network, variant) for network in (*NETWORKS.values(), relu_rnn.NETWORK) for variant in network.variants]
-IDS = [f"{network.kind}-{variant}" for network, variant in CASES]
+DEPTHS = (1, 2, 3)  # a network with a depth, at each of these
+NETS = [
+    network.at(depth) if network.layers is not None else network
+    for network in (*NETWORKS.values(), relu_rnn.NETWORK)
+    for depth in (DEPTHS if network.layers is not None else DEPTHS[:1])
+]
+CASES = [(network, variant) for network in NETS for variant in network.variants]
+IDS = [f"{network.kind}{network.layers or ''}-{variant}" for network, variant in CASES]
 I, H, O, TAU = 3, 4, 3, 5
 
 
-def _data(network: Network, seed: int) -> tuple[dict[str, Any], Any, Any]:
-    """A generic point (h(0) too, where the network has one) and dense data: no entry is idle, no gate is flat."""
+def _data(network: Network, seed: int, inputs: str = "dense") -> tuple[dict[str, Any], Any, Any]:
+    """A generic point (h(0) too, where the network has one) and data: dense, where no entry is idle and no gate is
+    flat, or one-hot tokens that never use token 2, so that U's column 2 reaches nothing."""
     rng = np.random.default_rng(seed)
     point = draw(network.shapes(I, H, O), 0.7, rng)
-    return point, rng.standard_normal((TAU, I)), rng.integers(0, O, 1 if network.single_target else TAU)
+    x = rng.standard_normal((TAU, I)) if inputs == "dense" else np.eye(I)[[0, 1, 1, 0, 1]]
+    return point, x, rng.integers(0, O, 1 if network.single_target else TAU)
 
 
 def _model(network: Network, variant: str, seed: int = 0, backward: Any = None) -> Model:
@@ -36,19 +45,34 @@ def _model(network: Network, variant: str, seed: int = 0, backward: Any = None) 
 
 
 @pytest.mark.parametrize(("network", "variant"), CASES, ids=IDS)
-def test_batched_copies_equal_one_forward_pass_each(network: Network, variant: str) -> None:
-    """Every entry of every parameter moved in one batch (the engine's shared products and rank-one corrections, or
+@pytest.mark.parametrize("step", [1e-3, 1e-30j], ids=["real", "complex"])
+@pytest.mark.parametrize("inputs", ["dense", "one-hot"])
+def test_batched_copies_equal_one_forward_pass_each(network: Network, variant: str, step: complex, inputs: str) -> None:
+    """Every entry of every parameter moved in one batch (the engine's shared products and rank-one corrections, a
+    recurrence run once where copies differ only in the output layer, entries that reach nothing not run at all, or
     Fig. 10.3's step-by-step engine) against the network run on its own at each moved point."""
-    model, (_, x, y) = _model(network, variant), _data(network, 0)
+    point, x, y = _data(network, 0, inputs)
+    model = model_of(network, point, x, y, variant, learned_h0=network.h0)
+    if isinstance(model, NetworkModel):  # the entries that reach nothing are found, and only with one-hot data
+        assert any(mask.any() for mask in model.idle.values()) == (inputs == "one-hot")
     for name, value in model.params.items():
         index = np.arange(value.size)
-        shift = 1e-3 * (1.0 + index % 3) * (-1.0) ** index
+        shift = step * (1.0 + index % 3) * (-1.0) ** index
         batched = model.perturbed_losses(name, index, shift)
         for k, s in zip(index, shift, strict=True):
-            moved = {n: v.copy() for n, v in model.params.items()}
+            moved = {n: v.astype(np.result_type(v, s)) for n, v in model.params.items()}
             moved[name].reshape(-1)[k] += s
             alone = model_of(network, moved, x, y, variant, learned_h0=network.h0).step_losses
             np.testing.assert_allclose(batched[k], alone, rtol=1e-12, atol=1e-14, err_msg=f"{name}[{k}]")
+
+
+@pytest.mark.parametrize("network", NETS, ids=[f"{network.kind}{network.layers or ''}" for network in NETS])
+def test_every_parameter_and_node_has_its_rows(network: Network) -> None:
+    """The equation table covers every parameter and node, under numbers of its own, parameters in table order."""
+    params, numbers = tuple(network.shapes(I, H, O)), [e.number for e in network.equations]
+    assert {e.target for e in network.equations} == set(params) | set(network.nodes)
+    assert len(set(numbers)) == len(numbers)
+    assert all(e.times == "all" for e in network.equations if e.target in params)
 
 
 @pytest.mark.parametrize(("network", "variant"), CASES, ids=IDS)

@@ -220,3 +220,18 @@ def test_the_rules_report_what_breaks_them(toy):
     assert upward(toy) == ["toy.engine.compare (layer 2, engine) imports toy.check.config (layer 3, check) at line 5"]
     assert import_cycle(toy) == ["toy.check.config", "toy.engine.compare", "toy.check.config"]
     assert third_party_in_math(toy) == ["toy.engine.compare imports scipy at line 1"]
+
+
+def test_no_network_kind_is_named_outside_the_book() -> None:
+    """check/, engine/, user/, render/ and the surfaces read the network's record, never its kind: no string constant
+    outside book/ is a registered model.kind (prose that mentions one, in a longer string, is not a kind)."""
+    from gradcheck.book.kinds import NETWORKS
+
+    named = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}"
+        for module, path in module_files(PACKAGE).items()
+        if layer_of(module) != LAYERS["book"]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in NETWORKS
+    ]
+    assert named == []

@@ -14,7 +14,7 @@ from networks import relu_rnn
 
 from gradcheck import check_gradients
 from gradcheck.book import kinds
-from gradcheck.book.network import Forward
+from gradcheck.book.network import Forward, Stacked
 
 KIND = relu_rnn.NETWORK.kind
 
@@ -71,10 +71,10 @@ def test_the_library_checks_its_backward_pass() -> None:
     x, y = rng.standard_normal((6, 3)), rng.integers(0, 3, 6)
 
     def loss(p: dict[str, Any]) -> float:
-        return float(relu_rnn.forward({n: v[np.newaxis] for n, v in p.items()}, x, y).loss[0])
+        return float(relu_rnn.forward(Stacked({n: v[np.newaxis] for n, v in p.items()}), x, y).loss[0])
 
     def gradients(p: dict[str, Any]) -> dict[str, Any]:
-        fwd = relu_rnn.forward({n: v[np.newaxis] for n, v in p.items()}, x, y)
+        fwd = relu_rnn.forward(Stacked({n: v[np.newaxis] for n, v in p.items()}), x, y)
         single = Forward(fwd.losses[0], {n: v[0] for n, v in fwd.nodes.items()})
         return {n: g for n, g in relu_rnn.backward(p, x, y, single).items() if n in p}
 

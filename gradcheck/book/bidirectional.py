@@ -27,19 +27,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import (
-    Array,
-    Bug,
-    Copies,
-    Equation,
-    Forward,
-    Network,
-    Params,
-    check_variant,
-    copies,
-    in_time,
-    single,
-)
+from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, in_time
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book",)
@@ -56,7 +45,7 @@ def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
     return chain | {f"{name}2": shape for name, shape in chain.items()} | {"V": (O, H), "V2": (O, H), "c": (O,)}
 
 
-def _chain(p: Copies, U: str, W: str, b: str, x: NDArray[Any], offsets: NDArray[Any] | None, order: range) -> NDArray[Any]:
+def _chain(p: Weights, U: str, W: str, b: str, x: NDArray[Any], offsets: NDArray[Any] | None, order: range) -> NDArray[Any]:
     """tanh(b + W state + U x(t)) for t in `order`, from a zero state, for every copy: (B or 1, τ, H) in time order."""
     inputs, bias = p.over_time(U, x), p.vector(b)  # U x(t) for every t
     state = np.zeros((1, bias.shape[-1]))  # h(0) = 0 or g(τ+1) = 0, the same for every copy
@@ -66,21 +55,15 @@ def _chain(p: Copies, U: str, W: str, b: str, x: NDArray[Any], offsets: NDArray[
     return in_time(steps)
 
 
-def forward(
-    params: Copies | Params,
-    x: NDArray[Any],
-    y: NDArray[np.int64],
-    offsets: dict[str, NDArray[Any]] | None = None,
-    variant: str = "book",
-) -> Forward:
+def forward(p: Weights, x: Data, y: Targets, offsets: Offsets = None, variant: str = "book") -> Forward:
     """B copies of the bidirectional RNN over x(1..τ), scored against y(1..τ) (Fig. 10.11, 10.8–10.14).
 
-    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"h", "g" or "o": (B, τ, n)}
+    p: the copies' parameters (book/network.py's Weights); x: (τ, I); y: (τ,); offsets: {"h", "g" or "o": (B, τ, n)}
     added where the node is made (an offset on h(t) reaches h(t+1), one on g(t) reaches g(t−1)). Nodes (B or 1, τ, n):
     o, h, g. Losses (B, τ).
     """
     check_variant(variant, VARIANTS)
-    p, off = copies(params), offsets or {}
+    off = offsets or {}
     tau = len(x)
     h = _chain(p, "U", "W", "b", x, off.get("h"), range(tau))  # (10.8–10.9)
     g = _chain(p, "U2", "W2", "b2", x, off.get("g"), range(tau - 1, -1, -1))  # g(t), from g(t+1)
@@ -106,7 +89,7 @@ def _backward(
     params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, chain_g: Callable[..., Array]
 ) -> dict[str, Array]:
     """Every gradient of L from the clean Forward, with ∇g(t)L made by chain_g(params, ∇o L, 1 − g²)."""
-    h, g, o = (single(fwd.nodes[name]) for name in ("h", "g", "o"))
+    h, g, o = (fwd.node(name) for name in ("h", "g", "o"))
     g_o = np.exp(log_softmax(o))
     g_o[np.arange(len(y)), y] -= 1.0  # (10.18): ŷ(t) − e_{y(t)}
     dh, dg = 1 - h**2, 1 - g**2  # tanh′ = 1 − tanh² (10.9)
@@ -132,26 +115,26 @@ def _backward(
     }
 
 
-def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+def backward(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     """BPTT through both chains: 10.18–10.28 for h, their mirrors in time for g (see the module docstring)."""
     check_variant(variant, VARIANTS)
     return _backward(params, x, y, fwd, _chain_g)
 
 
 EQUATIONS = (
-    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation.book("10.18"),
+    Equation.book("10.19"),
     Equation("10.21", "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L, t < τ", "h", "∇h(t)L", times="earlier"),
     Equation("∇g(t)", "∇g(t)L = V2ᵀ ∇o(t)L + W2ᵀ diag(1 − g(t−1)²) ∇g(t−1)L, the second term absent at t = 1", "g", "∇g(t)L"),
-    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
-    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
-    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    Equation.book("10.28"),
+    Equation.book("10.26"),
+    Equation.book("10.23"),
     Equation("∇U2", "∇U2 L = Σ_t diag(1 − g(t)²) ∇g(t)L x(t)ᵀ", "U2", "U2"),
     Equation("∇W2", "∇W2 L = Σ_t diag(1 − g(t)²) ∇g(t)L g(t+1)ᵀ", "W2", "W2"),
     Equation("∇b2", "∇b2 L = Σ_t diag(1 − g(t)²) ∇g(t)L", "b2", "b2"),
-    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    Equation.book("10.24"),
     Equation("∇V2", "∇V2 L = Σ_t ∇o(t)L g(t)ᵀ", "V2", "V2"),
-    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation.book("10.22"),
 )
 
 
@@ -162,28 +145,23 @@ def _chain_g_copied_from_h(params: Params, g_o: Array, dg: Array) -> Array:
     return g_g
 
 
-def _wrong_direction(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
-) -> dict[str, Array]:
+def _wrong_direction(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     return _backward(params, x, y, fwd, _chain_g_copied_from_h)
 
 
-BUGS: dict[str, Bug] = {
-    bug.name: bug
-    for bug in (
-        Bug(
-            "bidirectional-backward-chain-wrong-direction",
-            "∇g(t)L taken from ∇g(t+1)L, as 10.21 does for h, instead of from ∇g(t−1)L",
-            "g runs backward in time: g(t) is computed from g(t+1) and feeds g(t−1). Its gradient therefore flows "
-            "forward in time, ∇g(t)L = V2ᵀ∇o(t)L + W2ᵀ diag(1 − g(t−1)²) ∇g(t−1)L, starting from ∇g(1)L = V2ᵀ∇o(1)L. "
-            "Copying 10.21 from the h chain sends it from g(t+1) instead, a path that does not exist in the graph. "
-            "Every ∇g(t)L is wrong, and so are U2, W2 and b2, which are built from it; the h chain, V, V2, c and "
-            "∇o(t)L never read ∇g and stay right.",
-            _wrong_direction,
-            frozenset({"U2", "W2", "b2"}),
-            frozenset({"g"}),
-        ),
-    )
-}
+BUGS = catalogue(
+    Bug(
+        "bidirectional-backward-chain-wrong-direction",
+        "∇g(t)L taken from ∇g(t+1)L, as 10.21 does for h, instead of from ∇g(t−1)L",
+        "g runs backward in time: g(t) is computed from g(t+1) and feeds g(t−1). Its gradient therefore flows "
+        "forward in time, ∇g(t)L = V2ᵀ∇o(t)L + W2ᵀ diag(1 − g(t−1)²) ∇g(t−1)L, starting from ∇g(1)L = V2ᵀ∇o(1)L. "
+        "Copying 10.21 from the h chain sends it from g(t+1) instead, a path that does not exist in the graph. "
+        "Every ∇g(t)L is wrong, and so are U2, W2 and b2, which are built from it; the h chain, V, V2, c and "
+        "∇o(t)L never read ∇g and stay right.",
+        _wrong_direction,
+        frozenset({"U2", "W2", "b2"}),
+        frozenset({"g"}),
+    ),
+)
 
 NETWORK = Network("bidirectional", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__)

@@ -23,25 +23,15 @@ so the layers are done from the top down, each one back through time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache, partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import (
-    Array,
-    Bug,
-    Copies,
-    Equation,
-    Forward,
-    Network,
-    Params,
-    check_variant,
-    copies,
-    in_time,
-    single,
-)
+from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, check_variant, in_time
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book",)
@@ -64,27 +54,21 @@ def param_shapes(I: int, H: int, O: int, layers: int) -> dict[str, tuple[int, ..
     return shapes | {"V": (O, H), "c": (O,)}
 
 
-def layer_count(params: Params) -> int:
+def layer_count(names: Iterable[str]) -> int:
     """N, read from the parameter names (b1 … bN)."""
-    return sum(1 for name in params if name[0] == "b" and name[1:].isdigit())
+    return sum(1 for name in names if name[0] == "b" and name[1:].isdigit())
 
 
-def forward(
-    params: Copies | Params,
-    x: NDArray[Any],
-    y: NDArray[np.int64],
-    offsets: dict[str, NDArray[Any]] | None = None,
-    variant: str = "book",
-) -> Forward:
+def forward(p: Weights, x: Data, y: Targets, offsets: Offsets = None, variant: str = "book") -> Forward:
     """B copies of the deep RNN over x(1..τ), scored against y(1..τ) (Fig. 10.13a, 10.8–10.14).
 
-    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"h1" … "hN" or "o":
+    p: the copies' parameters (book/network.py's Weights); x: (τ, I); y: (τ,); offsets: {"h1" … "hN" or "o":
     (B, τ, n)} added where the node is made (an offset on hᵏ(t) reaches hᵏ(t+1) and hᵏ⁺¹(t)). Nodes (B or 1, τ, n):
     o, h1 … hN. Losses (B, τ).
     """
     check_variant(variant, VARIANTS)
-    p, off = copies(params), offsets or {}
-    N = layer_count(p.shared or p.dense)
+    off = offsets or {}
+    N = layer_count(p.names)
     below: NDArray[Any] = x  # h⁰(t) = x(t), the input of layer 1
     nodes: dict[str, NDArray[Any]] = {}
     for k in range(1, N + 1):
@@ -107,8 +91,8 @@ def forward(
 def _backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, pass_down: bool) -> dict[str, Array]:
     """Every gradient of L from the clean Forward, layer by layer from the top; pass_down=False drops Uk+1ᵀ δᵏ⁺¹(t)."""
     N = layer_count(params)
-    hs = [x] + [single(fwd.nodes[f"h{k}"]) for k in range(1, N + 1)]  # hs[k] = hᵏ, hs[0] = x
-    g_o = np.exp(log_softmax(single(fwd.nodes["o"])))
+    hs = [x] + [fwd.node(f"h{k}") for k in range(1, N + 1)]  # hs[k] = hᵏ, hs[0] = x
+    g_o = np.exp(log_softmax(fwd.node("o")))
     g_o[np.arange(len(y)), y] -= 1.0  # (10.18): ŷ(t) − e_{y(t)}
     grads: dict[str, Array] = {"o": g_o, "V": g_o.T @ hs[N], "c": g_o.sum(axis=0)}  # (10.24), (10.22)
     from_above = g_o @ params["V"]  # rows Vᵀ ∇o(t)L for the top layer
@@ -126,7 +110,7 @@ def _backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forwar
     return grads
 
 
-def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+def backward(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     """BPTT through every layer, from hᴺ down to h¹ (see the module docstring)."""
     check_variant(variant, VARIANTS)
     return _backward(params, x, y, fwd, pass_down=True)
@@ -136,7 +120,7 @@ def equations(layers: int) -> tuple[Equation, ...]:
     """The rows of the equation table for N = layers."""
     N = layers
     rows = [
-        Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+        Equation.book("10.18"),
         Equation("10.19", f"∇h{N}(τ)L = Vᵀ ∇o(τ)L", f"h{N}", f"∇h{N}(τ)L", times="last"),
         Equation("10.21", f"∇h{N}(t)L = W{N}ᵀ δ{N}(t+1) + Vᵀ ∇o(t)L, t < τ", f"h{N}", f"∇h{N}(t)L", times="earlier"),
     ]
@@ -153,13 +137,11 @@ def equations(layers: int) -> tuple[Equation, ...]:
             Equation(f"10.26 W{k}", f"∇W{k} L = Σ_t δ{k}(t) h{k}(t−1)ᵀ", f"W{k}", f"W{k}"),
             Equation(f"10.23 b{k}", f"∇b{k} L = Σ_t δ{k}(t)", f"b{k}", f"b{k}"),
         ]
-    rows += [Equation("10.24", f"∇V L = Σ_t ∇o(t)L h{N}(t)ᵀ", "V", "V"), Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c")]
+    rows += [Equation("10.24", f"∇V L = Σ_t ∇o(t)L h{N}(t)ᵀ", "V", "V"), Equation.book("10.22")]
     return tuple(rows)
 
 
-def _not_passed_down(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
-) -> dict[str, Array]:
+def _not_passed_down(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     return _backward(params, x, y, fwd, pass_down=False)
 
 

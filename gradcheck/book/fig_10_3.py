@@ -15,14 +15,14 @@ from gradcheck.book.network import Equation, Network
 from gradcheck.book.rnn import Array, Params
 
 EQUATIONS = (
-    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation.book("10.18"),
+    Equation.book("10.19"),
     Equation("10.21", "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L + Vᵀ ∇o(t)L, t < τ", "h", "∇h(t)L", times="earlier"),
-    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
-    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
-    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
-    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+    Equation.book("10.22"),
+    Equation.book("10.23"),
+    Equation.book("10.24"),
+    Equation.book("10.26"),
+    Equation.book("10.28"),
     Equation("h(0)", "∇h(0)L = Wᵀ diag(1 − h(1)²) ∇h(1)L", "h0", "h0"),
 )
 NODES = {"o": "the output o(t) = c + V h(t), before the softmax", "h": "the hidden state h(t)"}

@@ -38,19 +38,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import (
-    Array,
-    Bug,
-    Copies,
-    Equation,
-    Forward,
-    Network,
-    Params,
-    check_variant,
-    copies,
-    in_time,
-    sigmoid,
-)
+from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, in_time, sigmoid
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book", "common")
@@ -71,20 +60,14 @@ def _step_inputs(x: NDArray[Any], variant: str) -> NDArray[Any]:
     return np.vstack([np.zeros_like(x[:1]), x[:-1]]) if variant == "book" else x
 
 
-def forward(
-    params: Copies | Params,
-    x: NDArray[Any],
-    y: NDArray[np.int64],
-    offsets: dict[str, NDArray[Any]] | None = None,
-    variant: str = "book",
-) -> Forward:
+def forward(p: Weights, x: Data, y: Targets, offsets: Offsets = None, variant: str = "book") -> Forward:
     """B copies of the GRU over x(1..τ), scored against y(1..τ) (10.45–10.47, 10.10–10.14).
 
-    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"h" or "o": (B, τ, n)}
+    p: the copies' parameters (book/network.py's Weights); x: (τ, I); y: (τ,); offsets: {"h" or "o": (B, τ, n)}
     added where the node is made. Nodes (B or 1, τ, n): h, o, and the step quantities the backward pass reuses: u, r
     (the gates step t reads) and n (the candidate n(t)). Losses (B, τ).
     """
-    p, off = copies(params), offsets or {}
+    off = offsets or {}
     z = _step_inputs(x, variant)
     zu, zr, zn = (p.over_time(name, z) for name in ("Uu", "Ur", "U"))  # U z(t) for every t
     bu, br, b, c = (p.vector(name) for name in ("bu", "br", "b", "c"))
@@ -150,7 +133,7 @@ def _backward(
     return {name: grads[name] for name in param_shapes(1, 1, 1)} | {"o": g_o, "h": g_h}
 
 
-def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+def backward(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     """Every gradient of L: the parameters' (same shapes as params) and ∇o(t)L, ∇h(t)L as (τ, n) rows.
 
     params without the batch axis; fwd: the clean Forward of that single copy (nodes (τ, n), no batch axis).
@@ -159,8 +142,8 @@ def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward
 
 
 EQUATIONS = (
-    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation.book("10.18"),
+    Equation.book("10.19"),
     Equation(
         "∇h(t)",
         "∇h(t)L = Vᵀ∇o(t)L + u ⊙ ∇h(t+1)L + r ⊙ Wᵀ∇a(t+1)L [common: Wᵀ(r ⊙ ∇a)] + Wuᵀ∇a_u(t+1)L + Wrᵀ∇a_r(t+1)L, t < τ",
@@ -179,51 +162,44 @@ EQUATIONS = (
     Equation("10.45 U", "∇U L = Σ_t ∇a(t)L z(t)ᵀ,  ∇a = (1 − u) ⊙ ∇h(t)L ⊙ n(1 − n) [common: 1 − n²]", "U", "U"),
     Equation("10.45 W", "∇W L = Σ_t ∇a(t)L (r ⊙ h(t−1))ᵀ [common: Σ_t (r ⊙ ∇a(t)L) h(t−1)ᵀ]", "W", "W"),
     Equation("10.45 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
-    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation.book("10.24"),
+    Equation.book("10.22"),
 )
 
 
-def _plus_candidate(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
-) -> dict[str, Array]:
+def _plus_candidate(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     return _backward(params, x, y, fwd, variant, candidate_sign=+1.0, reset_in_w=True)  # ∂h/∂u = h(t−1) + n(t)
 
 
-def _reset_left_out(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
-) -> dict[str, Array]:
+def _reset_left_out(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     return _backward(params, x, y, fwd, variant, candidate_sign=-1.0, reset_in_w=False)  # W path as if W h(t−1)
 
 
 _RECURRENT = frozenset(param_shapes(1, 1, 1)) - {"V", "c"}  # everything ∇h(t<τ)L feeds: all but the output layer
 
-BUGS: dict[str, Bug] = {
-    bug.name: bug
-    for bug in (
-        Bug(
-            "gru-one-minus-u-sign",
-            "∂h(t)/∂u = h(t−1) + n(t): the sign of the (1 − u) branch lost",
-            "h(t) = u ⊙ h(t−1) + (1 − u) ⊙ n(t), and the derivative of (1 − u) n with respect to u is −n, not +n: "
-            "∇u must be ∇h(t)L ⊙ (h(t−1) − n(t)). With +n(t) every update-gate gradient is wrong, so Uu, Wu and bu "
-            "fail, and through Wuᵀ∇a_u the error enters ∇h(t)L for t < τ and every parameter behind it. Only what "
-            "sits after h — ∇o(t)L, ∇h(τ)L, V and c — stays right.",
-            _plus_candidate,
-            _RECURRENT,
-            frozenset({"h"}),
-        ),
-        Bug(
-            "gru-reset-left-out-of-W-path",
-            "r dropped from the W path on the way back: ∇W and ∇h(t−1) as if the candidate read W h(t−1)",
-            "The candidate reads W (r ⊙ h(t−1)) in the book (r ⊙ (W h(t−1)) in torch's form), so the gradient "
-            "through W is gated by r in both directions: ∇W L pairs ∇a(t)L with (r ⊙ h(t−1))ᵀ, and h(t−1) receives "
-            "r ⊙ Wᵀ∇a(t)L. Leaving r out (while still giving r its own gradient) breaks W directly and ∇h(t)L for "
-            "t < τ, hence every parameter behind it; ∇o(t)L, ∇h(τ)L, V and c stay right. Invisible where r = 1.",
-            _reset_left_out,
-            _RECURRENT,
-            frozenset({"h"}),
-        ),
-    )
-}
+BUGS = catalogue(
+    Bug(
+        "gru-one-minus-u-sign",
+        "∂h(t)/∂u = h(t−1) + n(t): the sign of the (1 − u) branch lost",
+        "h(t) = u ⊙ h(t−1) + (1 − u) ⊙ n(t), and the derivative of (1 − u) n with respect to u is −n, not +n: "
+        "∇u must be ∇h(t)L ⊙ (h(t−1) − n(t)). With +n(t) every update-gate gradient is wrong, so Uu, Wu and bu "
+        "fail, and through Wuᵀ∇a_u the error enters ∇h(t)L for t < τ and every parameter behind it. Only what "
+        "sits after h — ∇o(t)L, ∇h(τ)L, V and c — stays right.",
+        _plus_candidate,
+        _RECURRENT,
+        frozenset({"h"}),
+    ),
+    Bug(
+        "gru-reset-left-out-of-W-path",
+        "r dropped from the W path on the way back: ∇W and ∇h(t−1) as if the candidate read W h(t−1)",
+        "The candidate reads W (r ⊙ h(t−1)) in the book (r ⊙ (W h(t−1)) in torch's form), so the gradient "
+        "through W is gated by r in both directions: ∇W L pairs ∇a(t)L with (r ⊙ h(t−1))ᵀ, and h(t−1) receives "
+        "r ⊙ Wᵀ∇a(t)L. Leaving r out (while still giving r its own gradient) breaks W directly and ∇h(t)L for "
+        "t < τ, hence every parameter behind it; ∇o(t)L, ∇h(τ)L, V and c stay right. Invisible where r = 1.",
+        _reset_left_out,
+        _RECURRENT,
+        frozenset({"h"}),
+    ),
+)
 
 NETWORK = Network("gru", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__)

@@ -37,19 +37,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import (
-    Array,
-    Bug,
-    Copies,
-    Equation,
-    Forward,
-    Network,
-    Params,
-    check_variant,
-    copies,
-    in_time,
-    sigmoid,
-)
+from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, in_time, sigmoid
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book", "common")
@@ -69,21 +58,15 @@ def param_shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
     return shapes | {"V": (O, H), "c": (O,)}
 
 
-def forward(
-    params: Copies | Params,
-    x: NDArray[Any],
-    y: NDArray[np.int64],
-    offsets: dict[str, NDArray[Any]] | None = None,
-    variant: str = "book",
-) -> Forward:
+def forward(p: Weights, x: Data, y: Targets, offsets: Offsets = None, variant: str = "book") -> Forward:
     """B copies of the LSTM over x(1..τ), scored against y(1..τ) (10.40–10.44, 10.10–10.14).
 
-    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"s", "h" or "o": (B, τ, n)}
+    p: the copies' parameters (book/network.py's Weights); x: (τ, I); y: (τ,); offsets: {"s", "h" or "o": (B, τ, n)}
     added where the node is made (an offset on s(t) reaches h(t) and s(t+1)). Nodes (B or 1, τ, n): o, h, s, and the
     step quantities the backward pass reuses: the gates f, g, q and the cell input z. Losses (B, τ).
     """
     check_variant(variant, VARIANTS)
-    p, off = copies(params), offsets or {}
+    off = offsets or {}
     ux = {gate: p.over_time(f"U{gate}", x) for gate in _GATES}  # U x(t) for every t
     bias, c = {gate: p.vector(f"b{gate}") for gate in _GATES}, p.vector("c")
     h = s = np.zeros((1, bias[""].shape[-1]))  # h(0) = 0, s(0) = 0, the same for every copy
@@ -160,7 +143,7 @@ def _backward(
     return {name: grads[name] for name in param_shapes(1, 1, 1)} | {"o": g_o, "h": g_h, "s": g_s}
 
 
-def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+def backward(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     """Every gradient of L: the parameters' (same shapes as params) and ∇o(t)L, ∇h(t)L, ∇s(t)L as (τ, n) rows.
 
     params without the batch axis; fwd: the clean Forward of that single copy (nodes (τ, n), no batch axis).
@@ -169,8 +152,8 @@ def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward
 
 
 EQUATIONS = (
-    Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
-    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation.book("10.18"),
+    Equation.book("10.19"),
     Equation(
         "∇h(t)",
         "∇h(t)L = Vᵀ∇o(t)L + Wfᵀ∇a_f(t+1)L + Wgᵀ∇a_g(t+1)L + Wqᵀ∇a_q(t+1)L + Wᵀ∇a(t+1)L, t < τ",
@@ -192,71 +175,64 @@ EQUATIONS = (
     Equation("10.41 U", "∇U L = Σ_t ∇a(t)L x(t)ᵀ,  ∇a = ∇s(t)L ⊙ g(t) ⊙ z(1 − z) [common: 1 − z²]", "U", "U"),
     Equation("10.41 W", "∇W L = Σ_t ∇a(t)L h(t−1)ᵀ", "W", "W"),
     Equation("10.41 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
-    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation.book("10.24"),
+    Equation.book("10.22"),
 )
 
 
-def _forget_path_dropped(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
-) -> dict[str, Array]:
+def _forget_path_dropped(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     return _backward(params, x, y, fwd, variant, forget_path=False)  # ∇s(t)L without ∇s(t+1)L ⊙ f(t+1)
 
 
-def _tanh_at_h(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+def _tanh_at_h(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     return _backward(params, x, y, fwd, variant, tanh_at_h=True)  # 1 − h(t)² for 1 − tanh² s(t)
 
 
-def _gate_slope_at_preactivation(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
-) -> dict[str, Array]:
+def _gate_slope_at_preactivation(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     return _backward(params, x, y, fwd, variant, slope_at_preactivation=True)  # a(1 − a) for σ(a)(1 − σ(a))
 
 
 _RECURRENT = frozenset(param_shapes(1, 1, 1)) - {"V", "c"}  # everything ∇s(t)L and ∇h(t<τ)L feed: all but V, c
 
-BUGS: dict[str, Bug] = {
-    bug.name: bug
-    for bug in (
-        Bug(
-            "lstm-forget-path-dropped",
-            "∇s(t)L without ∇s(t+1)L ⊙ f(t+1): the cell state's own path through time lost",
-            "s(t) reaches the loss twice: through h(t) = tanh(s(t)) q(t) (10.43), and through the next cell state "
-            "s(t+1) = f(t+1) s(t) + … (10.41). So ∇s(t)L = ∇h(t)L ⊙ q(t) ⊙ (1 − tanh² s(t)) + ∇s(t+1)L ⊙ f(t+1). "
-            "Dropping the second term throws away exactly the path the LSTM was built for — the one that lets "
-            "gradients travel far in time without passing through W. ∇s(τ)L stays right (there is no s(τ+1)), but "
-            "∇s(t)L for t < τ is wrong, and through the gates every recurrent parameter and ∇h(t)L for t < τ − 1 with "
-            "it (∇h(τ − 1)L reads only step τ's gates, which the right ∇s(τ)L feeds). ∇o(t)L, ∇h(τ)L, ∇h(τ − 1)L, V "
-            "and c stay right. Needs τ > 1 to show.",
-            _forget_path_dropped,
-            _RECURRENT,
-            frozenset({"h", "s"}),
-        ),
-        Bug(
-            "lstm-tanh-at-h",
-            "tanh′ at h: 1 − h(t)² where 1 − tanh² s(t) belongs",
-            "h(t) = tanh(s(t)) q(t) (10.43), so ∂h(t)/∂s(t) = q(t) (1 − tanh² s(t)). The familiar 1 − h² of the "
-            "plain RNN (10.21) only works there because h = tanh(a); in the LSTM h is tanh(s) times the output "
-            "gate, so 1 − h² is 1 − q² tanh² s, wrong wherever q ≠ 1 (which, for a σ, is everywhere). Every "
-            "∇s(t)L is wrong — including at τ — and with it every recurrent parameter and ∇h(t)L for t < τ; "
-            "∇o(t)L, ∇h(τ)L, V and c stay right.",
-            _tanh_at_h,
-            _RECURRENT,
-            frozenset({"h", "s"}),
-        ),
-        Bug(
-            "lstm-gate-derivative-at-preactivation",
-            "σ′ as a(1 − a) at the pre-activation a, instead of σ(a)(1 − σ(a))",
-            "σ′(a) = σ(a)(1 − σ(a)): the derivative is written in terms of the gate's value, f(1 − f), not of "
-            "what went into it. Plugging in the pre-activation a = b + U x(t) + W h(t−1) gives a(1 − a), which "
-            "can even be negative. Every gate's pre-activation gradient (and, in the book form, the σ cell "
-            "input's) is then wrong, so every recurrent parameter fails, and through Wᵀ∇a(t+1)L so do ∇h(t)L and "
-            "∇s(t)L for t < τ. ∇o(t)L, ∇h(τ)L, ∇s(τ)L, V and c stay right.",
-            _gate_slope_at_preactivation,
-            _RECURRENT,
-            frozenset({"h", "s"}),
-        ),
-    )
-}
+BUGS = catalogue(
+    Bug(
+        "lstm-forget-path-dropped",
+        "∇s(t)L without ∇s(t+1)L ⊙ f(t+1): the cell state's own path through time lost",
+        "s(t) reaches the loss twice: through h(t) = tanh(s(t)) q(t) (10.43), and through the next cell state "
+        "s(t+1) = f(t+1) s(t) + … (10.41). So ∇s(t)L = ∇h(t)L ⊙ q(t) ⊙ (1 − tanh² s(t)) + ∇s(t+1)L ⊙ f(t+1). "
+        "Dropping the second term throws away exactly the path the LSTM was built for — the one that lets "
+        "gradients travel far in time without passing through W. ∇s(τ)L stays right (there is no s(τ+1)), but "
+        "∇s(t)L for t < τ is wrong, and through the gates every recurrent parameter and ∇h(t)L for t < τ − 1 with "
+        "it (∇h(τ − 1)L reads only step τ's gates, which the right ∇s(τ)L feeds). ∇o(t)L, ∇h(τ)L, ∇h(τ − 1)L, V "
+        "and c stay right. Needs τ > 1 to show.",
+        _forget_path_dropped,
+        _RECURRENT,
+        frozenset({"h", "s"}),
+    ),
+    Bug(
+        "lstm-tanh-at-h",
+        "tanh′ at h: 1 − h(t)² where 1 − tanh² s(t) belongs",
+        "h(t) = tanh(s(t)) q(t) (10.43), so ∂h(t)/∂s(t) = q(t) (1 − tanh² s(t)). The familiar 1 − h² of the "
+        "plain RNN (10.21) only works there because h = tanh(a); in the LSTM h is tanh(s) times the output "
+        "gate, so 1 − h² is 1 − q² tanh² s, wrong wherever q ≠ 1 (which, for a σ, is everywhere). Every "
+        "∇s(t)L is wrong — including at τ — and with it every recurrent parameter and ∇h(t)L for t < τ; "
+        "∇o(t)L, ∇h(τ)L, V and c stay right.",
+        _tanh_at_h,
+        _RECURRENT,
+        frozenset({"h", "s"}),
+    ),
+    Bug(
+        "lstm-gate-derivative-at-preactivation",
+        "σ′ as a(1 − a) at the pre-activation a, instead of σ(a)(1 − σ(a))",
+        "σ′(a) = σ(a)(1 − σ(a)): the derivative is written in terms of the gate's value, f(1 − f), not of "
+        "what went into it. Plugging in the pre-activation a = b + U x(t) + W h(t−1) gives a(1 − a), which "
+        "can even be negative. Every gate's pre-activation gradient (and, in the book form, the σ cell "
+        "input's) is then wrong, so every recurrent parameter fails, and through Wᵀ∇a(t+1)L so do ∇h(t)L and "
+        "∇s(t)L for t < τ. ∇o(t)L, ∇h(τ)L, ∇s(τ)L, V and c stay right.",
+        _gate_slope_at_preactivation,
+        _RECURRENT,
+        frozenset({"h", "s"}),
+    ),
+)
 
 NETWORK = Network("lstm", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__)

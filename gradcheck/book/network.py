@@ -12,11 +12,11 @@ passes, its equations and its bugs (DESIGN.md §8). A network module of this pac
     equations: tuple[Equation, ...]         the rows of the equation table, in the order BPTT computes them
     bugs: {name: Bug}                       mistakes people really make in this network's backward pass
 
-forward runs B copies of the network at once (DESIGN.md §7). params is a Copies (below): the parameters shared by
-every copy, and at most one that differs per copy, either as one moved entry per copy or as per-copy values; or a
-plain {name: (B, *shape)}, every parameter per copy (B = 1 for a single network). forward reads them only through
-Copies.vector (biases), Copies.mv (M v at one step) and Copies.over_time (M x(t) for every t at once), so that a
-moved entry costs one product with the shared matrix plus a rank-one correction, never a copy of the matrix.
+forward runs B copies of the network at once (DESIGN.md §7). params is Weights (below): the engine's Copies, the
+parameters shared by every copy and at most one that differs per copy, or a plain {name: (B, *shape)}, every
+parameter per copy (B = 1 for a single network). forward reads them only through vector (biases), mv (M v at one
+step) and over_time (M x(t) for every t at once), so that a moved entry costs one product with the shared matrix
+plus a rank-one correction, never a copy of the matrix.
 offsets[node] (B, τ, n), if given, is added to that node where it is computed, so that a node's own gradient can be
 differenced. Values keep numpy's broadcasting on the batch axis: a node no per-copy value has reached has a batch
 axis of 1 (every h(t) of copies that differ only in V or c), the losses always have B rows. forward is complex-safe
@@ -28,16 +28,15 @@ its batched engine (engine/rnn.py) runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
-Params = Mapping[str, NDArray[Any]]
+from gradcheck.book.arrays import Array
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,12 @@ class Forward:
         total: NDArray[Any] = self.losses.sum(axis=-1)
         return total
 
+    def node(self, name: str) -> Array:
+        """A node of the one clean copy, (τ, n), real, whether or not the batch axis of B = 1 is still there (what
+        backward reads)."""
+        value = self.nodes[name]
+        return np.real(value.reshape(value.shape[-2:]))
+
 
 @dataclass(frozen=True)
 class Equation:
@@ -73,6 +78,22 @@ class Equation:
     target: str
     gradient: str
     times: Literal["all", "last", "earlier"] = "all"
+
+    @staticmethod
+    def book(number: str) -> Equation:
+        """A row of Fig. 10.3's table that other networks share word for word (same output layer, same tanh step)."""
+        return ROWS[number]
+
+
+ROWS = {  # Equation.book(number)
+    "10.18": Equation("10.18", "(∇o(t)L)_i = ŷ_i(t) − 1[i = y(t)]", "o", "∇o(t)L"),
+    "10.19": Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    "10.22": Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    "10.23": Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    "10.24": Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
+    "10.26": Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
+    "10.28": Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+}
 
 
 Backward = Callable[..., Any]  # the network's backward signature: (params, x, y, fwd, variant) -> gradients by name
@@ -89,6 +110,11 @@ class Bug:
     backward: Backward
     params: frozenset[str]
     nodes: frozenset[str]
+
+
+def catalogue(*bugs: Bug) -> dict[str, Bug]:
+    """A network's bugs by name, in the order given."""
+    return {bug.name: bug for bug in bugs}
 
 
 Shapes = Callable[[int, int, int], dict[str, tuple[int, ...]]]  # (I, H, O) -> {name: shape}, in table order
@@ -151,128 +177,75 @@ def check_variant(variant: str, variants: tuple[str, ...]) -> None:
         raise ValueError(f"variant {variant!r} is not one of {', '.join(variants)}")
 
 
-def single(node: NDArray[Any]) -> Array:
-    """A node of the one clean copy, (τ, n), whether or not the Forward still carries the batch axis of B = 1."""
-    return np.real(node.reshape(node.shape[-2:]))
-
-
 def sigmoid(a: NDArray[Any]) -> NDArray[Any]:
     """σ(a) = 1 / (1 + e^(−a)), written so that neither branch overflows for real a (complex-safe for small imag)."""
     result: NDArray[Any] = 0.5 * (1.0 + np.tanh(0.5 * a))
     return result
 
 
-@dataclass(frozen=True)
-class Copies:
-    """B copies of a network's parameters: every parameter shared by all copies, except where given per copy.
-
-    shared: {name: value} without a batch axis (U: (H, I)). dense: {name: (B, *shape)}, parameters whose every copy
-    has its own value (a random direction, or whole networks stacked). moved: at most one parameter whose copy b has
-    its flat entry index[b] moved by shift[b] (complex under the complex step). A one-entry move of M is the rank-one
-    change shift·e_i e_jᵀ, so M v for all B copies is one product with the shared M plus shift[b]·v_b[j_b] at row
-    i_b: no copy of M is ever made.
-
-    The products follow numpy broadcasting on the leading batch axis: what no per-copy value has reached yet keeps a
-    batch axis of 1 (h(0), and every h(t) of a copy whose only change is V or c), so it is computed once for all.
-    """
-
-    shared: Mapping[str, Array]
-    count: int = 1
-    dense: Mapping[str, NDArray[Any]] = field(default_factory=dict)
-    moved: str | None = None
-    index: NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
-    shift: NDArray[Any] = field(default_factory=lambda: np.zeros(0))
-
-    @classmethod
-    def entries(cls, point: Mapping[str, Array], name: str, index: NDArray[np.intp], shift: NDArray[Any]) -> Copies:
-        """len(index) copies of `point`, copy b with flat entry index[b] of `name` moved by shift[b]."""
-        return cls(point, len(index), moved=name, index=np.asarray(index, dtype=np.intp), shift=np.asarray(shift))
-
-    @classmethod
-    def stacked(cls, params: Params) -> Copies:
-        """The copies {name: (B, *shape)} spell out, every parameter per copy."""
-        values = {name: np.asarray(value) for name, value in params.items()}
-        return cls({}, len(next(iter(values.values()))), dense=values)
+class Weights(Protocol):
+    """What forward reads B copies of the parameters through (DESIGN.md §7), so that it reads as its equations:
+    vector("b") is b, mv("W", h) is W h(t−1) at one step, over_time("U", x) is U x(t) for every t at once. The
+    engine's Copies (engine/copies.py) share every parameter and move one entry per copy as a rank-one correction;
+    Stacked (below) holds every parameter per copy. Values keep numpy's broadcasting on the batch axis."""
 
     @property
-    def dtype(self) -> np.dtype[Any]:
-        """float64, or complex128 under the complex step."""
-        return np.result_type(np.float64, self.shift, *self.dense.values())
+    def count(self) -> int:
+        """B, the number of copies."""
+        ...
 
-    def value(self, name: str) -> NDArray[Any]:
-        """The parameter as every copy has it: (*shape) if shared, else (B, *shape)."""
-        if name in self.dense:
-            return self.dense[name]
-        base = self.shared[name]
-        if name != self.moved:
-            return base
-        moved = np.broadcast_to(base, (self.count, *base.shape)).astype(self.dtype)
-        moved.reshape(self.count, -1)[np.arange(self.count), self.index] += self.shift
-        return moved
+    @property
+    def names(self) -> Collection[str]:
+        """Every parameter's name."""
+        ...
 
     def vector(self, name: str) -> NDArray[Any]:
         """A bias for every copy: (m,) if shared, else (B, m)."""
-        return self.value(name)
+        ...
 
     def mv(self, name: str, v: NDArray[Any]) -> NDArray[Any]:
         """M v for every copy of the matrix M = `name`: v (B or 1, n) -> (B or 1, m)."""
-        if name in self.dense:
-            product: NDArray[Any] = (self.dense[name] @ v[..., np.newaxis])[..., 0]
-            return product
-        product = _times(v, self.shared[name].T)
-        if name != self.moved:
-            return product
-        i, j = np.unravel_index(self.index, self.shared[name].shape)
-        rows = np.arange(self.count)
-        moved = self._per_copy(product)
-        moved[rows, i] += self.shift * np.broadcast_to(v, (self.count, v.shape[-1]))[rows, j]  # shift·e_i e_jᵀ v
-        return moved
+        ...
 
     def over_time(self, name: str, X: NDArray[Any]) -> NDArray[Any]:
-        """M x(t) for every t and every copy of M = `name`: X (B or 1, τ, n) -> (B or 1, τ, m). X (τ, n) is data,
-        the same in every copy whatever moves (x(t), or x(t−1)): the engine takes an entry (i, j) of a matrix that
-        meets only data whose column j is 0 at every t for one that changes nothing."""
-        X = X if X.ndim == 3 else X[np.newaxis]
-        if name in self.dense:
-            product: NDArray[Any] = X @ np.swapaxes(self.dense[name], -1, -2)
-            return product
-        M = self.shared[name]
-        product = _times(X.reshape(-1, X.shape[-1]), M.T).reshape(*X.shape[:-1], M.shape[0])
-        if name != self.moved:
-            return product
-        i, j = np.unravel_index(self.index, M.shape)
-        rows = np.arange(self.count)
-        moved = self._per_copy(product)
-        moved[rows, :, i] += self.shift[:, np.newaxis] * np.broadcast_to(X, (self.count, *X.shape[1:]))[rows, :, j]
-        return moved
-
-    def _per_copy(self, product: NDArray[Any]) -> NDArray[Any]:
-        """A product (B or 1, …) just made, as B rows of the dtype a moved entry gives, to correct in place."""
-        dtype = np.result_type(product, self.shift)
-        if product.shape[0] == self.count and product.dtype == dtype:
-            return product
-        return np.broadcast_to(product, (self.count, *product.shape[1:])).astype(dtype)
+        """M x(t) for every t and every copy: X (τ, n) data, or (B or 1, τ, n) -> (B or 1, τ, m)."""
+        ...
 
     def full(self, values: NDArray[Any]) -> NDArray[Any]:
         """values (B or 1, …) as (B, …): what every copy has, whether or not it differs between copies."""
+        ...
+
+
+@dataclass(frozen=True)
+class Stacked:
+    """B copies whose every parameter is given per copy: {name: (B, *shape)} (B = 1 for a single network)."""
+
+    values: Mapping[str, NDArray[Any]]
+
+    @property
+    def count(self) -> int:
+        return len(next(iter(self.values.values())))
+
+    @property
+    def names(self) -> Collection[str]:
+        return self.values.keys()
+
+    def vector(self, name: str) -> NDArray[Any]:
+        return self.values[name]
+
+    def mv(self, name: str, v: NDArray[Any]) -> NDArray[Any]:
+        product: NDArray[Any] = (self.values[name] @ v[..., np.newaxis])[..., 0]
+        return product
+
+    def over_time(self, name: str, X: NDArray[Any]) -> NDArray[Any]:
+        product: NDArray[Any] = X @ np.swapaxes(self.values[name], -1, -2)
+        return product
+
+    def full(self, values: NDArray[Any]) -> NDArray[Any]:
         return np.broadcast_to(values, (self.count, *values.shape[1:]))
-
-
-def copies(params: Copies | Params) -> Copies:
-    """forward's parameters as Copies: given so, or {name: (B, *shape)} with every parameter per copy."""
-    return params if isinstance(params, Copies) else Copies.stacked(params)
 
 
 def in_time(steps: Sequence[NDArray[Any]]) -> NDArray[Any]:
     """A node's values at t = 1..τ, each (B or 1, n), as one array (B or 1, τ, n)."""
     stacked: NDArray[Any] = np.stack(np.broadcast_arrays(*steps), axis=1)
     return stacked
-
-
-def _times(v: NDArray[Any], M: Array) -> NDArray[Any]:
-    """v @ M for a real M: two real products when v is complex, half the work of a complex one."""
-    if not np.iscomplexobj(v):
-        product: NDArray[Any] = v @ M
-        return product
-    both = np.concatenate([v.real, v.imag]) @ M
-    return both[: len(v)] + 1j * both[len(v) :]

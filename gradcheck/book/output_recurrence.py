@@ -39,20 +39,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import (
-    Array,
-    Bug,
-    Copies,
-    Equation,
-    Forward,
-    Network,
-    Params,
-    check_variant,
-    copies,
-    in_time,
-    one_hot,
-    single,
-)
+from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, check_variant, in_time, one_hot
 from gradcheck.book.rnn import log_softmax
 
 KINDS = ("fig-10.4", "teacher-forcing")
@@ -74,23 +62,15 @@ def _check(variant: str, kind: str) -> None:
         raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
 
 
-def forward(
-    params: Copies | Params,
-    x: NDArray[Any],
-    y: NDArray[np.int64],
-    offsets: dict[str, NDArray[Any]] | None = None,
-    variant: str = "book",
-    *,
-    kind: str,
-) -> Forward:
+def forward(p: Weights, x: Data, y: Targets, offsets: Offsets = None, variant: str = "book", *, kind: str) -> Forward:
     """B copies of the network `kind` over x(1..τ), scored against y(1..τ) (Fig. 10.4 or 10.6, 10.9–10.14).
 
-    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (τ,); offsets: {"o" or "h": (B, τ, n)}
+    p: the copies' parameters (book/network.py's Weights); x: (τ, I); y: (τ,); offsets: {"o" or "h": (B, τ, n)}
     added where the node is made (in fig-10.4 an offset on o(t) reaches a(t+1); an offset on h(t) reaches o(t)).
     Nodes (B or 1, τ, n): o, h. Losses (B, τ).
     """
     _check(variant, kind)
-    p, off = copies(params), offsets or {}
+    off = offsets or {}
     ux, b, c = p.over_time("U", x), p.vector("b"), p.vector("c")  # U x(t) for every t
     targets = one_hot(y, c.shape[-1])  # e_{y(t)}: data
     fed = np.zeros((1, c.shape[-1]))  # o(0) = 0, e_{y(0)} = 0
@@ -114,7 +94,7 @@ def _backward(
     params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, kind: str, through_o: bool
 ) -> dict[str, Array]:
     """Every gradient of L from the clean Forward of `kind`; through_o: whether ∇o(t)L takes the path into a(t+1)."""
-    h, o = single(fwd.nodes["h"]), single(fwd.nodes["o"])
+    h, o = fwd.node("h"), fwd.node("o")
     W, V = params["W"], params["V"]
     g_o = np.exp(log_softmax(o))
     g_o[np.arange(len(y)), y] -= 1.0  # (10.18): ŷ(t) − e_{y(t)}
@@ -138,9 +118,7 @@ def _backward(
     }
 
 
-def backward(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book", *, kind: str
-) -> dict[str, Array]:
+def backward(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book", *, kind: str) -> Gradients:
     """BPTT for `kind` (see the module docstring): through o(t) into a(t+1) for fig-10.4, not for teacher forcing."""
     _check(variant, kind)
     return _backward(params, x, y, fwd, kind, through_o=kind == "fig-10.4")
@@ -158,25 +136,21 @@ EQUATIONS = (
         times="earlier",
     ),
     Equation("10.19", "∇h(t)L = Vᵀ ∇o(t)L at every t (h(t) feeds only o(t))", "h", "∇h(t)L"),
-    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
+    Equation.book("10.28"),
     Equation(
         "10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L r(t−1)ᵀ, r = o in fig-10.4, e_y with teacher forcing, r(0) = 0", "W", "W"
     ),
-    Equation("10.24", "∇V L = Σ_t ∇o(t)L h(t)ᵀ", "V", "V"),
-    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
-    Equation("10.22", "∇c L = Σ_t ∇o(t)L", "c", "c"),
+    Equation.book("10.24"),
+    Equation.book("10.23"),
+    Equation.book("10.22"),
 )
 
 
-def _no_output_recurrence(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book", *, kind: str
-) -> dict[str, Array]:
+def _no_output_recurrence(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book", *, kind: str) -> Gradients:
     return _backward(params, x, y, fwd, kind, through_o=False)  # 10.18 alone, as if o(t) fed only L(t)
 
 
-def _through_y(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book", *, kind: str
-) -> dict[str, Array]:
+def _through_y(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book", *, kind: str) -> Gradients:
     return _backward(params, x, y, fwd, kind, through_o=True)  # as if e_{y(t)} were o(t) and fed a(t+1)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+from gradcheck.book.arrays import Array as Array  # the array type of this module's signatures
 
 
 @dataclass(frozen=True)

@@ -25,19 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import (
-    Array,
-    Bug,
-    Copies,
-    Equation,
-    Forward,
-    Network,
-    Params,
-    check_variant,
-    copies,
-    in_time,
-    single,
-)
+from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, in_time
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book",)
@@ -58,21 +47,15 @@ def _check(variant: str, y: NDArray[np.int64]) -> None:
         raise ValueError(f"fig-10.5 has one target class: y must have one entry, got shape {np.shape(y)}")
 
 
-def forward(
-    params: Copies | Params,
-    x: NDArray[Any],
-    y: NDArray[np.int64],
-    offsets: dict[str, NDArray[Any]] | None = None,
-    variant: str = "book",
-) -> Forward:
+def forward(p: Weights, x: Data, y: Targets, offsets: Offsets = None, variant: str = "book") -> Forward:
     """B copies of Fig. 10.5 over x(1..τ), scored at τ against the one class y (10.8–10.14).
 
-    params: Copies, or {name: (B, *shape)} (book/network.py); x: (τ, I); y: (1,); offsets: {"h": (B, τ, H),
+    p: the copies' parameters (book/network.py's Weights); x: (τ, I); y: (1,); offsets: {"h": (B, τ, H),
     "o": (B, 1, O)} added where the node is made (an offset on h(t) reaches h(t+1)). Nodes: o (B or 1, 1, O),
     h (B or 1, τ, H). Losses (B, 1).
     """
     _check(variant, y)
-    p, off = copies(params), offsets or {}
+    off = offsets or {}
     ux, b = p.over_time("U", x), p.vector("b")  # U x(t) for every t
     state = np.zeros((1, b.shape[-1]))  # h(0) = 0, the same for every copy
     steps: list[NDArray[Any]] = []
@@ -107,10 +90,10 @@ def _from_grad_o(params: Params, x: NDArray[Any], h: Array, g_o: Array) -> dict[
     }
 
 
-def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book") -> dict[str, Array]:
+def backward(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
     """BPTT from the one loss at τ (see the module docstring): ∇o(t)L = 0 for t < τ, so 10.21 loses its Vᵀ∇o(t)L."""
     _check(variant, y)
-    h, o = single(fwd.nodes["h"]), single(fwd.nodes["o"])
+    h, o = fwd.node("h"), fwd.node("o")
     g_o = np.zeros((len(h), o.shape[1]))
     g_o[-1] = np.exp(log_softmax(o[0]))
     g_o[-1, y[0]] -= 1.0  # (10.18): ŷ(τ) − e_y
@@ -119,7 +102,7 @@ def backward(params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward
 
 EQUATIONS = (
     Equation("10.18", "(∇o(τ)L)_i = ŷ_i(τ) − 1[i = y]", "o", "∇o(τ)L"),
-    Equation("10.19", "∇h(τ)L = Vᵀ ∇o(τ)L", "h", "∇h(τ)L", times="last"),
+    Equation.book("10.19"),
     Equation(
         "10.21",
         "∇h(t)L = Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L, t < τ (no Vᵀ ∇o(t)L: no output before τ)",
@@ -127,40 +110,35 @@ EQUATIONS = (
         "∇h(t)L",
         times="earlier",
     ),
-    Equation("10.28", "∇U L = Σ_t diag(1 − h(t)²) ∇h(t)L x(t)ᵀ", "U", "U"),
-    Equation("10.26", "∇W L = Σ_t diag(1 − h(t)²) ∇h(t)L h(t−1)ᵀ", "W", "W"),
+    Equation.book("10.28"),
+    Equation.book("10.26"),
     Equation("10.24", "∇V L = ∇o(τ)L h(τ)ᵀ", "V", "V"),
-    Equation("10.23", "∇b L = Σ_t diag(1 − h(t)²) ∇h(t)L", "b", "b"),
+    Equation.book("10.23"),
     Equation("10.22", "∇c L = ∇o(τ)L", "c", "c"),
 )
 
 
-def _summed_over_t(
-    params: Params, x: NDArray[Any], y: NDArray[np.int64], fwd: Forward, variant: str = "book"
-) -> dict[str, Array]:
-    h = single(fwd.nodes["h"])
+def _summed_over_t(params: Params, x: Data, y: Targets, fwd: Forward, variant: str = "book") -> Gradients:
+    h = fwd.node("h")
     g_o = np.exp(log_softmax(h @ params["V"].T + params["c"]))  # ŷ(t) of an output c + V h(t) at every t
     g_o[:, y[0]] -= 1.0  # ŷ(t) − e_y: the same target at every t
     return _from_grad_o(params, x, h, g_o)
 
 
-BUGS: dict[str, Bug] = {
-    bug.name: bug
-    for bug in (
-        Bug(
-            "single-output-summed-over-t",
-            "the backward of Fig. 10.3 with the one target at every step: ∇h(t)L picks up Vᵀ(ŷ(t) − e_y) at every t",
-            "Fig. 10.5 reads the sequence out once, at the end: o(τ) = c + V h(τ) and L = −log ŷ(τ)_y. Copying the "
-            "backward of Fig. 10.3 keeps its sum over t, as if an output o(t) = c + V h(t) were made at every step and "
-            "scored against the same class y. Those outputs and losses are not in the graph: for t < τ, ∇h(t)L is only "
-            "Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L, with no Vᵀ(ŷ(t) − e_y) term. ∇h(t)L is wrong for t < τ, and so are U, W, b "
-            "(built from it) and V, c (which collect ŷ(t) − e_y at every step). ∇o(τ)L and ∇h(τ)L are right.",
-            _summed_over_t,
-            frozenset({"U", "W", "V", "b", "c"}),
-            frozenset({"h"}),
-        ),
-    )
-}
+BUGS = catalogue(
+    Bug(
+        "single-output-summed-over-t",
+        "the backward of Fig. 10.3 with the one target at every step: ∇h(t)L picks up Vᵀ(ŷ(t) − e_y) at every t",
+        "Fig. 10.5 reads the sequence out once, at the end: o(τ) = c + V h(τ) and L = −log ŷ(τ)_y. Copying the "
+        "backward of Fig. 10.3 keeps its sum over t, as if an output o(t) = c + V h(t) were made at every step and "
+        "scored against the same class y. Those outputs and losses are not in the graph: for t < τ, ∇h(t)L is only "
+        "Wᵀ diag(1 − h(t+1)²) ∇h(t+1)L, with no Vᵀ(ŷ(t) − e_y) term. ∇h(t)L is wrong for t < τ, and so are U, W, b "
+        "(built from it) and V, c (which collect ŷ(t) − e_y at every step). ∇o(τ)L and ∇h(τ)L are right.",
+        _summed_over_t,
+        frozenset({"U", "W", "V", "b", "c"}),
+        frozenset({"h"}),
+    ),
+)
 
 NETWORK = Network(
     "fig-10.5", param_shapes, NODES, EQUATIONS, BUGS, forward, backward, variants=VARIANTS, doc=__doc__, single_target=True

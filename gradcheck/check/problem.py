@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Array, Bug, draw, one_hot
+from gradcheck.book.arrays import Array
+from gradcheck.book.network import Bug, draw, one_hot
 from gradcheck.check.config import Config, H0Mode, Inputs
 from gradcheck.engine.model import Model
 from gradcheck.engine.models import model_of

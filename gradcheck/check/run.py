@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from gradcheck.book.network import Bug
+from gradcheck.book.rnn import log_softmax
 from gradcheck.check.config import Config
 from gradcheck.check.confirmation import ADVICE, SecondOpinion
 from gradcheck.check.problem import Problem, build
@@ -252,7 +253,7 @@ def evaluate(num: Numerical, bug: Bug | None = None, gradients: dict[str, Array]
     equations = equation_rows(gradients, num, params, scale) if config.check.equations else ()
     elapsed = num.elapsed + time.perf_counter() - start
     differs = _differs(num, gradients, params, equations) if bug is not None else frozenset()
-    return CheckResult(config, model.loss, params, equations, num.steps, elapsed, bug, model.first_nonfinite(), differs=differs)
+    return CheckResult(config, model.loss, params, equations, num.steps, elapsed, bug, first_nonfinite(model), differs=differs)
 
 
 def _differs(
@@ -297,5 +298,26 @@ def run(config: Config, bug: Bug | None = None, progress: Progress | None = None
 
 
 def export_arrays(config: Config) -> dict[str, np.ndarray]:
-    """The problem and its analytic results under the names of DESIGN.md §5."""
-    return build(config).model().arrays()
+    """The problem and its analytic results under the names of DESIGN.md §5: every parameter, x, y, L, the gradient
+    of every checked parameter, every node (τ, n) and its gradient, and ŷ(t) = softmax o(t)."""
+    problem = build(config)
+    model = problem.model()
+    grads, nodes = model.gradients(), model.nodes
+    arrays: dict[str, np.ndarray] = dict(problem.params)
+    arrays |= {"x": problem.x, "y": problem.y.astype(np.int64), "loss": np.asarray(model.loss)}
+    arrays |= {f"grad_{name}": grads[name] for name in model.params}
+    arrays |= nodes | {f"grad_{name}": grads[name] for name in nodes}
+    return arrays | {"y_hat": np.exp(log_softmax(nodes["o"]))}
+
+
+def first_nonfinite(model: Model) -> tuple[int, str] | None:
+    """Where the forward pass first produced NaN or inf, as (t from 1, what: "a(t)"), or None when L is finite: at each
+    step, what it makes in the order it makes it."""
+    if np.isfinite(model.loss):
+        return None
+    values = model.values.items()
+    for t in range(max(len(value) for _, value in values)):
+        for name, value in values:
+            if t < len(value) and not np.isfinite(value[t]).all():
+                return t + 1, f"{name}(t)"
+    return len(model.step_losses), "L"

@@ -9,7 +9,8 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+from gradcheck.book.arrays import Array
+
 TINY = float(np.finfo(np.float64).tiny)
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
-import numpy as np
 from numpy.typing import NDArray
 
+from gradcheck.book.arrays import Array as Array
+from gradcheck.book.arrays import Index as Index
 from gradcheck.book.network import Equation
 from gradcheck.engine.directions import Directions
-
-Array = NDArray[np.float64]
-Index = NDArray[np.intp]
 
 # (name, flat entry index (B,), shift (B,)) -> per-term losses (B, T) whose row sums are L(θ + shift·e_index).
 # A complex shift must give complex losses (the forward pass is complex-safe).
@@ -66,6 +64,12 @@ class Model(Protocol):
         """The per-term losses L(t) at the point, which sum to L (one term for a single output)."""
         ...
 
+    @property
+    def values(self) -> dict[str, Array]:
+        """What the forward pass makes at each step, in the order it makes them (a(t), h(t), o(t), L(t) for Fig.
+        10.3): (τ, n) each, row t − 1 for time t."""
+        ...
+
     def gradients(self) -> dict[str, Array]:
         """The backward pass under test: ∇L for every parameter and node, by name."""
         ...
@@ -85,14 +89,6 @@ class Model(Protocol):
 
     def row_bytes(self, name: str, complex_step: bool) -> int:
         """Working memory of one perturbed copy of `name`, temporaries included (an estimate)."""
-        ...
-
-    def first_nonfinite(self) -> tuple[int, str] | None:
-        """Where the forward pass first produced NaN or inf, as (t from 1, node), or None if L is finite."""
-        ...
-
-    def arrays(self) -> dict[str, NDArray[Any]]:
-        """The export (DESIGN.md §5): parameters, data, loss, gradients and intermediate nodes, by documented name."""
         ...
 
 

@@ -1,7 +1,7 @@
 """Any chapter-10 network of the book layer (book/network.py's interface) as a Model: its batched forward pass
 perturbed entry by entry, direction by direction or node by node, and its backward pass (or a bug's) under test.
 
-B perturbed copies run as one forward pass of the module (book/network.py's Copies): they share every parameter's
+B perturbed copies run as one forward pass of the network (engine/copies.py's Copies): they share every parameter's
 value, and a moved entry is a rank-one correction to the shared products, as for Fig. 10.3 (DESIGN.md §7). An entry
 that meets only data that is 0 at every step (column j of U for a token that never occurs) changes nothing: its copies
 are the clean run, not recomputed. Forward passes only: the numerical side never calls the backward pass it checks.
@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Backward, Copies, Equation, Forward, Network
+from gradcheck.book.network import Backward, Equation, Forward, Network
+from gradcheck.engine.copies import Copies
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import EPS_MACH
 from gradcheck.engine.model import Array, Index
@@ -98,8 +99,15 @@ class NetworkModel:
         return float(np.real(self.clean.loss[0]))
 
     @property
+    def values(self) -> dict[str, Array]:
+        """The nodes in the order the forward pass makes them (a network lists them output first, as BPTT meets
+        them), then L(t): those with a row at every step (a single output's o and L are made at τ only)."""
+        made = dict(reversed(self.nodes.items())) | {"L": self.step_losses[:, np.newaxis]}
+        return {name: value for name, value in made.items() if len(value) == len(self.x)}
+
+    @property
     def step_losses(self) -> Array:
-        losses: Array = np.real(self.clean.losses[0])
+        losses: Array = self.clean.losses[0]  # complex only at a complex point
         return losses
 
     def _single(self) -> Forward:
@@ -143,21 +151,3 @@ class NetworkModel:
         held = sum(int(value[0].size) for value in nodes.values()) + (int(nodes[name][0].size) if name in nodes else 0)
         live = 1.0 - float(self.idle[name].mean()) if name in self.idle else 1.0
         return max(1, int(live * width * (held + TEMPORARIES * sum(int(value.shape[-1]) for value in nodes.values()))))
-
-    def first_nonfinite(self) -> tuple[int, str] | None:
-        if np.isfinite(self.loss):
-            return None
-        for t in range(len(self.x)):
-            for name, values in self.clean.nodes.items():
-                if t < values.shape[1] and not np.isfinite(values[0, t]).all():
-                    return t + 1, f"{name}(t)"
-        return len(self.x), "L"
-
-    def arrays(self) -> dict[str, NDArray[Any]]:
-        """The export: parameters, data, loss, gradients, the intermediate nodes and their gradients."""
-        grads = self.gradients()
-        arrays: dict[str, NDArray[Any]] = dict(self.point)
-        arrays |= {"x": self.x, "y": self.y.astype(np.int64), "loss": np.asarray(self.loss)}
-        arrays |= {f"grad_{name}": grads[name] for name in self.point}
-        arrays |= {name: value for name, value in self.nodes.items()} | {f"grad_{name}": grads[name] for name in self.node_names}
-        return arrays

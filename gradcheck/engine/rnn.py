@@ -59,6 +59,11 @@ class TanhRNN:
     def step_losses(self) -> Array:
         return self.trace.losses
 
+    @property
+    def values(self) -> dict[str, Array]:
+        trace = self.trace
+        return {"a": trace.a, "h": trace.h, "o": trace.o, "L": trace.losses[:, np.newaxis]}  # 10.8–10.14
+
     def gradients(self) -> dict[str, Array]:
         grads = self.backward(self.point, self.trace)
         return {name: grads.params[name] for name in self.params} | {"o": grads.o, "h": grads.h}
@@ -93,25 +98,6 @@ class TanhRNN:
     def row_bytes(self, name: str, complex_step: bool) -> int:
         (tau, I), H, O = self.x.shape, len(self.point.b), len(self.point.c)
         return row_bytes(name, I, H, O, tau, complex_step)
-
-    def first_nonfinite(self) -> tuple[int, str] | None:
-        trace = self.trace
-        if np.isfinite(trace.loss):
-            return None
-        for t in range(len(trace.losses)):
-            for node, values in (("a(t)", trace.a[t]), ("h(t)", trace.h[t]), ("o(t)", trace.o[t]), ("L(t)", trace.losses[t])):
-                if not np.isfinite(values).all():
-                    return t + 1, node
-        return len(trace.losses), "L"
-
-    def arrays(self) -> dict[str, NDArray[Any]]:
-        """The export (DESIGN.md §5): parameters, data, loss, gradients and the intermediate nodes."""
-        trace, grads = self.trace, self.backward(self.point, self.trace)
-        arrays: dict[str, NDArray[Any]] = dict(self.point)
-        arrays |= {"x": self.x, "y": self.y.astype(np.int64), "loss": np.asarray(trace.loss)}
-        arrays |= {f"grad_{name}": g for name, g in grads.params if name in self.params}
-        arrays |= {"h": trace.h, "y_hat": trace.y_hat, "grad_o": grads.o, "grad_h": grads.h}
-        return arrays
 
 
 def row_bytes(name: str, I: int, H: int, O: int, tau: int, complex_step: bool = False) -> int:

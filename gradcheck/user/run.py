@@ -247,6 +247,10 @@ class UserForward:
         return self._loss
 
     @property
+    def values(self) -> dict[str, Array]:
+        return self.book.values
+
+    @property
     def step_losses(self) -> Array:
         """The user's L as one term (their forward pass returns the sum only)."""
         return np.array([self._loss])
@@ -267,12 +271,6 @@ class UserForward:
 
     def row_bytes(self, name: str, complex_step: bool) -> int:
         return USER_ROW_BYTES if name in self.params else self.book.row_bytes(name, complex_step)
-
-    def first_nonfinite(self) -> tuple[int, str] | None:
-        return self.book.first_nonfinite()
-
-    def arrays(self) -> dict[str, NDArray[Any]]:
-        return self.book.arrays()
 
 
 def compare_forward(user: UserSide, problem: Problem) -> ForwardResult:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradcheck.book.network import Bug, Copies, Equation, Forward, Network, check_variant, copies, in_time, single
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, check_variant, in_time
 from gradcheck.book.rnn import log_softmax
 
 Array = NDArray[np.float64]
@@ -23,7 +23,7 @@ def shapes(I: int, H: int, O: int) -> dict[str, tuple[int, ...]]:
 
 
 def forward(
-    params: Copies | dict[str, NDArray[Any]],
+    p: Weights,
     x: NDArray[Any],
     y: NDArray[np.int64],
     offsets: dict[str, NDArray[Any]] | None = None,
@@ -31,7 +31,7 @@ def forward(
 ) -> Forward:
     """B copies over x(1..τ): ReLU written as a(t)·1[Re a(t) > 0], which the complex step differentiates."""
     check_variant(variant, ("book",))
-    p, off = copies(params), offsets or {}
+    off = offsets or {}
     ux, b, c = p.over_time("U", x), p.vector("b"), p.vector("c")
     h = np.zeros((1, b.shape[-1]))
     hs, outs = [], []
@@ -47,7 +47,7 @@ def forward(
 
 
 def _backward(params: dict[str, Array], x: Array, y: NDArray[np.int64], fwd: Forward, slope: str) -> dict[str, Array]:
-    h, o = single(fwd.nodes["h"]), single(fwd.nodes["o"])
+    h, o = fwd.node("h"), fwd.node("o")
     g_o = np.exp(log_softmax(o))
     g_o[np.arange(len(y)), y] -= 1.0
     dh = (h > 0).astype(float) if slope == "relu" else 1 - h**2
