@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import IO, TYPE_CHECKING, Any, cast, get_args
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast, get_args
 
 import click
 
 from gradcheck import options as opts
+from gradcheck import process
 from gradcheck.check import config
 from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ExitCode, GradcheckError
 from gradcheck.files import display, same_file, write_atomically, write_text
-from gradcheck.render.console import STDOUT, StdoutError, fall_back_to_ascii, plain_text, progress_bar, stdout_console
+from gradcheck.render.console import STDOUT, fall_back_to_ascii, plain_text, progress_bar, stdout_console
 from gradcheck.render.reports import Format, GradeFormat
 
 if TYPE_CHECKING:
@@ -48,35 +47,8 @@ Exit codes: 0 every gradient within its limit, 1 a confirmed mismatch (or NaN/in
 """
 
 
-TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
-BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away (`gradcheck run | head -1`); quiet, as `yes | head -1` is
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised like KeyboardInterrupt so that every `finally` (temporary files, the progress bar) runs.
-
-    A BaseException but not a KeyboardInterrupt: click passes it through untouched."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again (and print a traceback)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (AttributeError, OSError, ValueError):  # no real stdout (closed, or a test's buffer): nothing to flush
-        pass
-
-
 class GradcheckGroup(click.Group):
-    """A click group whose every error is one line on stderr with exit 2 (130 on Ctrl-C, 143 on SIGTERM).
-
-    `gradcheck` alone prints the help (exit 2, as click does); a broken pipe on stdout exits 141 quietly; any
-    other failure to write stdout (a full disk, a closed stdout) is an error like any other: one line, exit 2."""
+    """The command group: it runs a command and ends the process as gradcheck.process says (one line, an exit code)."""
 
     def main(
         self,
@@ -85,39 +57,12 @@ class GradcheckGroup(click.Group):
         complete_var: str | None = None,
         standalone_mode: bool = True,
         **extra: Any,
-    ) -> Any:
-        try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            STDOUT.flush()
-        except StdoutError as error:
-            _quiet_stdout()
-            if error.broken_pipe:
-                sys.exit(BROKEN_PIPE)
-            _fail(f"cannot write the report: {error}", ExitCode.USAGE)
-        except Terminated:
-            _fail("terminated", TERMINATED)
-        except GradcheckError as error:
-            _fail(str(error), ExitCode.USAGE)
-        except click.exceptions.NoArgsIsHelpError as error:
-            error.show()  # the help, as it is, not squeezed into one line
-            sys.exit(error.exit_code)
-        except click.ClickException as error:
-            ctx = getattr(error, "ctx", None)
-            where = f"{ctx.command_path}: " if ctx is not None else ""
-            _fail(f"{where}{error.format_message()}", ExitCode.USAGE)
-        except click.Abort:
-            _fail("interrupted", ExitCode.INTERRUPTED)
-        sys.exit(int(code or 0))
+    ) -> NoReturn:
+        command = super().main
+        process.exit_after(lambda: command(args, prog_name, complete_var, standalone_mode=False, **extra))
 
 
 EXIT = {Verdict.PASS: ExitCode.OK, Verdict.FAIL: ExitCode.MISMATCH, Verdict.UNDECIDED: ExitCode.UNDECIDED}
-
-
-def _fail(message: str, code: int) -> None:
-    if sys.stderr is not None:  # sys.stderr itself, not click's UTF-8 rewrap of an ASCII one: τ falls back to tau
-        sys.stderr.write(f"error: {' '.join(message.split())}\n")  # one line, whatever a parser put in the message
-        sys.stderr.flush()
-    sys.exit(code)
 
 
 def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, str]:
@@ -586,6 +531,6 @@ def _refuse_overwriting_an_input(output: Path | None, *inputs: Path | None) -> N
 def main() -> None:
     """Console-script entry point: SIGTERM ends the run like Ctrl-C (exit 143); a terminal that cannot show τ or ∇
     gets ASCII."""
-    signal.signal(signal.SIGTERM, _terminate)
+    process.end_on_sigterm()
     fall_back_to_ascii(sys.stdout, sys.stderr)
     cli(prog_name="gradcheck")
