@@ -16,7 +16,16 @@ from gradcheck.check import config
 from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ExitCode, GradcheckError
-from gradcheck.files import display, same_file, write_atomically, write_text
+from gradcheck.files import (
+    display,
+    refuse_existing,
+    refuse_non_python,
+    refuse_one_name,
+    refuse_overwriting,
+    refuse_unreadable_config,
+    write_atomically,
+    write_text,
+)
 from gradcheck.render.console import STDOUT, fall_back_to_ascii, plain_text, progress_bar, stdout_console
 from gradcheck.render.reports import Format, GradeFormat
 
@@ -114,10 +123,11 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
     after the other (as a pre-commit hook passes them); the exit code is the worst of them."""
     if len(config_paths) > 1 and (output is not None or Format(fmt) is not Format.TABLE):
         raise click.UsageError("--format and --output take one CONFIG at a time")
-    _refuse_overwriting_an_input(output, *config_paths)
+    refuse_overwriting(output, config_paths)
     loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
     for cfg, source in loaded:
-        _refuse_overwriting_user_code(output, cfg)
+        code = [Path(config.split_spec(spec)[0]) for spec in (cfg.user.backward, cfg.user.forward) if spec is not None]
+        refuse_overwriting(output, code, "the code {} this run checks")
         if cfg.user.backward is None and cfg.user.layout is not None:
             key = "--layout (user.layout)" if overrides.get("layout") else f"{source}: user.layout"
             raise GradcheckError(f"{key}: says how to call user.backward (--backward), and none is given")
@@ -263,9 +273,8 @@ def grade(
 
     if function is not None and not function.isidentifier():
         raise click.BadParameter(f"{function!r} is not a Python function name", param_hint="--function")
-    _refuse_overwriting_an_input(output, config_path)
-    if output is not None and (given := same_file(output, submissions)) is not None:
-        raise GradcheckError(f"{display(output)}: is the submission {display(given)}; refusing to overwrite an input")
+    refuse_overwriting(output, (config_path,))
+    refuse_overwriting(output, submissions, "the submission {}")
     cfg, source = _load(config_path, overrides)
     config.with_overrides(cfg, {"user.backward": str(submissions[0])}, {}, config_path)  # what a layout can take
     with progress_bar() as progress:
@@ -297,7 +306,7 @@ def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | Non
     from gradcheck.render import reports
     from gradcheck.render.bugs import bug_list
 
-    _refuse_overwriting_an_input(output, config_path)
+    refuse_overwriting(output, (config_path,))
     cfg, source = _load(config_path, overrides)
     _book_only(cfg, source, "bugs")
     catalogue = tuple(opts.bugs_of(cfg.model.kind, cfg.model.layers).values())
@@ -342,7 +351,7 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
     from gradcheck.check.steps import step_numbers
     from gradcheck.render import teaching
 
-    _refuse_overwriting_an_input(output, config_path)
+    refuse_overwriting(output, (config_path,))
     numbers = None
     if config_path is not None or t is not None:
         cfg, source = _load(config_path, {})
@@ -370,7 +379,7 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 
     from gradcheck.check import run as check
 
-    _refuse_overwriting_an_input(output, config_path)
+    refuse_overwriting(output, (config_path,))
     cfg, _ = _load(config_path, {})
     arrays = check.export_arrays(cfg)
 
@@ -405,10 +414,9 @@ def sweep(
     from gradcheck.render.convergence import sweep_report
 
     chosen = tuple(Method(m) for m in methods)
-    _refuse_overwriting_an_input(plot, config_path)
-    _refuse_overwriting_an_input(output, config_path)
-    if plot is not None and output is not None and (plot.resolve() == output.resolve() or same_file(output, (plot,))):
-        raise GradcheckError(f"{display(output)}: is also the --plot file; the report and the figure need two names")
+    refuse_overwriting(plot, (config_path,))
+    refuse_overwriting(output, (config_path,))
+    refuse_one_name(output, plot)
     if plot is not None:
         from gradcheck.render.plot import plot_sweep, pyplot
 
@@ -449,9 +457,8 @@ def init(path: Path | None, fmt: str | None, force: bool, student: bool, layout:
         raise click.UsageError("--layout goes with --student")
     fmt = fmt or ("yaml" if path is not None and path.suffix.lower() in (".yaml", ".yml") else "toml")
     path = path or Path(f"gradcheck.{fmt}")
-    _runnable_name(path, fmt)
-    if path.exists() and not force:
-        raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
+    refuse_unreadable_config(path, fmt)
+    refuse_existing(path, force)
     text = starter(fmt, display(path))
     write_text(path, text)
     _say(f"wrote {display(path)}; run it with: gradcheck run {display(path)}")
@@ -464,11 +471,8 @@ def _init_student(path: Path, fmt: str | None, force: bool, layout: str) -> Exit
 
     if fmt is not None:
         raise click.UsageError("--format is for configs; --student writes Python")
-    if path.suffix != ".py" and not (path.exists() and not path.is_file()):
-        better = display(path.with_suffix(".py") if path.name not in ("", ".", "..") else "my_rnn.py")
-        raise GradcheckError(f"{display(path)}: a student's skeleton is a Python file: name it {better}")
-    if path.exists() and not force:
-        raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
+    refuse_non_python(path)
+    refuse_existing(path, force)
     write_text(path, skeleton(layout, display(path.name)))
     _say(f"wrote {display(path)} ({layout} layout); write its backward pass, then run: {run_command(layout, display(path))}")
     return ExitCode.OK
@@ -484,33 +488,10 @@ def schema(of_report: bool) -> ExitCode:
     return ExitCode.OK
 
 
-def _runnable_name(path: Path, fmt: str) -> None:
-    """A config is read by its suffix: `init` refuses a name `gradcheck run` could not read, or would read as the
-    other format. A FIFO or a device (`/dev/stdout`) is a stream, not a file to run: any name will do."""
-    from gradcheck.check.loading import CONFIG_SUFFIXES
-
-    if path.exists() and not path.is_file():
-        return
-    suffix = path.suffix.lower()
-    wanted = ".yaml or .yml" if fmt == "yaml" else ".toml"
-    if suffix not in CONFIG_SUFFIXES:
-        better = display(path.with_suffix(f".{fmt}") if path.name not in ("", ".", "..") else f"gradcheck.{fmt}")
-        raise GradcheckError(f"{display(path)}: gradcheck reads only .toml, .yaml and .yml configs: name it {better}")
-    if (suffix == ".toml") != (fmt == "toml"):
-        raise GradcheckError(f"{display(path)}: --format {fmt} does not match the {suffix} suffix: use {wanted}")
-
-
 def _say(line: str) -> None:
     """One line for a person on stdout (through the terminal's encoding, falling back to ASCII)."""
     STDOUT.write(line + "\n")
     STDOUT.flush()
-
-
-def _refuse_overwriting_user_code(output: Path | None, cfg: config.Config) -> None:
-    """An output that is the code under check (user.backward, user.forward) is refused before anything runs."""
-    files = [Path(config.split_spec(spec)[0]) for spec in (cfg.user.backward, cfg.user.forward) if spec is not None]
-    if output is not None and (given := same_file(output, files)) is not None:
-        raise GradcheckError(f"{display(output)}: is the code {display(given)} this run checks; refusing to overwrite an input")
 
 
 def _book_only(cfg: config.Config, source: str, command: str) -> None:
@@ -520,12 +501,6 @@ def _book_only(cfg: config.Config, source: str, command: str) -> None:
             f"{source}: user.backward: `gradcheck {command}` checks the book's backward pass, not your code "
             f"(check yours with `gradcheck run`)"
         )
-
-
-def _refuse_overwriting_an_input(output: Path | None, *inputs: Path | None) -> None:
-    """An output that is one of the run's inputs (through symlinks and hard links) is refused before anything runs."""
-    if output is not None and (given := same_file(output, inputs)) is not None:
-        raise GradcheckError(f"{display(output)}: is the config {display(given)} of this run; refusing to overwrite an input")
 
 
 def main() -> None:
