@@ -27,7 +27,7 @@ from gradcheck.files import (
     write_text,
 )
 from gradcheck.render.console import STDOUT, fall_back_to_ascii, plain_text, progress_bar, stdout_console
-from gradcheck.render.reports import Format, GradeFormat
+from gradcheck.render.reports import ConfigFormat, Format, GradeFormat, PageFormat
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -109,13 +109,8 @@ def cli() -> None:
 @click.argument("config_paths", metavar="[CONFIG]...", nargs=-1, type=click.Path(path_type=Path))
 @opts.options()
 @opts.BUG
-@click.option("--format", "fmt", type=click.Choice([f.value for f in Format]), default="table", help="report format")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="write the report here (the table stays on the terminal)",
-)
+@opts.format_option(Format)
+@opts.output_option("write the report here (the table stays on the terminal)")
 def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
     """Check every parameter's analytic gradient against finite differences; print the table.
 
@@ -179,7 +174,7 @@ def _emit(report: RenderableType, text: Callable[[], str] | None, output: Path |
 
 def _html(page: Callable[[], str], fmt: str) -> Callable[[], str] | None:
     """The page for --format html; None for the table."""
-    return page if fmt == "html" else None
+    return page if PageFormat(fmt) is PageFormat.HTML else None
 
 
 def _pages() -> ModuleType:
@@ -189,14 +184,7 @@ def _pages() -> ModuleType:
     return html
 
 
-PAGE_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "html"]),
-    default="table",
-    help="report format: html is one self-contained page",
-)
-OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
+PAGE_FORMAT = opts.format_option(PageFormat, "report format: html is one self-contained page")
 
 
 def _check(cfg: config.Config, bug: AnyBug | None, progress: Progress | None, max_memory: int | None = None) -> CheckResult:
@@ -251,8 +239,8 @@ class _GradeJobs:
 @click.option("--function", metavar="NAME", help="the backward function each file defines (default: the layout's, e.g. backward)")
 @click.option("--forward", "with_forward", is_flag=True, help="also compare each forward pass's loss with the book's")
 @click.option("--jobs", type=click.IntRange(1, 32), default=_GradeJobs(), show_default=True, help="submissions checked at once")
-@click.option("--format", "fmt", type=click.Choice([f.value for f in GradeFormat]), default="table", help="report format")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
+@opts.format_option(GradeFormat)
+@opts.output_option()
 def grade(
     submissions: tuple[Path, ...],
     config_path: Path | None,
@@ -297,7 +285,7 @@ def grade(
 @opts.options(*opts.BOOK_ONLY)
 @click.option("--list", "list_only", is_flag=True, help="list the bugs with their explanations and exit")
 @PAGE_FORMAT
-@OUTPUT
+@opts.output_option()
 def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
     """Run every injected bug and print one matrix: bugs × parameters (× equations with --equations).
 
@@ -342,7 +330,7 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
 @CONFIG_ARG
 @click.option("--t", "t", type=int, help="show the numbers at this time step (1..τ; default 1 with a CONFIG)")
 @PAGE_FORMAT
-@OUTPUT
+@opts.output_option()
 def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | None) -> ExitCode:
     """Derive equation 10.18 step by step (and the chain to 10.28); with CONFIG or --t, show the numbers at step t.
 
@@ -372,7 +360,7 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
 
 @cli.command()
 @CONFIG_ARG
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="the .npz file")
+@opts.output_option("the .npz file", required=True)
 def export(config_path: Path | None, output: Path) -> ExitCode:
     """Write the problem and its analytic gradients (loss, grad_*, h, y_hat, grad_o, grad_h) to an .npz file."""
     import numpy as np
@@ -403,7 +391,7 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 @opts.options("sample", "seed", "params", "max_memory")
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="also draw it: FILE.png or FILE.svg")
 @PAGE_FORMAT
-@OUTPUT
+@opts.output_option()
 def sweep(
     config_path: Path | None, methods: tuple[str, ...], plot: Path | None, fmt: str, output: Path | None, **overrides: Any
 ) -> ExitCode:
@@ -435,7 +423,7 @@ def sweep(
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["toml", "yaml"]), default=None, help="default: from PATH, else toml")
+@opts.format_option(ConfigFormat, "default: from PATH, else toml", default=None)
 @click.option("--force", is_flag=True, help="overwrite an existing file")
 @click.option("--student", is_flag=True, help="write a student's skeleton instead (PATH.py, default my_rnn.py)")
 @click.option(

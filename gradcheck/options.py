@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 import click
 
 from gradcheck.book.bugs import AnyBug
 from gradcheck.book.kinds import catalogue
-from gradcheck.check.config import describe
+from gradcheck.check.config import Layout, describe
+from gradcheck.engine.methods import Method
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -93,7 +96,7 @@ class Override:
 
 
 OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the config key it sets
-    "method": Override("check.method", "central|forward|richardson|complex-step"),
+    "method": Override("check.method", "|".join(m.value for m in Method)),
     "eps": Override("check.eps", "auto|NUMBER"),
     "sample": Override("check.sample", "all|N"),
     "seed": Override("data.seed", "N"),
@@ -107,7 +110,7 @@ OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the 
     "dense_directions": Override("check.dense_directions", kind="switch"),
     "backward": Override("user.backward", "FILE.py[:FUNCTION]"),
     "forward": Override("user.forward", "FILE.py[:FUNCTION]"),
-    "layout": Override("user.layout", "book|min-char-rnn|cs231n|class"),
+    "layout": Override("user.layout", "|".join(get_args(Layout))),
     "timeout": Override("user.timeout", "SECONDS"),
     "import_timeout": Override("user.import_timeout", "SECONDS"),
     "python": Override("user.python", "PATH"),
@@ -144,6 +147,18 @@ BUG = click.option(
     metavar="NAME",
     help="run with a named wrong backward pass of the config's network (see gradcheck bugs --list)",
 )
+
+
+def output_option(words: str = "write the report here", required: bool = False) -> Callable[[Command], Command]:
+    """-o/--output FILE, the file a command writes (never a directory): every command's, with its own help words."""
+    return click.option("-o", "--output", required=required, type=click.Path(path_type=Path, dir_okay=False), help=words)
+
+
+def format_option(
+    formats: type[StrEnum], words: str = "report format", default: str | None = "table"
+) -> Callable[[Command], Command]:
+    """--format, one of the values of the command's enum of formats, passed to the command as `fmt`."""
+    return click.option("--format", "fmt", type=click.Choice([f.value for f in formats]), default=default, help=words)
 
 
 def bug_of(kind: str, name: str | None, layers: int = 1) -> AnyBug | None:
