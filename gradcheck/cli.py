@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from gradcheck.book.bugs import AnyBug
     from gradcheck.check.results import CheckResult
     from gradcheck.check.run import Progress
+    from gradcheck.user.grade import Grade
 
 EXAMPLES = """
 \b
@@ -71,7 +72,12 @@ class GradcheckGroup(click.Group):
         process.exit_after(lambda: command(args, prog_name, complete_var, standalone_mode=False, **extra))
 
 
-EXIT = {Verdict.PASS: ExitCode.OK, Verdict.FAIL: ExitCode.MISMATCH, Verdict.UNDECIDED: ExitCode.UNDECIDED}
+# A verdict, or a grading's grade (ERROR: a submission could not be run), as the exit code (DESIGN.md §2), by name
+EXIT = {"PASS": ExitCode.OK, "FAIL": ExitCode.MISMATCH, "UNDECIDED": ExitCode.UNDECIDED, "ERROR": ExitCode.USAGE}
+
+
+def _exit_code(outcome: Verdict | Grade) -> ExitCode:
+    return EXIT[outcome.name]
 
 
 def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, str]:
@@ -130,15 +136,15 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
         opts.bug_of(cfg.model.kind, bug, cfg.model.layers) for cfg, _ in loaded
     ]  # a name unknown to any config's network: said first
     max_memory = overrides.get("max_memory") or None
-    codes = [
+    verdicts = [
         _run_one(cfg, source, found, Format(fmt), output, max_memory) for (cfg, source), found in zip(loaded, bugs, strict=True)
     ]
-    return max(codes, key=(ExitCode.OK, ExitCode.UNDECIDED, ExitCode.MISMATCH).index)  # a failure outweighs a doubt
+    return _exit_code(Verdict.of(verdicts))  # a failure outweighs a doubt
 
 
 def _run_one(
     cfg: config.Config, source: str, bug: AnyBug | None, fmt: Format, output: Path | None, max_memory: int | None = None
-) -> ExitCode:
+) -> Verdict:
     from gradcheck.render import reports
 
     if cfg.user.backward is not None and bug is not None:
@@ -156,7 +162,7 @@ def _run_one(
         return RENDERERS[fmt](result, source)
 
     _emit(reports.run_report(result, source), None if fmt is Format.TABLE else text, output)
-    return EXIT[result.verdict]
+    return result.verdict
 
 
 def _emit(report: RenderableType, text: Callable[[], str] | None, output: Path | None) -> None:
@@ -256,7 +262,6 @@ def grade(
     The book's forward pass is differenced once; each file runs in its own process with the time and memory limits
     of [user] (timeout, memory_mb), so one that crashes or hangs is an ERROR row and never stops the others."""
     from gradcheck.render import grade as grade_render
-    from gradcheck.user.grade import Grade
     from gradcheck.user.grade import grade as grade_files
 
     if function is not None and not function.isidentifier():
@@ -276,8 +281,7 @@ def grade(
         return grade_render.RENDERERS[GradeFormat(fmt)](grading, source)
 
     _emit(grade_render.grade_report(grading, source), None if fmt == GradeFormat.TABLE else text, output)
-    exit_codes = {Grade.PASS: ExitCode.OK, Grade.FAIL: ExitCode.MISMATCH, Grade.ERROR: ExitCode.USAGE}
-    return (exit_codes | {Grade.UNDECIDED: ExitCode.UNDECIDED})[grading.grade]
+    return _exit_code(grading.grade)
 
 
 @cli.command()
@@ -305,7 +309,7 @@ def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | Non
         result = check.run_bugs(cfg, catalogue, progress)
 
     _emit(reports.bugs_report(result, source), _html(lambda: _pages().bugs_page(result, source), fmt), output)
-    return EXIT[result.verdict]
+    return _exit_code(result.verdict)
 
 
 @cli.command()
@@ -323,7 +327,7 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
     _book_only(cfg, source, "taylor")
     result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug, cfg.model.layers))
     stdout_console().print(taylor_report(result, source))
-    return EXIT[result.verdict]
+    return _exit_code(result.verdict)
 
 
 @cli.command()
