@@ -6,26 +6,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import IO, TYPE_CHECKING, Any, NoReturn, cast, get_args
+from typing import IO, TYPE_CHECKING, Any, cast, get_args
 
 import click
 
+from gradcheck import files, process
 from gradcheck import options as opts
-from gradcheck import process
 from gradcheck.check import config
 from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ExitCode, GradcheckError
-from gradcheck.files import (
-    display,
-    refuse_existing,
-    refuse_non_python,
-    refuse_one_name,
-    refuse_overwriting,
-    refuse_unreadable_config,
-    write_atomically,
-    write_text,
-)
+from gradcheck.files import display, write_atomically, write_text
 from gradcheck.render.console import STDOUT, fall_back_to_ascii, plain_text, progress_bar, stdout_console
 from gradcheck.render.reports import ConfigFormat, Format, GradeFormat, PageFormat
 
@@ -57,21 +48,6 @@ Exit codes: 0 every gradient within its limit, 1 a confirmed mismatch (or NaN/in
 """
 
 
-class GradcheckGroup(click.Group):
-    """The command group: it runs a command and ends the process as gradcheck.process says (one line, an exit code)."""
-
-    def main(
-        self,
-        args: Any = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> NoReturn:
-        command = super().main
-        process.exit_after(lambda: command(args, prog_name, complete_var, standalone_mode=False, **extra))
-
-
 # A verdict, or a grading's grade (ERROR: a submission could not be run), as the exit code (DESIGN.md §2), by name
 EXIT = {"PASS": ExitCode.OK, "FAIL": ExitCode.MISMATCH, "UNDECIDED": ExitCode.UNDECIDED, "ERROR": ExitCode.USAGE}
 
@@ -80,31 +56,7 @@ def _exit_code(outcome: Verdict | Grade) -> ExitCode:
     return EXIT[outcome.name]
 
 
-def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, str]:
-    """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
-    from gradcheck.check import resources
-
-    overrides = dict(overrides)
-    max_memory = overrides.pop("max_memory", None) or resources.default_max_memory()
-    cfg = _read(path) if path is not None else config.Config()
-    given, labels = opts.config_overrides(overrides)
-    cfg = config.with_overrides(cfg, given, labels, path) if given else cfg
-    source = display(path) if path else "built-in default"
-    resources.guard(cfg, max_memory, source)
-    return cfg, source
-
-
-def _read(path: Path) -> config.Config:
-    """A config file, read and validated by pydantic (a YAML one parsed by PyYAML): the built-in default needs neither."""
-    from gradcheck.check import loading
-
-    return loading.load(path)
-
-
-CONFIG_ARG = click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
-
-
-@click.group(cls=GradcheckGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+@click.group(cls=process.GradcheckGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
 @click.version_option(package_name="gradcheck")
 def cli() -> None:
     """Prove by finite differences that the BPTT gradients of a tanh RNN
@@ -124,11 +76,11 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
     after the other (as a pre-commit hook passes them); the exit code is the worst of them."""
     if len(config_paths) > 1 and (output is not None or Format(fmt) is not Format.TABLE):
         raise click.UsageError("--format and --output take one CONFIG at a time")
-    refuse_overwriting(output, config_paths)
-    loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
+    files.refuse_overwriting(output, config_paths)
+    loaded = [opts.load_config(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
     for cfg, source in loaded:
         code = [Path(config.split_spec(spec)[0]) for spec in (cfg.user.backward, cfg.user.forward) if spec is not None]
-        refuse_overwriting(output, code, "the code {} this run checks")
+        files.refuse_overwriting(output, code, "the code {} this run checks")
         if cfg.user.backward is None and cfg.user.layout is not None:
             key = "--layout (user.layout)" if overrides.get("layout") else f"{source}: user.layout"
             raise GradcheckError(f"{key}: says how to call user.backward (--backward), and none is given")
@@ -225,26 +177,13 @@ or bad input (a missing file, a bad config or option: one line, before any submi
 """
 
 
-class _GradeJobs:
-    """--jobs's default, gradcheck.user.grade.JOBS, read only when `grade` runs or shows its help (click calls it
-    for the value and prints it as text), so that other commands never import the sandbox."""
-
-    def __call__(self) -> int:
-        from gradcheck.user.grade import JOBS
-
-        return JOBS
-
-    def __str__(self) -> str:
-        return str(self())
-
-
 @cli.command(epilog=GRADE_EPILOG)
 @click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="the problem (default: the built-in one)")
 @opts.options("layout", "timeout", "import_timeout", "python")
 @click.option("--function", metavar="NAME", help="the backward function each file defines (default: the layout's, e.g. backward)")
 @click.option("--forward", "with_forward", is_flag=True, help="also compare each forward pass's loss with the book's")
-@click.option("--jobs", type=click.IntRange(1, 32), default=_GradeJobs(), show_default=True, help="submissions checked at once")
+@opts.JOBS
 @opts.format_option(GradeFormat)
 @opts.output_option()
 def grade(
@@ -266,9 +205,9 @@ def grade(
 
     if function is not None and not function.isidentifier():
         raise click.BadParameter(f"{function!r} is not a Python function name", param_hint="--function")
-    refuse_overwriting(output, (config_path,))
-    refuse_overwriting(output, submissions, "the submission {}")
-    cfg, source = _load(config_path, overrides)
+    files.refuse_overwriting(output, (config_path,))
+    files.refuse_overwriting(output, submissions, "the submission {}")
+    cfg, source = opts.load_config(config_path, overrides)
     config.with_overrides(cfg, {"user.backward": str(submissions[0])}, {}, config_path)  # what a layout can take
     with progress_bar() as progress:
         grading = grade_files(cfg, submissions, function, with_forward, jobs, progress)
@@ -285,7 +224,7 @@ def grade(
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @opts.options(*opts.BOOK_ONLY)
 @click.option("--list", "list_only", is_flag=True, help="list the bugs with their explanations and exit")
 @PAGE_FORMAT
@@ -298,8 +237,8 @@ def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | Non
     from gradcheck.render import reports
     from gradcheck.render.bugs import bug_list
 
-    refuse_overwriting(output, (config_path,))
-    cfg, source = _load(config_path, overrides)
+    files.refuse_overwriting(output, (config_path,))
+    cfg, source = opts.load_config(config_path, overrides)
     _book_only(cfg, source, "bugs")
     catalogue = tuple(opts.bugs_of(cfg.model.kind, cfg.model.layers).values())
     if list_only:
@@ -313,7 +252,7 @@ def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | Non
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @opts.options("seed", "params", "max_memory")
 @opts.BUG
 def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitCode:
@@ -323,7 +262,7 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
     from gradcheck.check import convergence
     from gradcheck.render.convergence import taylor_report
 
-    cfg, source = _load(config_path, overrides)
+    cfg, source = opts.load_config(config_path, overrides)
     _book_only(cfg, source, "taylor")
     result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug, cfg.model.layers))
     stdout_console().print(taylor_report(result, source))
@@ -331,7 +270,7 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @click.option("--t", "t", type=int, help="show the numbers at this time step (1..τ; default 1 with a CONFIG)")
 @PAGE_FORMAT
 @opts.output_option()
@@ -343,10 +282,10 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
     from gradcheck.check.steps import step_numbers
     from gradcheck.render import teaching
 
-    refuse_overwriting(output, (config_path,))
+    files.refuse_overwriting(output, (config_path,))
     numbers = None
     if config_path is not None or t is not None:
-        cfg, source = _load(config_path, {})
+        cfg, source = opts.load_config(config_path, {})
         if cfg.model.kind != "fig-10.3":  # another network: its equations and its backward pass's derivation
             m = cfg.model
             if t is not None:
@@ -363,7 +302,7 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @opts.output_option("the .npz file", required=True)
 def export(config_path: Path | None, output: Path) -> ExitCode:
     """Write the problem and its analytic gradients (loss, grad_*, h, y_hat, grad_o, grad_h) to an .npz file."""
@@ -371,8 +310,8 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 
     from gradcheck.check import run as check
 
-    refuse_overwriting(output, (config_path,))
-    cfg, _ = _load(config_path, {})
+    files.refuse_overwriting(output, (config_path,))
+    cfg, _ = opts.load_config(config_path, {})
     arrays = check.export_arrays(cfg)
 
     def write(handle: IO[bytes]) -> None:
@@ -384,7 +323,7 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @click.option(
     "--methods",
     type=opts.CommaList(tuple(m.value for m in Method)),
@@ -406,14 +345,14 @@ def sweep(
     from gradcheck.render.convergence import sweep_report
 
     chosen = tuple(Method(m) for m in methods)
-    refuse_overwriting(plot, (config_path,))
-    refuse_overwriting(output, (config_path,))
-    refuse_one_name(output, plot)
+    files.refuse_overwriting(plot, (config_path,))
+    files.refuse_overwriting(output, (config_path,))
+    files.refuse_one_name(output, plot)
     if plot is not None:
         from gradcheck.render.plot import plot_sweep, pyplot
 
         pyplot(plot)  # a bad name or no matplotlib: said before the sweep runs, not after
-    cfg, source = _load(config_path, overrides)
+    cfg, source = opts.load_config(config_path, overrides)
     _book_only(cfg, source, "sweep")
     with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
@@ -449,8 +388,8 @@ def init(path: Path | None, fmt: str | None, force: bool, student: bool, layout:
         raise click.UsageError("--layout goes with --student")
     fmt = fmt or ("yaml" if path is not None and path.suffix.lower() in (".yaml", ".yml") else "toml")
     path = path or Path(f"gradcheck.{fmt}")
-    refuse_unreadable_config(path, fmt)
-    refuse_existing(path, force)
+    files.refuse_unreadable_config(path, fmt)
+    files.refuse_existing(path, force)
     text = starter(fmt, display(path))
     write_text(path, text)
     _say(f"wrote {display(path)}; run it with: gradcheck run {display(path)}")
@@ -463,8 +402,8 @@ def _init_student(path: Path, fmt: str | None, force: bool, layout: str) -> Exit
 
     if fmt is not None:
         raise click.UsageError("--format is for configs; --student writes Python")
-    refuse_non_python(path)
-    refuse_existing(path, force)
+    files.refuse_non_python(path)
+    files.refuse_existing(path, force)
     write_text(path, skeleton(layout, display(path.name)))
     _say(f"wrote {display(path)} ({layout} layout); write its backward pass, then run: {run_command(layout, display(path))}")
     return ExitCode.OK

@@ -1,4 +1,4 @@
-"""The process around the commands: SIGTERM ends it like Ctrl-C, and every way it can end is one exit code.
+"""The process around the commands: SIGTERM ends it like Ctrl-C, and the command group ends it with an exit code.
 
 An error is one line on stderr with exit 2 (130 on Ctrl-C, 143 on SIGTERM), never a traceback of ours; a broken pipe on
 stdout exits 141 quietly; any other failure to write stdout (a full disk, a closed stdout) is an error like any other.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click
@@ -43,32 +42,41 @@ def _quiet_stdout() -> None:
         pass
 
 
-def exit_after(command: Callable[[], Any]) -> NoReturn:
-    """Run `command` (a click main, not in standalone mode) and exit with the code it returns, or with the error's.
+class GradcheckGroup(click.Group):
+    """The command group: it runs a command and exits with the code it returns, or with its error's.
 
     `gradcheck` alone prints the help (exit 2, as click does)."""
-    try:
-        code = command()
-        STDOUT.flush()
-    except StdoutError as error:
-        _quiet_stdout()
-        if error.broken_pipe:
-            sys.exit(ExitCode.BROKEN_PIPE)
-        _fail(f"cannot write the report: {error}", ExitCode.USAGE)
-    except Terminated:
-        _fail("terminated", ExitCode.TERMINATED)
-    except GradcheckError as error:
-        _fail(str(error), ExitCode.USAGE)
-    except click.exceptions.NoArgsIsHelpError as error:
-        error.show()  # the help, as it is, not squeezed into one line
-        sys.exit(error.exit_code)
-    except click.ClickException as error:
-        ctx = getattr(error, "ctx", None)
-        where = f"{ctx.command_path}: " if ctx is not None else ""
-        _fail(f"{where}{error.format_message()}", ExitCode.USAGE)
-    except click.Abort:
-        _fail("interrupted", ExitCode.INTERRUPTED)
-    sys.exit(int(code or 0))
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            STDOUT.flush()
+        except StdoutError as error:
+            _quiet_stdout()
+            if error.broken_pipe:
+                sys.exit(ExitCode.BROKEN_PIPE)
+            _fail(f"cannot write the report: {error}", ExitCode.USAGE)
+        except Terminated:
+            _fail("terminated", ExitCode.TERMINATED)
+        except GradcheckError as error:
+            _fail(str(error), ExitCode.USAGE)
+        except click.exceptions.NoArgsIsHelpError as error:
+            error.show()  # the help, as it is, not squeezed into one line
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            ctx = getattr(error, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            _fail(f"{where}{error.format_message()}", ExitCode.USAGE)
+        except click.Abort:
+            _fail("interrupted", ExitCode.INTERRUPTED)
+        sys.exit(int(code or 0))
 
 
 def _fail(message: str, code: int) -> NoReturn:
