@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,14 +10,15 @@ from typing import IO, TYPE_CHECKING, Any, cast, get_args
 
 import click
 
+from gradcheck import files, process
 from gradcheck import options as opts
 from gradcheck.check import config
 from gradcheck.engine.compare import Verdict
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ExitCode, GradcheckError
-from gradcheck.files import display, same_file, write_atomically, write_text
-from gradcheck.render.console import STDOUT, StdoutError, fall_back_to_ascii, plain_text, progress_bar, stdout_console
-from gradcheck.render.reports import Format, GradeFormat
+from gradcheck.files import display, write_atomically, write_text
+from gradcheck.render.console import STDOUT, fall_back_to_ascii, plain_text, progress_bar, stdout_console
+from gradcheck.render.reports import ConfigFormat, Format, GradeFormat, PageFormat
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from gradcheck.book.network import Bug
     from gradcheck.check.results import CheckResult
     from gradcheck.check.run import Progress
+    from gradcheck.user.grade import Grade
 
 EXAMPLES = """
 \b
@@ -48,103 +48,15 @@ Exit codes: 0 every gradient within its limit, 1 a confirmed mismatch (or NaN/in
 """
 
 
-TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
-BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away (`gradcheck run | head -1`); quiet, as `yes | head -1` is
+# A verdict, or a grading's grade (ERROR: a submission could not be run), as the exit code (DESIGN.md §2), by name
+EXIT = {"PASS": ExitCode.OK, "FAIL": ExitCode.MISMATCH, "UNDECIDED": ExitCode.UNDECIDED, "ERROR": ExitCode.USAGE}
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised like KeyboardInterrupt so that every `finally` (temporary files, the progress bar) runs.
-
-    A BaseException but not a KeyboardInterrupt: click passes it through untouched."""
+def _exit_code(outcome: Verdict | Grade) -> ExitCode:
+    return EXIT[outcome.name]
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again (and print a traceback)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (AttributeError, OSError, ValueError):  # no real stdout (closed, or a test's buffer): nothing to flush
-        pass
-
-
-class GradcheckGroup(click.Group):
-    """A click group whose every error is one line on stderr with exit 2 (130 on Ctrl-C, 143 on SIGTERM).
-
-    `gradcheck` alone prints the help (exit 2, as click does); a broken pipe on stdout exits 141 quietly; any
-    other failure to write stdout (a full disk, a closed stdout) is an error like any other: one line, exit 2."""
-
-    def main(
-        self,
-        args: Any = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            STDOUT.flush()
-        except StdoutError as error:
-            _quiet_stdout()
-            if error.broken_pipe:
-                sys.exit(BROKEN_PIPE)
-            _fail(f"cannot write the report: {error}", ExitCode.USAGE)
-        except Terminated:
-            _fail("terminated", TERMINATED)
-        except GradcheckError as error:
-            _fail(str(error), ExitCode.USAGE)
-        except click.exceptions.NoArgsIsHelpError as error:
-            error.show()  # the help, as it is, not squeezed into one line
-            sys.exit(error.exit_code)
-        except click.ClickException as error:
-            ctx = getattr(error, "ctx", None)
-            where = f"{ctx.command_path}: " if ctx is not None else ""
-            _fail(f"{where}{error.format_message()}", ExitCode.USAGE)
-        except click.Abort:
-            _fail("interrupted", ExitCode.INTERRUPTED)
-        sys.exit(int(code or 0))
-
-
-EXIT = {Verdict.PASS: ExitCode.OK, Verdict.FAIL: ExitCode.MISMATCH, Verdict.UNDECIDED: ExitCode.UNDECIDED}
-
-
-def _fail(message: str, code: int) -> None:
-    if sys.stderr is not None:  # sys.stderr itself, not click's UTF-8 rewrap of an ASCII one: τ falls back to tau
-        sys.stderr.write(f"error: {' '.join(message.split())}\n")  # one line, whatever a parser put in the message
-        sys.stderr.flush()
-    sys.exit(code)
-
-
-def _load(path: Path | None, overrides: dict[str, Any]) -> tuple[config.Config, str]:
-    """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
-    from gradcheck.check import resources
-
-    overrides = dict(overrides)
-    max_memory = overrides.pop("max_memory", None) or resources.default_max_memory()
-    cfg = _read(path) if path is not None else config.Config()
-    given, labels = opts.config_overrides(overrides)
-    cfg = config.with_overrides(cfg, given, labels, path) if given else cfg
-    source = display(path) if path else "built-in default"
-    resources.guard(cfg, max_memory, source)
-    return cfg, source
-
-
-def _read(path: Path) -> config.Config:
-    """A config file, read and validated by pydantic (a YAML one parsed by PyYAML): the built-in default needs neither."""
-    from gradcheck.check import loading
-
-    return loading.load(path)
-
-
-CONFIG_ARG = click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
-
-
-@click.group(cls=GradcheckGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+@click.group(cls=process.GradcheckGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
 @click.version_option(package_name="gradcheck")
 def cli() -> None:
     """Prove by finite differences that the BPTT gradients of a tanh RNN
@@ -155,13 +67,8 @@ def cli() -> None:
 @click.argument("config_paths", metavar="[CONFIG]...", nargs=-1, type=click.Path(path_type=Path))
 @opts.options()
 @opts.BUG
-@click.option("--format", "fmt", type=click.Choice([f.value for f in Format]), default="table", help="report format")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="write the report here (the table stays on the terminal)",
-)
+@opts.format_option(Format)
+@opts.output_option("write the report here (the table stays on the terminal)")
 def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
     """Check every parameter's analytic gradient against finite differences; print the table.
 
@@ -169,10 +76,11 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
     after the other (as a pre-commit hook passes them); the exit code is the worst of them."""
     if len(config_paths) > 1 and (output is not None or Format(fmt) is not Format.TABLE):
         raise click.UsageError("--format and --output take one CONFIG at a time")
-    _refuse_overwriting_an_input(output, *config_paths)
-    loaded = [_load(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
+    files.refuse_overwriting(output, config_paths)
+    loaded = [opts.load_config(path, overrides) for path in config_paths or (None,)]  # every config is validated before any runs
     for cfg, source in loaded:
-        _refuse_overwriting_user_code(output, cfg)
+        code = [Path(config.split_spec(spec)[0]) for spec in (cfg.user.backward, cfg.user.forward) if spec is not None]
+        files.refuse_overwriting(output, code, "the code {} this run checks")
         if cfg.user.backward is None and cfg.user.layout is not None:
             key = "--layout (user.layout)" if overrides.get("layout") else f"{source}: user.layout"
             raise GradcheckError(f"{key}: says how to call user.backward (--backward), and none is given")
@@ -180,15 +88,15 @@ def run(config_paths: tuple[Path, ...], bug: str | None, fmt: str, output: Path 
         opts.bug_of(cfg.model.kind, bug, cfg.model.layers) for cfg, _ in loaded
     ]  # a name unknown to any config's network: said first
     max_memory = overrides.get("max_memory") or None
-    codes = [
+    verdicts = [
         _run_one(cfg, source, found, Format(fmt), output, max_memory) for (cfg, source), found in zip(loaded, bugs, strict=True)
     ]
-    return max(codes, key=(ExitCode.OK, ExitCode.UNDECIDED, ExitCode.MISMATCH).index)  # a failure outweighs a doubt
+    return _exit_code(Verdict.of(verdicts))  # a failure outweighs a doubt
 
 
 def _run_one(
     cfg: config.Config, source: str, bug: Bug | None, fmt: Format, output: Path | None, max_memory: int | None = None
-) -> ExitCode:
+) -> Verdict:
     from gradcheck.render import reports
 
     if cfg.user.backward is not None and bug is not None:
@@ -206,7 +114,7 @@ def _run_one(
         return RENDERERS[fmt](result, source)
 
     _emit(reports.run_report(result, source), None if fmt is Format.TABLE else text, output)
-    return EXIT[result.verdict]
+    return result.verdict
 
 
 def _emit(report: RenderableType, text: Callable[[], str] | None, output: Path | None) -> None:
@@ -224,7 +132,7 @@ def _emit(report: RenderableType, text: Callable[[], str] | None, output: Path |
 
 def _html(page: Callable[[], str], fmt: str) -> Callable[[], str] | None:
     """The page for --format html; None for the table."""
-    return page if fmt == "html" else None
+    return page if PageFormat(fmt) is PageFormat.HTML else None
 
 
 def _pages() -> ModuleType:
@@ -234,14 +142,7 @@ def _pages() -> ModuleType:
     return html
 
 
-PAGE_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "html"]),
-    default="table",
-    help="report format: html is one self-contained page",
-)
-OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
+PAGE_FORMAT = opts.format_option(PageFormat, "report format: html is one self-contained page")
 
 
 def _check(cfg: config.Config, bug: Bug | None, progress: Progress | None, max_memory: int | None = None) -> CheckResult:
@@ -276,28 +177,15 @@ or bad input (a missing file, a bad config or option: one line, before any submi
 """
 
 
-class _GradeJobs:
-    """--jobs's default, gradcheck.user.grade.JOBS, read only when `grade` runs or shows its help (click calls it
-    for the value and prints it as text), so that other commands never import the sandbox."""
-
-    def __call__(self) -> int:
-        from gradcheck.user.grade import JOBS
-
-        return JOBS
-
-    def __str__(self) -> str:
-        return str(self())
-
-
 @cli.command(epilog=GRADE_EPILOG)
 @click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="the problem (default: the built-in one)")
 @opts.options("layout", "timeout", "import_timeout", "python")
 @click.option("--function", metavar="NAME", help="the backward function each file defines (default: the layout's, e.g. backward)")
 @click.option("--forward", "with_forward", is_flag=True, help="also compare each forward pass's loss with the book's")
-@click.option("--jobs", type=click.IntRange(1, 32), default=_GradeJobs(), show_default=True, help="submissions checked at once")
-@click.option("--format", "fmt", type=click.Choice([f.value for f in GradeFormat]), default="table", help="report format")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="write the report here")
+@opts.JOBS
+@opts.format_option(GradeFormat)
+@opts.output_option()
 def grade(
     submissions: tuple[Path, ...],
     config_path: Path | None,
@@ -313,15 +201,13 @@ def grade(
     The book's forward pass is differenced once; each file runs in its own process with the time and memory limits
     of [user] (timeout, memory_mb), so one that crashes or hangs is an ERROR row and never stops the others."""
     from gradcheck.render import grade as grade_render
-    from gradcheck.user.grade import Grade
     from gradcheck.user.grade import grade as grade_files
 
     if function is not None and not function.isidentifier():
         raise click.BadParameter(f"{function!r} is not a Python function name", param_hint="--function")
-    _refuse_overwriting_an_input(output, config_path)
-    if output is not None and (given := same_file(output, submissions)) is not None:
-        raise GradcheckError(f"{display(output)}: is the submission {display(given)}; refusing to overwrite an input")
-    cfg, source = _load(config_path, overrides)
+    files.refuse_overwriting(output, (config_path,))
+    files.refuse_overwriting(output, submissions, "the submission {}")
+    cfg, source = opts.load_config(config_path, overrides)
     config.with_overrides(cfg, {"user.backward": str(submissions[0])}, {}, config_path)  # what a layout can take
     with progress_bar() as progress:
         grading = grade_files(cfg, submissions, function, with_forward, jobs, progress)
@@ -334,16 +220,15 @@ def grade(
         return grade_render.RENDERERS[GradeFormat(fmt)](grading, source)
 
     _emit(grade_render.grade_report(grading, source), None if fmt == GradeFormat.TABLE else text, output)
-    exit_codes = {Grade.PASS: ExitCode.OK, Grade.FAIL: ExitCode.MISMATCH, Grade.ERROR: ExitCode.USAGE}
-    return (exit_codes | {Grade.UNDECIDED: ExitCode.UNDECIDED})[grading.grade]
+    return _exit_code(grading.grade)
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @opts.options(*opts.BOOK_ONLY)
 @click.option("--list", "list_only", is_flag=True, help="list the bugs with their explanations and exit")
 @PAGE_FORMAT
-@OUTPUT
+@opts.output_option()
 def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | None, **overrides: Any) -> ExitCode:
     """Run every injected bug and print one matrix: bugs × parameters (× equations with --equations).
 
@@ -352,8 +237,8 @@ def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | Non
     from gradcheck.render import reports
     from gradcheck.render.bugs import bug_list
 
-    _refuse_overwriting_an_input(output, config_path)
-    cfg, source = _load(config_path, overrides)
+    files.refuse_overwriting(output, (config_path,))
+    cfg, source = opts.load_config(config_path, overrides)
     _book_only(cfg, source, "bugs")
     catalogue = tuple(opts.bugs_of(cfg.model.kind, cfg.model.layers).values())
     if list_only:
@@ -363,11 +248,11 @@ def bugs(config_path: Path | None, list_only: bool, fmt: str, output: Path | Non
         result = check.run_bugs(cfg, catalogue, progress)
 
     _emit(reports.bugs_report(result, source), _html(lambda: _pages().bugs_page(result, source), fmt), output)
-    return EXIT[result.verdict]
+    return _exit_code(result.verdict)
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @opts.options("seed", "params", "max_memory")
 @opts.BUG
 def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitCode:
@@ -377,18 +262,18 @@ def taylor(config_path: Path | None, bug: str | None, **overrides: Any) -> ExitC
     from gradcheck.check import convergence
     from gradcheck.render.convergence import taylor_report
 
-    cfg, source = _load(config_path, overrides)
+    cfg, source = opts.load_config(config_path, overrides)
     _book_only(cfg, source, "taylor")
     result = convergence.taylor(cfg, opts.bug_of(cfg.model.kind, bug, cfg.model.layers))
     stdout_console().print(taylor_report(result, source))
-    return EXIT[result.verdict]
+    return _exit_code(result.verdict)
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @click.option("--t", "t", type=int, help="show the numbers at this time step (1..τ; default 1 with a CONFIG)")
 @PAGE_FORMAT
-@OUTPUT
+@opts.output_option()
 def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | None) -> ExitCode:
     """Derive equation 10.18 step by step (and the chain to 10.28); with CONFIG or --t, show the numbers at step t.
 
@@ -397,10 +282,10 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
     from gradcheck.check.steps import step_numbers
     from gradcheck.render import teaching
 
-    _refuse_overwriting_an_input(output, config_path)
+    files.refuse_overwriting(output, (config_path,))
     numbers = None
     if config_path is not None or t is not None:
-        cfg, source = _load(config_path, {})
+        cfg, source = opts.load_config(config_path, {})
         if not cfg.network.walkthrough:  # another network: its equations and its backward pass's derivation
             m = cfg.model
             if t is not None:
@@ -417,16 +302,16 @@ def explain(config_path: Path | None, t: int | None, fmt: str, output: Path | No
 
 
 @cli.command()
-@CONFIG_ARG
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="the .npz file")
+@opts.CONFIG
+@opts.output_option("the .npz file", required=True)
 def export(config_path: Path | None, output: Path) -> ExitCode:
     """Write the problem and its analytic gradients (loss, grad_*, h, y_hat, grad_o, grad_h) to an .npz file."""
     import numpy as np
 
     from gradcheck.check import run as check
 
-    _refuse_overwriting_an_input(output, config_path)
-    cfg, _ = _load(config_path, {})
+    files.refuse_overwriting(output, (config_path,))
+    cfg, _ = opts.load_config(config_path, {})
     arrays = check.export_arrays(cfg)
 
     def write(handle: IO[bytes]) -> None:
@@ -438,7 +323,7 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 
 
 @cli.command()
-@CONFIG_ARG
+@opts.CONFIG
 @click.option(
     "--methods",
     type=opts.CommaList(tuple(m.value for m in Method)),
@@ -449,7 +334,7 @@ def export(config_path: Path | None, output: Path) -> ExitCode:
 @opts.options("sample", "seed", "params", "max_memory")
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="also draw it: FILE.png or FILE.svg")
 @PAGE_FORMAT
-@OUTPUT
+@opts.output_option()
 def sweep(
     config_path: Path | None, methods: tuple[str, ...], plot: Path | None, fmt: str, output: Path | None, **overrides: Any
 ) -> ExitCode:
@@ -460,15 +345,14 @@ def sweep(
     from gradcheck.render.convergence import sweep_report
 
     chosen = tuple(Method(m) for m in methods)
-    _refuse_overwriting_an_input(plot, config_path)
-    _refuse_overwriting_an_input(output, config_path)
-    if plot is not None and output is not None and (plot.resolve() == output.resolve() or same_file(output, (plot,))):
-        raise GradcheckError(f"{display(output)}: is also the --plot file; the report and the figure need two names")
+    files.refuse_overwriting(plot, (config_path,))
+    files.refuse_overwriting(output, (config_path,))
+    files.refuse_one_name(output, plot)
     if plot is not None:
         from gradcheck.render.plot import plot_sweep, pyplot
 
         pyplot(plot)  # a bad name or no matplotlib: said before the sweep runs, not after
-    cfg, source = _load(config_path, overrides)
+    cfg, source = opts.load_config(config_path, overrides)
     _book_only(cfg, source, "sweep")
     with progress_bar() as progress:
         result = convergence.sweep(cfg, chosen, progress)
@@ -482,7 +366,7 @@ def sweep(
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["toml", "yaml"]), default=None, help="default: from PATH, else toml")
+@opts.format_option(ConfigFormat, "default: from PATH, else toml", default=None)
 @click.option("--force", is_flag=True, help="overwrite an existing file")
 @click.option("--student", is_flag=True, help="write a student's skeleton instead (PATH.py, default my_rnn.py)")
 @click.option(
@@ -504,9 +388,8 @@ def init(path: Path | None, fmt: str | None, force: bool, student: bool, layout:
         raise click.UsageError("--layout goes with --student")
     fmt = fmt or ("yaml" if path is not None and path.suffix.lower() in (".yaml", ".yml") else "toml")
     path = path or Path(f"gradcheck.{fmt}")
-    _runnable_name(path, fmt)
-    if path.exists() and not force:
-        raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
+    files.refuse_unreadable_config(path, fmt)
+    files.refuse_existing(path, force)
     text = starter(fmt, display(path))
     write_text(path, text)
     _say(f"wrote {display(path)}; run it with: gradcheck run {display(path)}")
@@ -519,11 +402,8 @@ def _init_student(path: Path, fmt: str | None, force: bool, layout: str) -> Exit
 
     if fmt is not None:
         raise click.UsageError("--format is for configs; --student writes Python")
-    if path.suffix != ".py" and not (path.exists() and not path.is_file()):
-        better = display(path.with_suffix(".py") if path.name not in ("", ".", "..") else "my_rnn.py")
-        raise GradcheckError(f"{display(path)}: a student's skeleton is a Python file: name it {better}")
-    if path.exists() and not force:
-        raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
+    files.refuse_non_python(path)
+    files.refuse_existing(path, force)
     write_text(path, skeleton(layout, display(path.name)))
     _say(f"wrote {display(path)} ({layout} layout); write its backward pass, then run: {run_command(layout, display(path))}")
     return ExitCode.OK
@@ -539,33 +419,10 @@ def schema(of_report: bool) -> ExitCode:
     return ExitCode.OK
 
 
-def _runnable_name(path: Path, fmt: str) -> None:
-    """A config is read by its suffix: `init` refuses a name `gradcheck run` could not read, or would read as the
-    other format. A FIFO or a device (`/dev/stdout`) is a stream, not a file to run: any name will do."""
-    from gradcheck.check.loading import CONFIG_SUFFIXES
-
-    if path.exists() and not path.is_file():
-        return
-    suffix = path.suffix.lower()
-    wanted = ".yaml or .yml" if fmt == "yaml" else ".toml"
-    if suffix not in CONFIG_SUFFIXES:
-        better = display(path.with_suffix(f".{fmt}") if path.name not in ("", ".", "..") else f"gradcheck.{fmt}")
-        raise GradcheckError(f"{display(path)}: gradcheck reads only .toml, .yaml and .yml configs: name it {better}")
-    if (suffix == ".toml") != (fmt == "toml"):
-        raise GradcheckError(f"{display(path)}: --format {fmt} does not match the {suffix} suffix: use {wanted}")
-
-
 def _say(line: str) -> None:
     """One line for a person on stdout (through the terminal's encoding, falling back to ASCII)."""
     STDOUT.write(line + "\n")
     STDOUT.flush()
-
-
-def _refuse_overwriting_user_code(output: Path | None, cfg: config.Config) -> None:
-    """An output that is the code under check (user.backward, user.forward) is refused before anything runs."""
-    files = [Path(config.split_spec(spec)[0]) for spec in (cfg.user.backward, cfg.user.forward) if spec is not None]
-    if output is not None and (given := same_file(output, files)) is not None:
-        raise GradcheckError(f"{display(output)}: is the code {display(given)} this run checks; refusing to overwrite an input")
 
 
 def _book_only(cfg: config.Config, source: str, command: str) -> None:
@@ -577,15 +434,9 @@ def _book_only(cfg: config.Config, source: str, command: str) -> None:
         )
 
 
-def _refuse_overwriting_an_input(output: Path | None, *inputs: Path | None) -> None:
-    """An output that is one of the run's inputs (through symlinks and hard links) is refused before anything runs."""
-    if output is not None and (given := same_file(output, inputs)) is not None:
-        raise GradcheckError(f"{display(output)}: is the config {display(given)} of this run; refusing to overwrite an input")
-
-
 def main() -> None:
     """Console-script entry point: SIGTERM ends the run like Ctrl-C (exit 143); a terminal that cannot show τ or ∇
     gets ASCII."""
-    signal.signal(signal.SIGTERM, _terminate)
+    process.end_on_sigterm()
     fall_back_to_ascii(sys.stdout, sys.stderr)
     cli(prog_name="gradcheck")

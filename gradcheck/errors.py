@@ -13,7 +13,9 @@ class ExitCode(IntEnum):
     MISMATCH = 1
     USAGE = 2
     UNDECIDED = 3
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away (`gradcheck run | head -1`); quiet, as `yes | head -1` is
+    TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
 
 
 class GradcheckError(Exception):

@@ -1,4 +1,7 @@
-"""Writing outputs: a failed run never leaves a truncated file, and a special file is never replaced.
+"""Writing outputs: never over an input, a failed run never leaves a truncated file, a special file is never replaced.
+
+An output that is one of the run's inputs (through symlinks and hard links) is refused before anything runs, an
+existing file is replaced only when asked (--force), and `init` writes only under a name `gradcheck run` can read.
 
 A regular file (new, or reached through symlinks) is written into a temporary file beside it and renamed into
 place: a new file gets the mode the umask allows, an existing one keeps its own; a symlink stays a link and its
@@ -48,6 +51,47 @@ def same_file(output: Path, inputs: Iterable[Path | None]) -> Path | None:
             if os.path.realpath(output) == os.path.realpath(given):
                 return given
     return None
+
+
+def refuse_overwriting(output: Path | None, inputs: Iterable[Path | None], what: str = "the config {} of this run") -> None:
+    """A GradcheckError if `output` is one of `inputs`; `what` names that input, {} standing for its path."""
+    if output is not None and (given := same_file(output, inputs)) is not None:
+        raise GradcheckError(f"{display(output)}: is {what.format(display(given))}; refusing to overwrite an input")
+
+
+def refuse_one_name(report: Path | None, figure: Path | None) -> None:
+    """A GradcheckError if the report and the --plot figure of one command are the same file."""
+    if figure is not None and report is not None and (figure.resolve() == report.resolve() or same_file(report, (figure,))):
+        raise GradcheckError(f"{display(report)}: is also the --plot file; the report and the figure need two names")
+
+
+def refuse_existing(path: Path, force: bool) -> None:
+    """A GradcheckError if `path` exists and --force was not given."""
+    if path.exists() and not force:
+        raise GradcheckError(f"{display(path)}: exists; use --force to overwrite")
+
+
+def refuse_unreadable_config(path: Path, fmt: str) -> None:
+    """A GradcheckError if `gradcheck run` could not read a config under this name, or would read it as the other
+    format (a config is read by its suffix). A FIFO or a device (`/dev/stdout`) is a stream, not a file to run."""
+    from gradcheck.check.loading import CONFIG_SUFFIXES
+
+    if path.exists() and not path.is_file():
+        return
+    suffix = path.suffix.lower()
+    wanted = ".yaml or .yml" if fmt == "yaml" else ".toml"
+    if suffix not in CONFIG_SUFFIXES:
+        better = display(path.with_suffix(f".{fmt}") if path.name not in ("", ".", "..") else f"gradcheck.{fmt}")
+        raise GradcheckError(f"{display(path)}: gradcheck reads only .toml, .yaml and .yml configs: name it {better}")
+    if (suffix == ".toml") != (fmt == "toml"):
+        raise GradcheckError(f"{display(path)}: --format {fmt} does not match the {suffix} suffix: use {wanted}")
+
+
+def refuse_non_python(path: Path) -> None:
+    """A GradcheckError if a student's skeleton would not be named as a Python file (a FIFO or a device takes any name)."""
+    if path.suffix != ".py" and not (path.exists() and not path.is_file()):
+        better = display(path.with_suffix(".py") if path.name not in ("", ".", "..") else "my_rnn.py")
+        raise GradcheckError(f"{display(path)}: a student's skeleton is a Python file: name it {better}")
 
 
 def _fail(path: Path, reason: str) -> GradcheckError:

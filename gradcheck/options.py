@@ -1,4 +1,5 @@
-"""Command-line options. Each option that sets a config key is defined once here, with the key's own rule and words.
+"""Command-line options. Each option that sets a config key is defined once here, with the key's own rule and words;
+so is each option several commands take (CONFIG, -o/--output, --format), and the config a command loads with them.
 
 An override is parsed as plain text and validated exactly like the config key it sets, so `--eps tiny`
 and `--eps -1` fail the same way (`--eps (check.eps): must be "auto" or a number > 0, got ...`).
@@ -13,13 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 import click
 
 from gradcheck.book.kinds import network
 from gradcheck.book.network import Bug
-from gradcheck.check.config import describe
+from gradcheck.check.config import Config, Layout, describe, with_overrides
+from gradcheck.engine.methods import Method
+from gradcheck.files import display
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -93,7 +98,7 @@ class Override:
 
 
 OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the config key it sets
-    "method": Override("check.method", "central|forward|richardson|complex-step"),
+    "method": Override("check.method", "|".join(m.value for m in Method)),
     "eps": Override("check.eps", "auto|NUMBER"),
     "sample": Override("check.sample", "all|N"),
     "seed": Override("data.seed", "N"),
@@ -107,7 +112,7 @@ OVERRIDES: dict[str, Override] = {  # option name (without --, _ for -) → the 
     "dense_directions": Override("check.dense_directions", kind="switch"),
     "backward": Override("user.backward", "FILE.py[:FUNCTION]"),
     "forward": Override("user.forward", "FILE.py[:FUNCTION]"),
-    "layout": Override("user.layout", "book|min-char-rnn|cs231n|class"),
+    "layout": Override("user.layout", "|".join(get_args(Layout))),
     "timeout": Override("user.timeout", "SECONDS"),
     "import_timeout": Override("user.import_timeout", "SECONDS"),
     "python": Override("user.python", "PATH"),
@@ -146,6 +151,39 @@ BUG = click.option(
 )
 
 
+CONFIG = click.argument("config_path", metavar="[CONFIG]", required=False, type=click.Path(path_type=Path))
+
+
+class _GradeJobs:
+    """--jobs's default, gradcheck.user.grade.JOBS, read only when `grade` runs or shows its help (click calls it
+    for the value and prints it as text), so that other commands never import the sandbox."""
+
+    def __call__(self) -> int:
+        from gradcheck.user.grade import JOBS
+
+        return JOBS
+
+    def __str__(self) -> str:
+        return str(self())
+
+
+JOBS = click.option(
+    "--jobs", type=click.IntRange(1, 32), default=_GradeJobs(), show_default=True, help="submissions checked at once"
+)
+
+
+def output_option(words: str = "write the report here", required: bool = False) -> Callable[[Command], Command]:
+    """-o/--output FILE, the file a command writes (never a directory): every command's, with its own help words."""
+    return click.option("-o", "--output", required=required, type=click.Path(path_type=Path, dir_okay=False), help=words)
+
+
+def format_option(
+    formats: type[StrEnum], words: str = "report format", default: str | None = "table"
+) -> Callable[[Command], Command]:
+    """--format, one of the values of the command's enum of formats, passed to the command as `fmt`."""
+    return click.option("--format", "fmt", type=click.Choice([f.value for f in formats]), default=default, help=words)
+
+
 def bug_of(kind: str, name: str | None, layers: int = 1) -> Bug | None:
     """The named bug of model.kind's catalogue (a click usage error naming the valid ones if it has none such)."""
     if name is None:
@@ -182,3 +220,24 @@ def config_overrides(given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
     if fixed_by:
         values["check.tolerance"] = "fixed"  # the command line wins over a config's tolerance = "auto" (module docstring)
     return values, {override.key: flag(name) for name, override in OVERRIDES.items()}
+
+
+def load_config(path: Path | None, overrides: dict[str, Any]) -> tuple[Config, str]:
+    """The config at `path` (or the built-in default) with the command-line overrides applied and its size guarded."""
+    from gradcheck.check import resources
+
+    overrides = dict(overrides)
+    max_memory = overrides.pop("max_memory", None) or resources.default_max_memory()
+    cfg = _read(path) if path is not None else Config()
+    given, labels = config_overrides(overrides)
+    cfg = with_overrides(cfg, given, labels, path) if given else cfg
+    source = display(path) if path else "built-in default"
+    resources.guard(cfg, max_memory, source)
+    return cfg, source
+
+
+def _read(path: Path) -> Config:
+    """A config file, read and validated by pydantic (a YAML one parsed by PyYAML): the built-in default needs neither."""
+    from gradcheck.check import loading
+
+    return loading.load(path)

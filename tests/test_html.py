@@ -24,6 +24,9 @@ from gradcheck.engine.compare import ParamResult, Verdict
 from gradcheck.engine.methods import RULES, Method
 from gradcheck.render import html
 from gradcheck.render.console import plain_text
+from gradcheck.render.html_markup import MARKS
+from gradcheck.render.html_results import WORST
+from gradcheck.render.html_style import CSS, PALETTE, TEXT_COLOURS
 from gradcheck.render.reports import run_report
 from gradcheck.render.svg import LOOKS
 from gradcheck.render.teaching import explain_report
@@ -158,7 +161,7 @@ def test_the_verdict_comes_first(pages, name, word):
     first = next(child for child in main.children if isinstance(child, Node))
     assert first.attrs.get("id") == "verdict"
     if word is not None:
-        assert first.one("span", class_="badge").text.split() == [html.MARKS[word], word]
+        assert first.one("span", class_="badge").text.split() == [MARKS[word], word]
         assert word.lower() in first.attrs["class"].split()
 
 
@@ -196,8 +199,8 @@ def test_the_worst_row_is_flagged_in_words_not_only_in_colour(pages, results, na
     flagged = [key for key, tr in rows.items() if "worst" in tr.attrs["class"].split()]
     expected = max(results[name].params, key=_badness).name
     assert flagged == [expected]
-    assert html.WORST in rows[expected].one("th").text  # a word and a mark, not just a background
-    note = next(p for p in parse(pages[name]).all("p", class_="note") if p.text.startswith(html.WORST))
+    assert WORST in rows[expected].one("th").text  # a word and a mark, not just a background
+    note = next(p for p in parse(pages[name]).all("p", class_="note") if p.text.startswith(WORST))
     assert f": {expected}, entry " in note.text
 
 
@@ -316,9 +319,9 @@ def _contrast(a: str, b: str) -> float:
 
 
 def test_colours_meet_wcag_aa_contrast():
-    assert set(re.findall(r"#[0-9a-fA-F]{3,6}\b", html.CSS)) <= set(html.PALETTE.values())  # no colour outside the palette
-    for text, back in html.TEXT_COLOURS:
-        assert _contrast(html.PALETTE[text], html.PALETTE[back]) >= 4.5, (text, back)
+    assert set(re.findall(r"#[0-9a-fA-F]{3,6}\b", CSS)) <= set(PALETTE.values())  # no colour outside the palette
+    for text, back in TEXT_COLOURS:
+        assert _contrast(PALETTE[text], PALETTE[back]) >= 4.5, (text, back)
     for method, look in LOOKS.items():  # lines and markers: 3:1 for graphics (WCAG 1.4.11)
         assert _contrast(look.colour, "#ffffff") >= 3.0, method
 

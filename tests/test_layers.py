@@ -21,7 +21,7 @@ from conftest import ROOT
 PACKAGE = ROOT / "gradcheck"
 # The layer of each module, named inside the package: a module by its own name or by a package above it.
 LAYERS = {"errors": 0, "book": 1, "engine": 2, "check": 3, "user": 3, "render": 4}
-SURFACES = {"", "cli", "options", "api", "arguments", "testing", "files", "__main__"}  # layer 5, by name ("" = __init__)
+SURFACES = {"", "cli", "process", "options", "api", "arguments", "testing", "files", "__main__"}  # layer 5 ("" = __init__)
 LAYER_NAMES = ["errors", "book", "engine", "check", "render", "surfaces"]
 MATH_LAYERS = {1, 2}  # book and engine: numpy and the standard library only
 

@@ -1,5 +1,5 @@
 """Whole reports, one per command: the pieces of tables, bugs, convergence and teaching put together; the formats
-`run` and `grade` write them in."""
+each command writes them in."""
 
 from __future__ import annotations
 
@@ -30,6 +30,20 @@ class GradeFormat(StrEnum):
     JUNIT = "junit"
     CSV = "csv"
     HTML = "html"
+
+
+class PageFormat(StrEnum):
+    """What `gradcheck bugs`, `explain` and `sweep --format` write: the terminal's report, or one HTML page."""
+
+    TABLE = "table"
+    HTML = "html"
+
+
+class ConfigFormat(StrEnum):
+    """What `gradcheck init --format` writes the starter config in."""
+
+    TOML = "toml"
+    YAML = "yaml"
 
 
 def run_report(result: CheckResult, source: str) -> Group:
