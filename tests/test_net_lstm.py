@@ -164,6 +164,7 @@ def test_interface():
         lstm.forward(batched(problem(1, 1, 1, 1, 1.0, 0)[0]), np.ones((1, 1)), np.zeros(1, dtype=np.int64), variant="classic")
 
 
+@pytest.mark.slow  # torch
 @pytest.mark.parametrize("tau", [1, 4])
 def test_common_variant_agrees_with_torch(tau):
     torch = pytest.importorskip("torch", reason="torch is installed by make test (the oracle of the common variants)")

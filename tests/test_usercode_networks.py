@@ -16,6 +16,8 @@ from conftest import ROOT
 
 from gradcheck.book.kinds import FIG_10_3, KINDS, catalogue, network
 
+pytestmark = pytest.mark.slow  # every test runs user code in the real child process
+
 USERCODE = ROOT / "tests" / "usercode"
 FIXTURE = USERCODE / "catalogue" / "network_bugs.py"
 OTHER = [kind for kind in KINDS if kind != FIG_10_3]
