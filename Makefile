@@ -12,7 +12,7 @@ TEST_DEPS := $(VENV)/.test-deps
 INSTALL = $(shell [ "$(USE_UV)" != 0 ] && $(BIN)/uv --version >/dev/null 2>&1 \
 	&& echo $(BIN)/uv pip install --compile-bytecode --python $(BIN)/python || echo $(BIN)/python -m pip install) --quiet
 
-.PHONY: run test lint type fmt bench bench-versus fuzz clean
+.PHONY: run test test-fast lint type fmt bench bench-versus fuzz clean
 .DELETE_ON_ERROR:
 
 $(BIN)/python:
@@ -38,6 +38,10 @@ run: $(RUN_DEPS)
 
 test: $(TEST_DEPS) lint type
 	$(BIN)/python -m pytest -n auto
+
+# the suite less what is marked slow (tests/conftest.py says what that is), without lint and type checks: under a minute
+test-fast: $(TEST_DEPS)
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 # the trees lint checks, and fmt formats
 SOURCES := gradcheck tests benchmarks examples fuzz scripts

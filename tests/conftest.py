@@ -1,4 +1,5 @@
-"""Shared fixtures: the command line, the one-line error, the autograd oracle, golden files and problem builders.
+"""Shared fixtures: the command line, the one-line error, the autograd oracle, golden files and problem builders;
+which tests are `slow`.
 
 Fixtures are the way tests share code; no test module imports another. Only what pytest needs while
 collecting (ROOT, CONFIGS, raw_config and the `problems` strategy, used in decorators) is imported from here.
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 from autograd import grad
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, is_hypothesis_test, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ def _kind(path: Path) -> str:
 CONFIGS = [path for path in SHIPPED if _kind(path) == "fig-10.3"]  # the tanh RNN of Fig. 10.3 and its bug catalogue
 NETWORK_CONFIGS = [path for path in SHIPPED if _kind(path) != "fig-10.3"]  # the rest of chapter 10 (docs/networks.md)
 GOLDEN = Path(__file__).resolve().parent / "golden"
+MINCHAR = ROOT / "configs" / "minchar.toml"
 
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=200, deadline=None)
@@ -41,6 +43,23 @@ os.environ.pop("COLUMNS", None)  # piped output is 160 wide; a test runner (pyte
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.txt from the current output")
+
+
+def _slow(item: pytest.Item) -> bool:
+    """Whether the test starts headless Chromium (the browser fixture), draws its examples with hypothesis, or is the
+    case configs/minchar.toml (23,165 entries) of a test parametrised over the shipped configs."""
+    callspec = getattr(item, "callspec", None)
+    minchar = callspec is not None and any(isinstance(value, Path) and value == MINCHAR for value in callspec.params.values())
+    return "browser" in getattr(item, "fixturenames", ()) or is_hypothesis_test(getattr(item, "obj", None)) or minchar
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` (left out by `make test-fast`) the tests _slow names. The torch oracle, the sweeps over many
+    problems, and the tests that run user code in the child process, start the console script or wait out a timeout
+    carry `@pytest.mark.slow` (or `pytestmark`) themselves."""
+    for item in items:
+        if _slow(item):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -168,6 +168,7 @@ def test_every_fuzz_find_is_replayed():
     assert sorted(path.name for path in REGRESSIONS.glob("*")) == sorted(FUZZ_FINDS)
 
 
+@pytest.mark.slow  # a vocabulary of a million
 @pytest.mark.parametrize(
     ("kind", "key"),
     [("fig-10.3", "input_size"), ("fig-10.3", "output_size"), ("fig-10.4", "output_size"), ("teacher-forcing", "output_size")],

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # every test runs submissions in real child processes
+
 GRADE = ROOT / "tests" / "usercode" / "grade"
 MIX = ("correct.py", "untransposed.py", "crashes.py", "raises.py", "hangs.py", "wrong_type.py", "todo.py")
 EXPECTED = {  # file: (verdict, failing, mistake, failure)

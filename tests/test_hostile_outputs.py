@@ -201,6 +201,7 @@ def _read_fifo(path: Path, into: list[bytes]) -> threading.Thread:
     return thread
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("command", ["run", "export"])
 def test_a_fifo_with_a_reader_is_written_in_place(config, tmp_path, command):
     fifo = tmp_path / "out.fifo"
@@ -223,6 +224,7 @@ def test_a_fifo_with_a_reader_is_written_in_place(config, tmp_path, command):
         assert got[0].startswith(b"PK")
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("command", ["run", "export", "init"])
 def test_a_fifo_without_a_reader_fails_at_once(assert_one_line_error, config, tmp_path, command):
     fifo = tmp_path / "out.fifo"
@@ -359,6 +361,7 @@ def test_every_file_init_writes_runs(cli, tmp_path, monkeypatch, name, fmt):
 # --- 3. stdout: full, closed, a reader gone --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("args", [(), ("--format", "json"), ("--format", "junit")])
 def test_a_full_stdout_is_one_line_and_exit_2(assert_one_line_error, config, args):
     with open("/dev/full", "wb") as full:
@@ -366,18 +369,21 @@ def test_a_full_stdout_is_one_line_and_exit_2(assert_one_line_error, config, arg
     assert_one_line_error(result, 2, "error: cannot write the report: No space left on device")
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("command", [("run",), ("schema",), ("bugs", "--list")])
 def test_a_closed_stdout_is_one_line_and_exit_2(assert_one_line_error, command):
     result = text(gradcheck(*command, stdout=None, preexec_fn=lambda: os.close(1)))
     assert_one_line_error(result, 2, "error: cannot write the report: stdout is closed")
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_run_o_with_a_closed_stdout_fails_on_its_table_and_writes_nothing(assert_one_line_error, config, tmp_path):
     result = text(gradcheck("run", config, "-o", tmp_path / "r.txt", stdout=None, preexec_fn=lambda: os.close(1)))
     assert_one_line_error(result, 2, "cannot write the report: stdout is closed")
     assert not (tmp_path / "r.txt").exists()
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("args", [("run",), ("run", "--format", "json"), ("explain",), ("schema",)])
 def test_a_broken_pipe_exits_141_quietly(config, args):
     """The reader went away (`gradcheck run | head -0`): exit 128 + SIGPIPE = 141, as `yes | head` does; nothing on stderr."""
@@ -389,6 +395,7 @@ def test_a_broken_pipe_exits_141_quietly(config, args):
     assert err == b""
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_head_1_on_a_long_report_exits_quietly():
     result = subprocess.run(
         f"{sys.executable} -m gradcheck run --bug sign-flip --equations | head -1; echo ${{PIPESTATUS[0]}} >&2",
@@ -428,10 +435,12 @@ def _terminate(script: str, *args: str | Path, cwd: Path | None = None) -> subpr
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_sigterm_is_exit_143_and_one_line(assert_one_line_error):
     assert_one_line_error(_terminate(SLOW, "run"), 143, "error: terminated\n")
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_sigterm_while_writing_leaves_no_temporary_file(assert_one_line_error, config, tmp_path):
     script = (
         "import time, numpy as np\n"
@@ -447,6 +456,7 @@ def test_sigterm_while_writing_leaves_no_temporary_file(assert_one_line_error, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg.toml"]
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_sigterm_restores_the_terminal_cursor(tmp_path):
     """On a terminal the progress bar hides the cursor; SIGTERM must show it again (as Ctrl-C does)."""
     import pty
@@ -482,6 +492,7 @@ def test_sigterm_restores_the_terminal_cursor(tmp_path):
 # --- 5. terminals and paths that are not UTF-8 ------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
 @pytest.mark.parametrize(
     ("args", "code"),
@@ -497,6 +508,7 @@ def test_a_terminal_that_is_not_utf8_gets_ascii(encoding, args, code):
         assert "tau = 10" in shown and "|-------+-------+" in shown  # rich's box.ASCII
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_an_error_on_an_ascii_terminal_is_one_line(assert_one_line_error):
     result = gradcheck("run", "--sample", "0", env={**os.environ, "PYTHONIOENCODING": "ascii"})
     assert_one_line_error(text(result), 2, "--sample (check.sample)", "an integer >= 1, got 0")  # ≥ in ASCII
@@ -513,6 +525,7 @@ def latin1_config(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # the console script in a subprocess
 @pytest.mark.parametrize("fmt", ["json", "junit", "markdown", "table"])
 @pytest.mark.parametrize("to_file", [False, True])
 def test_a_path_that_is_not_utf8_does_not_break_the_reports(latin1_config, tmp_path, fmt, to_file):
@@ -530,6 +543,7 @@ def test_a_path_that_is_not_utf8_does_not_break_the_reports(latin1_config, tmp_p
         assert suites.find("testsuite") is not None
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_a_path_that_is_not_utf8_in_an_error_and_in_init(assert_one_line_error, tmp_path):
     missing = os.fsencode(tmp_path) + b"/caf\xe9.toml"
     result = gradcheck("run", missing)
@@ -549,6 +563,7 @@ def test_no_arguments_prints_the_help(cli):
     assert not result.stderr.startswith("error:") and result.stderr.count("\n") > 5
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_no_arguments_from_the_console_script():
     result = gradcheck()
     assert result.returncode == 2 and b"Usage: gradcheck" in result.stderr and b"Traceback" not in result.stderr

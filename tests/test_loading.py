@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from gradcheck.user.sandbox import Limits, Sandbox
 
+pytestmark = pytest.mark.slow  # every test runs user code in the real child process
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "usercode" / "real"
 CASES = tomllib.loads((REAL / "cases.toml").read_text(encoding="utf-8"))["case"]

@@ -119,6 +119,7 @@ def test_book_form_never_reads_the_last_input():
     )
 
 
+@pytest.mark.slow  # torch
 @pytest.mark.parametrize("tau", [1, 4])
 def test_common_variant_agrees_with_torch(tau):
     torch = pytest.importorskip("torch", reason="torch is installed by make test (the oracle of the common variants)")

@@ -100,6 +100,7 @@ def test_forward_loss_agrees_with_autograd_unrolling(variant):
     )
 
 
+@pytest.mark.slow  # torch
 @pytest.mark.parametrize("tau", [1, 4])
 def test_common_variant_agrees_with_torch(tau):
     torch = pytest.importorskip("torch", reason="torch is installed by make test (the oracle of the common variants)")

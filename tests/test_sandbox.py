@@ -329,6 +329,7 @@ def test_a_crash_is_reported_with_its_signal_or_status(name, expected):
     assert (error.failure, str(error)) == (Failure.CRASH, expected)
 
 
+@pytest.mark.slow  # waits out each timeout
 @pytest.mark.parametrize(
     ("name", "function", "expected"),
     [
@@ -369,6 +370,7 @@ def test_a_child_writing_into_the_reply_pipe_is_an_unreadable_reply(function):
     assert (error.failure, str(error)) == (Failure.UNREADABLE, "garbage.py: the child process sent an unreadable reply")
 
 
+@pytest.mark.slow  # waits for the grandchildren
 @pytest.mark.parametrize("name", ["fork_survivor", "setsid_survivor", "detached_survivor"])
 def test_everything_the_child_started_is_killed_and_reaped(name):
     """In its process group, out of it (setsid), and orphaned (a double fork: we are the subreaper it comes to)."""
@@ -382,6 +384,7 @@ def test_everything_the_child_started_is_killed_and_reaped(name):
     assert not pid_alive(child) and not pid_alive(grandchild)
 
 
+@pytest.mark.slow  # waits out a timeout
 def test_no_file_descriptor_leaks():
     before = set(os.listdir("/proc/self/fd"))
     for name in ("ok_mod", "segfault", "exit_import", "call_loop"):
@@ -440,6 +443,7 @@ def test_files_in_the_users_folder_cannot_shadow_gradcheck_or_numpy(tmp_path):
         assert same(box.request("call", function="f", kwargs={}), np.ones(2))
 
 
+@pytest.mark.slow  # a parent process and its child
 def test_the_child_dies_with_its_parent_even_when_the_parent_is_killed(tmp_path):
     script = (
         "import sys, time\nfrom pathlib import Path\nfrom gradcheck.user.sandbox import Sandbox, Limits\n"
@@ -461,6 +465,7 @@ def test_the_child_dies_with_its_parent_even_when_the_parent_is_killed(tmp_path)
     assert not pid_alive(child)
 
 
+@pytest.mark.slow  # waits out a timeout
 @pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "polling"])
 @pytest.mark.parametrize(
     ("name", "fragment"),

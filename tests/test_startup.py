@@ -68,6 +68,7 @@ def loaded(modules: set[str], *names: str) -> list[str]:
     return [name for name in names if any(m == name or m.startswith(name + ".") for m in modules)]
 
 
+@pytest.mark.slow  # a fresh interpreter per case
 @pytest.mark.parametrize("options", [(), ("--method", "complex-step", "--seed", "3", "--equations", "--sample", "4")])
 def test_a_run_of_the_built_in_default_imports_no_config_schema_or_other_command(options):
     modules = modules_after("run", *options)
@@ -79,6 +80,7 @@ def test_a_run_of_the_built_in_default_imports_no_config_schema_or_other_command
     assert loaded(modules, *DEFAULT_RUN_NEVER) == []
 
 
+@pytest.mark.slow  # a fresh interpreter per case
 @pytest.mark.parametrize(
     ("args", "imported"),
     [

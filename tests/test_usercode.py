@@ -22,6 +22,8 @@ from gradcheck.check.config import Config
 from gradcheck.check.problem import build
 from gradcheck.user.sandbox import Sandbox
 
+pytestmark = pytest.mark.slow  # every test runs user code in the real child process
+
 USERCODE = ROOT / "tests" / "usercode"
 CATALOGUE = USERCODE / "catalogue"
 EXAMPLES = ROOT / "examples"

@@ -16,6 +16,8 @@ from conftest import ROOT
 
 from gradcheck.book.kinds import DEFAULT, NETWORKS, network
 
+pytestmark = pytest.mark.slow  # every test runs user code in the real child process
+
 USERCODE = ROOT / "tests" / "usercode"
 FIXTURE = USERCODE / "catalogue" / "network_bugs.py"
 OTHER = [kind for kind in NETWORKS if kind != DEFAULT]

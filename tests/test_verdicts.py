@@ -29,6 +29,7 @@ def visible(cfg: config.Config, bug_name: str) -> bool:
     return any(np.abs(wrong[k] - right[k]).max() > 1e-6 * np.abs(right[k]).max(initial=1e-300) for k in cfg.checked_params)
 
 
+@pytest.mark.slow  # 96 problems, each with every bug
 def test_over_a_grid_of_regimes_right_never_fails_wrong_never_passes_and_few_are_undecided():
     """Weights from std 0.05 to 3, τ from 1 to 30, H from 4 to 16, h(0) zero and random: no shipped config is here."""
     verdicts = []
@@ -64,6 +65,7 @@ def test_right_gradients_never_fail_and_every_bug_the_complex_step_sees_fails(si
             assert run.verdict is Verdict.FAIL, run.bug.name
 
 
+@pytest.mark.slow  # H = 1024
 class TestLargeModels:
     RAW = "[model]\nhidden_size = 1024\ninput_size = 256\noutput_size = 256\n{std}[data]\nlength = 25\n[check]\ndirections = 16\n"
 
@@ -146,6 +148,7 @@ def minchar(seed: int, scale: float, H: int = 8, V: int = 5, T: int = 8):
     return params, loss_and_grads
 
 
+@pytest.mark.slow  # 9 checks per scale
 @pytest.mark.parametrize("scale", [1, 4, 8, 16])
 def test_the_library_api_never_fails_a_right_min_char_rnn_and_always_fails_a_wrong_one(scale):
     for seed in range(3):
