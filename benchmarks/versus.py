@@ -35,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="HEAD~1", help="the earlier commit")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--only", choices=list(CASES), help="one case")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
@@ -46,6 +47,8 @@ def main() -> None:
             print(f"this tree against {label[:90]}; medians of {args.repeats}, alternating\n")
             print(f"{'case':<18} {'before s':>9} {'after s':>9} {'after/before':>13}")
             for name, config in CASES.items():
+                if args.only not in (None, name):
+                    continue
                 before, after = [], []
                 for _ in range(args.repeats):
                     before.append(once(base, config))
