@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, cast
 from gradcheck.book import kinds
 from gradcheck.book.kinds import NETWORKS
 from gradcheck.book.network import Network
+from gradcheck.engine.compare import ATOL, RTOL
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ConfigError
 
@@ -189,8 +190,8 @@ class CheckConfig(_Section):
         default="auto",
         metadata=_meta('pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'),
     )
-    rtol: float = field(default=1e-5, metadata=_meta('relative tolerance (tolerance = "fixed")', ge=0))
-    atol: float = field(default=1e-8, metadata=_meta('absolute tolerance (tolerance = "fixed")', ge=0))
+    rtol: float = field(default=RTOL, metadata=_meta('relative tolerance (tolerance = "fixed")', ge=0))
+    atol: float = field(default=ATOL, metadata=_meta('absolute tolerance (tolerance = "fixed")', ge=0))
     equations: bool = field(default=False, metadata=_meta("also check each equation 10.18–10.28 against its own node"))
     memory_mb: int = field(default=64, metadata=_meta("working memory for the batched perturbed copies, in MiB", ge=1))
     directions: int | None = field(

@@ -11,6 +11,9 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 TINY = float(np.finfo(np.float64).tiny)
+# The fixed pass line's defaults, atol + rtol·max(|a|, |n|): the library's check_gradients and the config's [check]
+RTOL = 1e-5
+ATOL = 1e-8
 
 
 class Verdict(IntEnum):
