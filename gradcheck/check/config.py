@@ -7,30 +7,28 @@ and command-line values that are plainly valid (an integer within its bounds, a 
 from __future__ import annotations
 
 import contextlib
-import datetime
 import inspect
 import json
 import math
 import operator
-import re
-import reprlib
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum, StrEnum
 from functools import cache
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, cast, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
 
 from gradcheck.book import kinds
 from gradcheck.book.kinds import NETWORKS
 from gradcheck.book.network import Network
+from gradcheck.check.wording import clip, explain, naming_options, show
 from gradcheck.engine.compare import ATOL, RTOL
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import TypeAdapter
 
 
 class H0Mode(StrEnum):
@@ -81,7 +79,7 @@ def _either(word: str, rule: str) -> _Pydantic:
             return handler(value)
         except ValidationError:
             raise PydanticCustomError(
-                "either", "must be {expected}, got {got}", {"expected": f'"{word}" or {rule}', "got": _show(value)}
+                "either", "must be {expected}, got {got}", {"expected": f'"{word}" or {rule}', "got": show(value)}
             ) from None
 
     def make() -> object:
@@ -99,7 +97,7 @@ def _one_of(choices: Collection[str]) -> _Pydantic:
         from pydantic_core import PydanticCustomError
 
         if value not in choices:
-            expected = {"expected": "one of " + ", ".join(choices), "got": _show(value)}
+            expected = {"expected": "one of " + ", ".join(choices), "got": show(value)}
             raise PydanticCustomError("either", "must be {expected}, got {got}", expected)
         return value
 
@@ -419,7 +417,7 @@ def _validate(raw: Any, path: Path | str | None, plain: bool) -> Config:
         try:
             config = _adapter().validate_python(raw)
         except ValidationError as error:
-            key, reason = _explain(error)
+            key, reason = explain(error, Config())
             raise ConfigError(path, key, reason) from None
     _check_consistency(config, path)
     return _remember(config, frozenset(f"{name}.{key}" for name, keys in raw.items() for key in keys))
@@ -478,19 +476,7 @@ def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, 
     try:
         return _validate(raw, None, plain=True)
     except ConfigError as error:
-        key = error.key or ""
-        label = labels.get(key.partition("[")[0]) if key.partition("[")[0] in overrides else None
-        reason = error.reason
-        for other in overrides:  # "cannot be combined with check.directions": name the option that set it too
-            if other in labels and other != key.partition("[")[0]:
-                reason = reason.replace(other, f"{labels[other]} ({other})")
-        from_file = any(name in config.given - overrides.keys() for name in (key.partition("[")[0], *_keys_in(reason)))
-        raise ConfigError(path if from_file else None, f"{label} ({key})" if label else key, reason) from None
-
-
-def _keys_in(text: str) -> list[str]:
-    """The dotted config keys a message mentions (check.directions, data.text, …)."""
-    return re.findall(r"\b(?:model|data|check)\.[a-z_0-9]+", text)
+        raise naming_options(error, labels, overrides.keys(), config.given - overrides.keys(), path) from None
 
 
 def describe(key: str) -> str:
@@ -529,7 +515,7 @@ def _check_consistency(config: Config, path: Path | str | None) -> None:
     for i, name in enumerate(config.check.params or []):
         if name not in names:
             choices = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
-            raise ConfigError(path, f"check.params[{i}]", f"must be one of {choices}, got {_clip(json.dumps(name))}")
+            raise ConfigError(path, f"check.params[{i}]", f"must be one of {choices}, got {clip(json.dumps(name))}")
     _check_kind(config, path)
     if "h0" in (config.check.params or []) and m.h0 is not H0Mode.LEARNED:
         raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
@@ -581,88 +567,6 @@ def _check_user(config: Config, path: Path | str | None) -> None:
         if config.model.h0 is H0Mode.LEARNED:
             reason = f'{user.layout} returns no gradient for h(0): model.h0 = "learned" cannot be checked'
             raise ConfigError(path, "user.layout", reason)
-
-
-_RULES = {
-    "greater_than_equal": "must be ≥ {ge}",
-    "greater_than": "must be > {gt}",
-    "int_type": "must be an integer",
-    "float_type": "must be a number",
-    "finite_number": "must be a finite number",
-    "string_type": "must be a string",
-    "list_type": "must be a list",
-    "bool_type": "must be true or false",
-    "dataclass_type": "must be a table of keys",
-    "dict_type": "must be a table of keys",
-    "enum": "must be one of {expected}",
-    "literal_error": "must be one of {expected}",
-}
-
-
-def _explain(error: ValidationError) -> tuple[str, str]:
-    """The first pydantic error as (dotted key, one-line reason)."""
-    first = error.errors()[0]
-    loc = [part for part in first["loc"] if isinstance(part, int) or not part.startswith(("literal[", "function-"))]
-    key = ".".join(f"[{p}]" if isinstance(p, int) else _clip(str(p)) for p in loc).replace(".[", "[")
-    more = f" (and {error.error_count() - 1} more problem{'s' * (error.error_count() > 2)})" if error.error_count() > 1 else ""
-    if first["type"] == "unexpected_keyword_argument":
-        return key, f"unknown key{_suggest(loc)}{more}"
-    if first["type"] == "either":
-        return key, f"{first['msg']}{more}"
-    if first["type"] in ("too_short", "too_long"):
-        return key, f"{first['msg'][0].lower()}{first['msg'][1:]}{more}"
-    template = _RULES.get(first["type"])
-    reason = first["msg"][0].lower() + first["msg"][1:] if template is None else template.format(**first.get("ctx", {}))
-    return key, f"{reason}, got {_show(first['input'])}{more}"
-
-
-def _suggest(loc: list[str | int]) -> str:
-    """'; did you mean X?' for a misspelt key, from the fields of the section it is in."""
-    section: object = Config()
-    for part in loc[:-1]:
-        section = getattr(section, str(part), None)
-        if not isinstance(section, _Section):
-            return ""
-    import difflib
-
-    names = [key.name for key in fields(cast(Any, section))]
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f"; valid keys: {', '.join(names)}"
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    """A key as written, cut to `limit` characters with … (a key may be half a megabyte long)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class _UserRepr(reprlib.Repr):
-    """reprlib, but dates and times as TOML/YAML spell them (1979-05-27), never datetime.date(1979, 5, 27)."""
-
-    def repr_date(self, value: datetime.date, level: int) -> str:
-        return value.isoformat()
-
-    def repr_datetime(self, value: datetime.datetime, level: int) -> str:
-        return value.isoformat()
-
-    def repr_time(self, value: datetime.time, level: int) -> str:
-        return value.isoformat()
-
-
-_SHORT = _UserRepr()  # keyword arguments only from Python 3.12
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 3, 40, 40
-
-
-def _show(value: Any) -> str:
-    """A value as the user wrote it (TOML/JSON spelling for scalars), kept short whatever its size."""
-    if isinstance(value, float) and value != value:
-        return "nan"
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = _SHORT.repr(value)  # bounded: a YAML alias bomb must not be walked to print it
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def json_schema() -> dict[str, Any]:
