@@ -6,23 +6,20 @@ and command-line values that are plainly valid (an integer within its bounds, a 
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
-import math
-import operator
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum, StrEnum
 from functools import cache
 from pathlib import Path
-from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from gradcheck.book import kinds
 from gradcheck.book.kinds import NETWORKS
 from gradcheck.book.network import Network
-from gradcheck.check.wording import clip, explain, naming_options, show
+from gradcheck.check.constraints import bounds, either, meta, one_of, plainly
+from gradcheck.check.wording import clip, explain, naming_options
 from gradcheck.engine.compare import ATOL, RTOL
 from gradcheck.engine.methods import Method
 from gradcheck.errors import ConfigError
@@ -46,78 +43,10 @@ class Inputs(StrEnum):
     GAUSSIAN = "gaussian"
 
 
-class _Pydantic:
-    """A pydantic annotation made only when pydantic builds the schema, so that defining the config imports no pydantic;
-    `plain` says, without pydantic, whether a value of the annotated type obeys it."""
-
-    def __init__(self, make: Callable[[], object], plain: Callable[[Any], bool]) -> None:
-        self.make, self.plain = make, plain
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Callable[[Any], Any]) -> Any:
-        return handler(Annotated[source, self.make()])
-
-
-def _rules(**rules: Any) -> _Pydantic:
-    """Constraints on a type inside a key (`list[Annotated[int, _rules(ge=0)]]`), as pydantic's Field takes them."""
-
-    def make() -> object:
-        from pydantic import Field
-
-        return Field(**rules)
-
-    return _Pydantic(make, lambda value: _obeys(value, rules))
-
-
-def _either(word: str, rule: str) -> _Pydantic:
-    """Accept the literal `word` or a number obeying `rule`, with one message for both."""
-
-    def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
-        from pydantic import ValidationError
-        from pydantic_core import PydanticCustomError
-
-        try:
-            return handler(value)
-        except ValidationError:
-            raise PydanticCustomError(
-                "either", "must be {expected}, got {got}", {"expected": f'"{word}" or {rule}', "got": show(value)}
-            ) from None
-
-    def make() -> object:
-        from pydantic import WrapValidator
-
-        return WrapValidator(validate)
-
-    return _Pydantic(make, lambda value: True)
-
-
-def _one_of(choices: Collection[str]) -> _Pydantic:
-    """A word from a list known only at run time (so not a Literal), with the words listed when it is not one."""
-
-    def validate(value: str) -> str:
-        from pydantic_core import PydanticCustomError
-
-        if value not in choices:
-            expected = {"expected": "one of " + ", ".join(choices), "got": show(value)}
-            raise PydanticCustomError("either", "must be {expected}, got {got}", expected)
-        return value
-
-    def make() -> object:
-        from pydantic import AfterValidator
-
-        return AfterValidator(validate)
-
-    return _Pydantic(make, lambda value: value in choices)
-
-
-Step = Annotated[Literal["auto"] | Annotated[float, _rules(gt=0)], _either("auto", "a number > 0")]
+Step = Annotated[Literal["auto"] | Annotated[float, bounds(gt=0)], either()]
 Scale = Step  # init_std: "auto" or a positive number, with the same rule
-Sample = Annotated[Literal["all"] | Annotated[int, _rules(ge=1)], _either("all", "an integer ≥ 1")]
-Kind = Annotated[str, _one_of(NETWORKS)]  # read when a config is validated: a registered network counts
-
-
-def _meta(description: str, **rules: Any) -> dict[str, Any]:
-    """A key's metadata: what it means (the schema's description, the option's help) and pydantic's Field rules."""
-    return {"description": description, **rules}
+Sample = Annotated[Literal["all"] | Annotated[int, bounds(ge=1)], either()]
+Kind = Annotated[str, one_of(NETWORKS)]  # read when a config is validated: a registered network counts
 
 
 def _describe_class(schema: dict[str, Any], cls: type) -> None:
@@ -144,22 +73,22 @@ class _Section:
 class ModelConfig(_Section):
     """[model]: sizes and initialisation of the network of Fig. 10.3."""
 
-    input_size: int = field(default=8, metadata=_meta("I: input size (vocabulary size for one-hot inputs)", ge=1))
-    hidden_size: int = field(default=16, metadata=_meta("H: hidden size", ge=1))
-    output_size: int = field(default=8, metadata=_meta("O: number of classes", ge=1))
+    input_size: int = field(default=8, metadata=meta("I: input size (vocabulary size for one-hot inputs)", ge=1))
+    hidden_size: int = field(default=16, metadata=meta("H: hidden size", ge=1))
+    output_size: int = field(default=8, metadata=meta("O: number of classes", ge=1))
     init_std: Scale = field(
         default="auto",
-        metadata=_meta('parameters ~ N(0, init_std²); "auto": min(0.5, 2^min(1, 10/τ)/√H), which bends tanh but stays judgeable'),
+        metadata=meta('parameters ~ N(0, init_std²); "auto": min(0.5, 2^min(1, 10/τ)/√H), which bends tanh but stays judgeable'),
     )
-    h0: H0Mode = field(default=H0Mode.ZEROS, metadata=_meta("h(0): zeros, random, or learned (checked)", strict=False))
+    h0: H0Mode = field(default=H0Mode.ZEROS, metadata=meta("h(0): zeros, random, or learned (checked)", strict=False))
     kind: Kind = field(
         default=kinds.DEFAULT,
-        metadata=_meta("the network: " + ", ".join(NETWORKS), json_schema_extra={"enum": list(NETWORKS)}),
+        metadata=meta("the network: " + ", ".join(NETWORKS), json_schema_extra={"enum": list(NETWORKS)}),
     )
     variant: Literal["book", "common"] = field(
-        default="book", metadata=_meta('lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)')
+        default="book", metadata=meta('lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)')
     )
-    layers: int = field(default=kinds.LAYERS, metadata=_meta("deep: the number of stacked tanh layers", ge=1, le=16))
+    layers: int = field(default=kinds.LAYERS, metadata=meta("deep: the number of stacked tanh layers", ge=1, le=16))
 
 
 @dataclass(frozen=True)
@@ -167,37 +96,37 @@ class DataConfig(_Section):
     """[data]: the sequence x(1..τ), y(1..τ)."""
 
     length: int = field(
-        default=10, metadata=_meta("τ: sequence length (leave it out with text, tokens or targets: derived)", ge=1)
+        default=10, metadata=meta("τ: sequence length (leave it out with text, tokens or targets: derived)", ge=1)
     )
-    inputs: Inputs = field(default=Inputs.ONE_HOT, metadata=_meta("one-hot tokens or gaussian vectors", strict=False))
-    seed: int = field(default=0, metadata=_meta("seed of every random draw: parameters, data, sampled entries", ge=0))
-    text: str | None = field(default=None, metadata=_meta("character-level: x = text[:-1], y = text[1:]", min_length=2))
-    tokens: list[Annotated[int, _rules(ge=0)]] | None = field(default=None, metadata=_meta("explicit x tokens", min_length=1))
-    targets: list[Annotated[int, _rules(ge=0)]] | None = field(default=None, metadata=_meta("explicit y classes", min_length=1))
+    inputs: Inputs = field(default=Inputs.ONE_HOT, metadata=meta("one-hot tokens or gaussian vectors", strict=False))
+    seed: int = field(default=0, metadata=meta("seed of every random draw: parameters, data, sampled entries", ge=0))
+    text: str | None = field(default=None, metadata=meta("character-level: x = text[:-1], y = text[1:]", min_length=2))
+    tokens: list[Annotated[int, bounds(ge=0)]] | None = field(default=None, metadata=meta("explicit x tokens", min_length=1))
+    targets: list[Annotated[int, bounds(ge=0)]] | None = field(default=None, metadata=meta("explicit y classes", min_length=1))
 
 
 @dataclass(frozen=True)
 class CheckConfig(_Section):
     """[check]: how the gradients are estimated and compared."""
 
-    method: Method = field(default=Method.CENTRAL, metadata=_meta("finite-difference method", strict=False))
-    eps: Step = field(default="auto", metadata=_meta('step: "auto" scales with each entry, or a number'))
-    params: list[str] | None = field(default=None, metadata=_meta("parameters to check (default: all)", min_length=1))
-    sample: Sample = field(default="all", metadata=_meta('"all" entries, or N random entries per parameter'))
+    method: Method = field(default=Method.CENTRAL, metadata=meta("finite-difference method", strict=False))
+    eps: Step = field(default="auto", metadata=meta('step: "auto" scales with each entry, or a number'))
+    params: list[str] | None = field(default=None, metadata=meta("parameters to check (default: all)", min_length=1))
+    sample: Sample = field(default="all", metadata=meta('"all" entries, or N random entries per parameter'))
     tolerance: Literal["auto", "fixed"] = field(
         default="auto",
-        metadata=_meta('pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'),
+        metadata=meta('pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'),
     )
-    rtol: float = field(default=RTOL, metadata=_meta('relative tolerance (tolerance = "fixed")', ge=0))
-    atol: float = field(default=ATOL, metadata=_meta('absolute tolerance (tolerance = "fixed")', ge=0))
-    equations: bool = field(default=False, metadata=_meta("also check each equation 10.18–10.28 against its own node"))
-    memory_mb: int = field(default=64, metadata=_meta("working memory for the batched perturbed copies, in MiB", ge=1))
+    rtol: float = field(default=RTOL, metadata=meta('relative tolerance (tolerance = "fixed")', ge=0))
+    atol: float = field(default=ATOL, metadata=meta('absolute tolerance (tolerance = "fixed")', ge=0))
+    equations: bool = field(default=False, metadata=meta("also check each equation 10.18–10.28 against its own node"))
+    memory_mb: int = field(default=64, metadata=meta("working memory for the batched perturbed copies, in MiB", ge=1))
     directions: int | None = field(
-        default=None, metadata=_meta("check K random unit directions per parameter instead of every entry (large models)", ge=1)
+        default=None, metadata=meta("check K random unit directions per parameter instead of every entry (large models)", ge=1)
     )
     dense_directions: bool = field(
         default=False,
-        metadata=_meta("directions: dense random arrays instead of rank-one u vᵀ for a matrix (rank one: faster, as sure)"),
+        metadata=meta("directions: dense random arrays instead of rank-one u vᵀ for a matrix (rank one: faster, as sure)"),
     )
 
     @property
@@ -213,21 +142,21 @@ Layout = Literal["book", "min-char-rnn", "cs231n", "class"]
 class UserConfig(_Section):
     """[user]: check your own code instead of the book's backward pass (run in a child process, with limits)."""
 
-    backward: str | None = field(default=None, metadata=_meta("your backward pass: FILE.py or FILE.py:FUNCTION", min_length=1))
+    backward: str | None = field(default=None, metadata=meta("your backward pass: FILE.py or FILE.py:FUNCTION", min_length=1))
     forward: str | None = field(
-        default=None, metadata=_meta("your forward pass too (same file): its loss is then the one differenced", min_length=1)
+        default=None, metadata=meta("your forward pass too (same file): its loss is then the one differenced", min_length=1)
     )
     layout: Layout | None = field(
         default=None,
-        metadata=_meta("how your functions are called: book, min-char-rnn, cs231n or class (default: from the file)"),
+        metadata=meta("how your functions are called: book, min-char-rnn, cs231n or class (default: from the file)"),
     )
-    timeout: float = field(default=60.0, metadata=_meta("seconds each call of your code may take", gt=0))
+    timeout: float = field(default=60.0, metadata=meta("seconds each call of your code may take", gt=0))
     import_timeout: float = field(
-        default=10.0, metadata=_meta("seconds your file may take to load its definitions (its training is never run)", gt=0)
+        default=10.0, metadata=meta("seconds your file may take to load its definitions (its training is never run)", gt=0)
     )
-    memory_mb: int = field(default=4096, metadata=_meta("memory your code may use, in MiB", ge=256))
+    memory_mb: int = field(default=4096, metadata=meta("memory your code may use, in MiB", ge=256))
     python: str | None = field(
-        default=None, metadata=_meta("the Python (3.9+, with numpy) your code runs in (default: gradcheck's own)", min_length=1)
+        default=None, metadata=meta("the Python (3.9+, with numpy) your code runs in (default: gradcheck's own)", min_length=1)
     )
 
     @property
@@ -326,79 +255,6 @@ def _adapter() -> TypeAdapter[Config]:
     return TypeAdapter(Config)
 
 
-_BOUNDS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
-_LENGTHS = {"min_length": operator.ge, "max_length": operator.le}
-_WORDS = {"description", "strict", "json_schema_extra"}  # a key's metadata that no value has to obey
-
-
-def _obeys(value: Any, rules: dict[str, Any]) -> bool:
-    """Whether a number (or a string or list, by its length) obeys pydantic Field rules such as ge=1 or min_length=2;
-    False for a rule it does not know, so that pydantic decides."""
-    for rule, bound in rules.items():
-        if rule in _BOUNDS and not _BOUNDS[rule](value, bound):
-            return False
-        if rule in _LENGTHS and not _LENGTHS[rule](len(value), bound):
-            return False
-        if rule not in (*_BOUNDS, *_LENGTHS, *_WORDS):
-            return False
-    return True
-
-
-class _UnclearError(Exception):
-    """A value that is not plainly valid: pydantic validates it (and words the error, if it is one)."""
-
-
-def _plain_value(hint: Any, value: Any, rules: dict[str, Any]) -> Any:
-    """`value` as pydantic makes it from a valid value of type `hint` under Field `rules`, when that is plain to see:
-    an exact type (an int for a float) within its rules. Anything else raises _UnclearError."""
-    origin, args = get_origin(hint), get_args(hint)
-    if origin is Annotated:
-        result = _plain_value(args[0], value, rules)
-        if not all(isinstance(extra, _Pydantic) and extra.plain(result) for extra in args[1:]):
-            raise _UnclearError
-        return result
-    if origin in (Union, UnionType):
-        options = [option for option in args if option is not type(None)]
-        if value is None and len(options) < len(args):
-            return None
-        for option in options:  # field rules belong to the type that is not None: Optional[int] with ge=1
-            with contextlib.suppress(_UnclearError):
-                return _plain_value(option, value, rules if len(options) == 1 else {})
-        raise _UnclearError
-    if origin is Literal and type(value) is str and value in args:
-        return value
-    if origin is list and type(value) is list and _obeys(value, rules):
-        return [_plain_value(args[0], item, {}) for item in value]
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        if isinstance(value, str) and value in {member.value for member in hint}:
-            return hint(value)
-        raise _UnclearError
-    if hint is float and type(value) is int and abs(value) <= 2**53:  # pydantic takes an int for a float, exactly
-        value = float(value)
-    if hint not in (int, float, bool, str) or type(value) is not hint:
-        raise _UnclearError
-    if (hint is float and not math.isfinite(value)) or not _obeys(value, rules):
-        raise _UnclearError
-    return value
-
-
-def _plainly(raw: dict[str, Any]) -> Config | None:
-    """The Config of raw data whose every key and value is plainly valid (see _plain_value), made without pydantic;
-    None if anything is unclear."""
-    sections, defaults = {}, Config()
-    try:
-        for part in fields(Config):
-            section, values = type(getattr(defaults, part.name)), raw.get(part.name, {})
-            keys = {key.name: dict(key.metadata) for key in fields(section)}
-            if not isinstance(values, dict) or not values.keys() <= keys.keys():
-                return None
-            hints = get_type_hints(section, include_extras=True)
-            sections[part.name] = section(**{name: _plain_value(hints[name], v, keys[name]) for name, v in values.items()})
-    except _UnclearError:
-        return None
-    return Config(**sections) if raw.keys() <= sections.keys() else None
-
-
 def validate(raw: Any, path: Path | str | None = None) -> Config:
     """Validate raw mapping data into a Config, raising ConfigError with file and key on failure."""
     return _validate(raw, path, plain=False)
@@ -410,7 +266,7 @@ def _validate(raw: Any, path: Path | str | None, plain: bool) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(path, None, "must be a mapping with sections model, data, check, user")
     raw = _implied_tolerance(_derived_sizes(raw))
-    config = _plainly(raw) if plain else None
+    config = plainly(raw, Config) if plain else None
     if config is None:
         from pydantic import ValidationError
 
