@@ -8,7 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book.network import Array, Bug, draw, one_hot
-from gradcheck.check.config import Config, H0Mode, Inputs
+from gradcheck.check.config import Config
+from gradcheck.check.sections import H0Mode, Inputs
 from gradcheck.engine.model import Model
 from gradcheck.engine.models import model_of
 
