@@ -18,14 +18,14 @@ from dataclasses import fields
 from enum import Enum
 from functools import cache
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from gradcheck.check.wording import show
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-Root = TypeVar("Root")
+Root = TypeVar("Root", bound="DataclassInstance")  # Config: a dataclass of section dataclasses
 
 # pydantic's Field rules the fast path knows, each with its test and the words for it; a key's other metadata
 BOUNDS: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
@@ -194,10 +194,9 @@ def _plain_value(hint: Any, value: Any, rules: dict[str, Any], strict: bool, fin
 def plainly(raw: dict[str, Any], root: type[Root]) -> Root | None:
     """The `root` config (a dataclass of section dataclasses) of raw data whose every key and value is plainly valid
     (see plain_key), made without pydantic; None if anything is unclear."""
-    sections: dict[str, object] = {}
-    defaults = root()
+    sections, defaults = {}, root()
     try:
-        for part in fields(cast("type[DataclassInstance]", root)):
+        for part in fields(root):
             section: type = type(getattr(defaults, part.name))
             values = raw.get(part.name, {})
             if not isinstance(values, dict) or not values.keys() <= _rules_of(section).keys():
