@@ -23,7 +23,7 @@ from gradcheck.arguments import (
     watched,
 )
 from gradcheck.engine.batching import sample_index
-from gradcheck.engine.compare import ParamResult, Verdict, gradient_scale
+from gradcheck.engine.compare import ATOL, RTOL, ParamResult, Verdict, gradient_scale
 from gradcheck.engine.confirm import Opinion, Tolerance, amplified, judge
 from gradcheck.engine.methods import COMPLEX_STEP, RULES, SWEEP_TITLE, Method, estimate, step_sweep
 from gradcheck.engine.model import Array, BatchLosses, Index
@@ -95,8 +95,8 @@ def check_gradients(
     method: Method | str = Method.CENTRAL,
     eps: float | str = "auto",
     tolerance: str = "auto",
-    rtol: float = 1e-5,
-    atol: float = 1e-8,
+    rtol: float = RTOL,
+    atol: float = ATOL,
     sample: int | str = "all",
     seed: int = 0,
 ) -> GradientReport:

@@ -1,243 +1,34 @@
-"""The config schema (DESIGN.md §3) as frozen dataclasses, and errors located by file and key.
+"""A whole config (DESIGN.md §3): its sections together and what they derive, validated from raw data or from
+command-line overrides, dumped, described, and its JSON Schema.
 
-Pydantic validates a config file into them and writes the JSON Schema; it is imported only then. The built-in default
-and command-line values that are plainly valid (an integer within its bounds, a known word) are taken without it.
+Pydantic validates a config file and writes the JSON Schema; it is imported only then. The built-in default and
+command-line values that are plainly valid (an integer within its bounds, a known word) are taken without it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime
-import inspect
-import json
-import math
-import operator
-import re
-import reprlib
-from collections.abc import Callable, Collection
-from dataclasses import asdict, dataclass, field, fields, replace
-from enum import Enum, StrEnum
+from dataclasses import asdict, dataclass, fields, replace
+from enum import Enum
 from functools import cache
 from pathlib import Path
-from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, cast, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any
 
 from gradcheck.book import kinds
-from gradcheck.book.kinds import NETWORKS
 from gradcheck.book.network import Network
-from gradcheck.engine.methods import Method
+from gradcheck.check.consistency import check_keys, derived_sizes, implied_tolerance
+from gradcheck.check.constraints import plainly
+from gradcheck.check.sections import CheckConfig, DataConfig, H0Mode, ModelConfig, Section, UserConfig
+from gradcheck.check.sections import Layout as Layout  # cli.py reads config.Layout and config.split_spec
+from gradcheck.check.sections import split_spec as split_spec
+from gradcheck.check.wording import explain, naming_options
 from gradcheck.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter, ValidationError
-
-
-class H0Mode(StrEnum):
-    """How h(0) is set: zeros, drawn at random, or a learned (and checked) parameter."""
-
-    ZEROS = "zeros"
-    RANDOM = "random"
-    LEARNED = "learned"
-
-
-class Inputs(StrEnum):
-    """What x(t) is: a one-hot token or a dense gaussian vector."""
-
-    ONE_HOT = "one-hot"
-    GAUSSIAN = "gaussian"
-
-
-class _Pydantic:
-    """A pydantic annotation made only when pydantic builds the schema, so that defining the config imports no pydantic;
-    `plain` says, without pydantic, whether a value of the annotated type obeys it."""
-
-    def __init__(self, make: Callable[[], object], plain: Callable[[Any], bool]) -> None:
-        self.make, self.plain = make, plain
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Callable[[Any], Any]) -> Any:
-        return handler(Annotated[source, self.make()])
-
-
-def _rules(**rules: Any) -> _Pydantic:
-    """Constraints on a type inside a key (`list[Annotated[int, _rules(ge=0)]]`), as pydantic's Field takes them."""
-
-    def make() -> object:
-        from pydantic import Field
-
-        return Field(**rules)
-
-    return _Pydantic(make, lambda value: _obeys(value, rules))
-
-
-def _either(word: str, rule: str) -> _Pydantic:
-    """Accept the literal `word` or a number obeying `rule`, with one message for both."""
-
-    def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
-        from pydantic import ValidationError
-        from pydantic_core import PydanticCustomError
-
-        try:
-            return handler(value)
-        except ValidationError:
-            raise PydanticCustomError(
-                "either", "must be {expected}, got {got}", {"expected": f'"{word}" or {rule}', "got": _show(value)}
-            ) from None
-
-    def make() -> object:
-        from pydantic import WrapValidator
-
-        return WrapValidator(validate)
-
-    return _Pydantic(make, lambda value: True)
-
-
-def _one_of(choices: Collection[str]) -> _Pydantic:
-    """A word from a list known only at run time (so not a Literal), with the words listed when it is not one."""
-
-    def validate(value: str) -> str:
-        from pydantic_core import PydanticCustomError
-
-        if value not in choices:
-            expected = {"expected": "one of " + ", ".join(choices), "got": _show(value)}
-            raise PydanticCustomError("either", "must be {expected}, got {got}", expected)
-        return value
-
-    def make() -> object:
-        from pydantic import AfterValidator
-
-        return AfterValidator(validate)
-
-    return _Pydantic(make, lambda value: value in choices)
-
-
-Step = Annotated[Literal["auto"] | Annotated[float, _rules(gt=0)], _either("auto", "a number > 0")]
-Scale = Step  # init_std: "auto" or a positive number, with the same rule
-Sample = Annotated[Literal["all"] | Annotated[int, _rules(ge=1)], _either("all", "an integer ≥ 1")]
-Kind = Annotated[str, _one_of(NETWORKS)]  # read when a config is validated: a registered network counts
-
-
-def _meta(description: str, **rules: Any) -> dict[str, Any]:
-    """A key's metadata: what it means (the schema's description, the option's help) and pydantic's Field rules."""
-    return {"description": description, **rules}
-
-
-def _describe_class(schema: dict[str, Any], cls: type) -> None:
-    schema["description"] = inspect.cleandoc(cls.__doc__ or "")
-
-
-class _Section:
-    """A frozen dataclass that pydantic reads from a config file: strict values, unknown keys and NaN or inf refused."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = {
-        "extra": "forbid",
-        "strict": True,
-        "allow_inf_nan": False,
-        "json_schema_extra": _describe_class,
-    }
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
-        """A section is read from a table of keys: strict about its values, not about being an instance already."""
-        return {**handler(source), "strict": False}
+    from pydantic import TypeAdapter
 
 
 @dataclass(frozen=True)
-class ModelConfig(_Section):
-    """[model]: sizes and initialisation of the network of Fig. 10.3."""
-
-    input_size: int = field(default=8, metadata=_meta("I: input size (vocabulary size for one-hot inputs)", ge=1))
-    hidden_size: int = field(default=16, metadata=_meta("H: hidden size", ge=1))
-    output_size: int = field(default=8, metadata=_meta("O: number of classes", ge=1))
-    init_std: Scale = field(
-        default="auto",
-        metadata=_meta('parameters ~ N(0, init_std²); "auto": min(0.5, 2^min(1, 10/τ)/√H), which bends tanh but stays judgeable'),
-    )
-    h0: H0Mode = field(default=H0Mode.ZEROS, metadata=_meta("h(0): zeros, random, or learned (checked)", strict=False))
-    kind: Kind = field(
-        default=kinds.DEFAULT,
-        metadata=_meta("the network: " + ", ".join(NETWORKS), json_schema_extra={"enum": list(NETWORKS)}),
-    )
-    variant: Literal["book", "common"] = field(
-        default="book", metadata=_meta('lstm and gru: "book" as printed, or "common" (the form of torch.nn.LSTM / GRU)')
-    )
-    layers: int = field(default=kinds.LAYERS, metadata=_meta("deep: the number of stacked tanh layers", ge=1, le=16))
-
-
-@dataclass(frozen=True)
-class DataConfig(_Section):
-    """[data]: the sequence x(1..τ), y(1..τ)."""
-
-    length: int = field(
-        default=10, metadata=_meta("τ: sequence length (leave it out with text, tokens or targets: derived)", ge=1)
-    )
-    inputs: Inputs = field(default=Inputs.ONE_HOT, metadata=_meta("one-hot tokens or gaussian vectors", strict=False))
-    seed: int = field(default=0, metadata=_meta("seed of every random draw: parameters, data, sampled entries", ge=0))
-    text: str | None = field(default=None, metadata=_meta("character-level: x = text[:-1], y = text[1:]", min_length=2))
-    tokens: list[Annotated[int, _rules(ge=0)]] | None = field(default=None, metadata=_meta("explicit x tokens", min_length=1))
-    targets: list[Annotated[int, _rules(ge=0)]] | None = field(default=None, metadata=_meta("explicit y classes", min_length=1))
-
-
-@dataclass(frozen=True)
-class CheckConfig(_Section):
-    """[check]: how the gradients are estimated and compared."""
-
-    method: Method = field(default=Method.CENTRAL, metadata=_meta("finite-difference method", strict=False))
-    eps: Step = field(default="auto", metadata=_meta('step: "auto" scales with each entry, or a number'))
-    params: list[str] | None = field(default=None, metadata=_meta("parameters to check (default: all)", min_length=1))
-    sample: Sample = field(default="all", metadata=_meta('"all" entries, or N random entries per parameter'))
-    tolerance: Literal["auto", "fixed"] = field(
-        default="auto",
-        metadata=_meta('pass line: "auto" = the method\'s own error bound; "fixed" = rtol and atol (implied by them)'),
-    )
-    rtol: float = field(default=1e-5, metadata=_meta('relative tolerance (tolerance = "fixed")', ge=0))
-    atol: float = field(default=1e-8, metadata=_meta('absolute tolerance (tolerance = "fixed")', ge=0))
-    equations: bool = field(default=False, metadata=_meta("also check each equation 10.18–10.28 against its own node"))
-    memory_mb: int = field(default=64, metadata=_meta("working memory for the batched perturbed copies, in MiB", ge=1))
-    directions: int | None = field(
-        default=None, metadata=_meta("check K random unit directions per parameter instead of every entry (large models)", ge=1)
-    )
-    dense_directions: bool = field(
-        default=False,
-        metadata=_meta("directions: dense random arrays instead of rank-one u vᵀ for a matrix (rank one: faster, as sure)"),
-    )
-
-    @property
-    def memory_bytes(self) -> int:
-        """memory_mb in bytes: the budget of the batched perturbed copies."""
-        return self.memory_mb * 2**20
-
-
-Layout = Literal["book", "min-char-rnn", "cs231n", "class"]
-
-
-@dataclass(frozen=True)
-class UserConfig(_Section):
-    """[user]: check your own code instead of the book's backward pass (run in a child process, with limits)."""
-
-    backward: str | None = field(default=None, metadata=_meta("your backward pass: FILE.py or FILE.py:FUNCTION", min_length=1))
-    forward: str | None = field(
-        default=None, metadata=_meta("your forward pass too (same file): its loss is then the one differenced", min_length=1)
-    )
-    layout: Layout | None = field(
-        default=None,
-        metadata=_meta("how your functions are called: book, min-char-rnn, cs231n or class (default: from the file)"),
-    )
-    timeout: float = field(default=60.0, metadata=_meta("seconds each call of your code may take", gt=0))
-    import_timeout: float = field(
-        default=10.0, metadata=_meta("seconds your file may take to load its definitions (its training is never run)", gt=0)
-    )
-    memory_mb: int = field(default=4096, metadata=_meta("memory your code may use, in MiB", ge=256))
-    python: str | None = field(
-        default=None, metadata=_meta("the Python (3.9+, with numpy) your code runs in (default: gradcheck's own)", min_length=1)
-    )
-
-    @property
-    def memory_bytes(self) -> int:
-        return self.memory_mb * 2**20
-
-
-@dataclass(frozen=True)
-class Config(_Section):
+class Config(Section):
     """A whole problem: the model, its data and how to check it."""
 
     model: ModelConfig = ModelConfig()
@@ -327,79 +118,6 @@ def _adapter() -> TypeAdapter[Config]:
     return TypeAdapter(Config)
 
 
-_BOUNDS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
-_LENGTHS = {"min_length": operator.ge, "max_length": operator.le}
-_WORDS = {"description", "strict", "json_schema_extra"}  # a key's metadata that no value has to obey
-
-
-def _obeys(value: Any, rules: dict[str, Any]) -> bool:
-    """Whether a number (or a string or list, by its length) obeys pydantic Field rules such as ge=1 or min_length=2;
-    False for a rule it does not know, so that pydantic decides."""
-    for rule, bound in rules.items():
-        if rule in _BOUNDS and not _BOUNDS[rule](value, bound):
-            return False
-        if rule in _LENGTHS and not _LENGTHS[rule](len(value), bound):
-            return False
-        if rule not in (*_BOUNDS, *_LENGTHS, *_WORDS):
-            return False
-    return True
-
-
-class _UnclearError(Exception):
-    """A value that is not plainly valid: pydantic validates it (and words the error, if it is one)."""
-
-
-def _plain_value(hint: Any, value: Any, rules: dict[str, Any]) -> Any:
-    """`value` as pydantic makes it from a valid value of type `hint` under Field `rules`, when that is plain to see:
-    an exact type (an int for a float) within its rules. Anything else raises _UnclearError."""
-    origin, args = get_origin(hint), get_args(hint)
-    if origin is Annotated:
-        result = _plain_value(args[0], value, rules)
-        if not all(isinstance(extra, _Pydantic) and extra.plain(result) for extra in args[1:]):
-            raise _UnclearError
-        return result
-    if origin in (Union, UnionType):
-        options = [option for option in args if option is not type(None)]
-        if value is None and len(options) < len(args):
-            return None
-        for option in options:  # field rules belong to the type that is not None: Optional[int] with ge=1
-            with contextlib.suppress(_UnclearError):
-                return _plain_value(option, value, rules if len(options) == 1 else {})
-        raise _UnclearError
-    if origin is Literal and type(value) is str and value in args:
-        return value
-    if origin is list and type(value) is list and _obeys(value, rules):
-        return [_plain_value(args[0], item, {}) for item in value]
-    if isinstance(hint, type) and issubclass(hint, Enum):
-        if isinstance(value, str) and value in {member.value for member in hint}:
-            return hint(value)
-        raise _UnclearError
-    if hint is float and type(value) is int and abs(value) <= 2**53:  # pydantic takes an int for a float, exactly
-        value = float(value)
-    if hint not in (int, float, bool, str) or type(value) is not hint:
-        raise _UnclearError
-    if (hint is float and not math.isfinite(value)) or not _obeys(value, rules):
-        raise _UnclearError
-    return value
-
-
-def _plainly(raw: dict[str, Any]) -> Config | None:
-    """The Config of raw data whose every key and value is plainly valid (see _plain_value), made without pydantic;
-    None if anything is unclear."""
-    sections, defaults = {}, Config()
-    try:
-        for part in fields(Config):
-            section, values = type(getattr(defaults, part.name)), raw.get(part.name, {})
-            keys = {key.name: dict(key.metadata) for key in fields(section)}
-            if not isinstance(values, dict) or not values.keys() <= keys.keys():
-                return None
-            hints = get_type_hints(section, include_extras=True)
-            sections[part.name] = section(**{name: _plain_value(hints[name], v, keys[name]) for name, v in values.items()})
-    except _UnclearError:
-        return None
-    return Config(**sections) if raw.keys() <= sections.keys() else None
-
-
 def validate(raw: Any, path: Path | str | None = None) -> Config:
     """Validate raw mapping data into a Config, raising ConfigError with file and key on failure."""
     return _validate(raw, path, plain=False)
@@ -410,49 +128,18 @@ def _validate(raw: Any, path: Path | str | None, plain: bool) -> Config:
     options over the built-in default), and pydantic validates the rest, wording any error."""
     if not isinstance(raw, dict):
         raise ConfigError(path, None, "must be a mapping with sections model, data, check, user")
-    raw = _implied_tolerance(_derived_sizes(raw))
-    config = _plainly(raw) if plain else None
+    raw = implied_tolerance(derived_sizes(raw))
+    config = plainly(raw, Config) if plain else None
     if config is None:
         from pydantic import ValidationError
 
         try:
             config = _adapter().validate_python(raw)
         except ValidationError as error:
-            key, reason = _explain(error)
+            key, reason = explain(error, Config())
             raise ConfigError(path, key, reason) from None
-    _check_consistency(config, path)
+    check_keys(config, path)
     return _remember(config, frozenset(f"{name}.{key}" for name, keys in raw.items() for key in keys))
-
-
-def _derived_sizes(raw: dict[str, Any]) -> dict[str, Any]:
-    """Sizes that data.text, tokens or targets decide are written in when not given, so that a dump of the
-    config (the JSON report's `config`) validates again to the same problem. Given sizes are left to be checked."""
-    section = raw.get("data")
-    if not isinstance(section, dict) or not isinstance(raw.get("model", {}), dict):
-        return raw
-    model, section = dict(raw.get("model", {})), dict(section)
-    kind = model.get("kind")
-    network = NETWORKS.get(kind) if isinstance(kind, str) else None
-    single = network is not None and network.single_target  # one output: its one target says nothing of the length
-    text, sequence = section.get("text"), section.get("tokens") or (None if single else section.get("targets"))
-    if isinstance(text, str) and len(text) >= 2:
-        model.setdefault("input_size", len(set(text)))
-        model.setdefault("output_size", len(set(text)))
-        section.setdefault("length", len(text) - 1)
-    elif isinstance(sequence, list) and sequence:
-        section.setdefault("length", len(sequence))
-    else:
-        return raw
-    return {**raw, "model": model, "data": section}
-
-
-def _implied_tolerance(raw: dict[str, Any]) -> dict[str, Any]:
-    """rtol or atol without a tolerance key means tolerance = "fixed": written out, so a dump of the config
-    (the JSON report's `config`) says so too and reproduces the run."""
-    check = raw.get("check")
-    if isinstance(check, dict) and "tolerance" not in check and {"rtol", "atol"} & check.keys():
-        return {**raw, "check": {**check, "tolerance": "fixed"}}
-    return raw
 
 
 def dump(config: Config, keys: frozenset[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -477,19 +164,7 @@ def with_overrides(config: Config, overrides: dict[str, Any], labels: dict[str, 
     try:
         return _validate(raw, None, plain=True)
     except ConfigError as error:
-        key = error.key or ""
-        label = labels.get(key.partition("[")[0]) if key.partition("[")[0] in overrides else None
-        reason = error.reason
-        for other in overrides:  # "cannot be combined with check.directions": name the option that set it too
-            if other in labels and other != key.partition("[")[0]:
-                reason = reason.replace(other, f"{labels[other]} ({other})")
-        from_file = any(name in config.given - overrides.keys() for name in (key.partition("[")[0], *_keys_in(reason)))
-        raise ConfigError(path if from_file else None, f"{label} ({key})" if label else key, reason) from None
-
-
-def _keys_in(text: str) -> list[str]:
-    """The dotted config keys a message mentions (check.directions, data.text, …)."""
-    return re.findall(r"\b(?:model|data|check)\.[a-z_0-9]+", text)
+        raise naming_options(error, labels, overrides.keys(), config.given - overrides.keys(), path) from None
 
 
 def describe(key: str) -> str:
@@ -497,171 +172,6 @@ def describe(key: str) -> str:
     section, name = key.split(".")
     entry = next(entry for entry in fields(getattr(Config(), section)) if entry.name == name)
     return str(entry.metadata["description"])
-
-
-def _check_consistency(config: Config, path: Path | str | None) -> None:
-    """Cross-key rules that a single field cannot express."""
-    m, d = config.model, config.data
-    I, _, O, tau = config.sizes
-    if d.text is not None:
-        for key in ("tokens", "targets"):
-            if getattr(d, key) is not None:
-                raise ConfigError(path, f"data.{key}", "cannot be combined with data.text")
-        for key in ("input_size", "output_size"):
-            if getattr(m, key) != I:  # derived from the text unless given
-                raise ConfigError(path, f"model.{key}", f"is {getattr(m, key)} but data.text has {I} distinct characters")
-    if d.inputs is Inputs.GAUSSIAN and (d.text is not None or d.tokens is not None):
-        raise ConfigError(path, "data.inputs", '"gaussian" cannot be combined with data.text or data.tokens')
-    single = config.network.single_target
-    if single and d.targets is not None and len(d.targets) != 1:
-        reason = f"has {len(d.targets)} entries, but {m.kind} has one output, at t = τ: give its one target"
-        raise ConfigError(path, "data.targets", reason)
-    if not single and d.tokens is not None and d.targets is not None and len(d.tokens) != len(d.targets):
-        raise ConfigError(path, "data.targets", f"has {len(d.targets)} entries but data.tokens has {len(d.tokens)}")
-    for key, seq, bound, size in (("tokens", d.tokens, I, "model.input_size"), ("targets", d.targets, O, "model.output_size")):
-        bad = [v for v in seq or [] if v >= bound]
-        if bad:
-            raise ConfigError(path, f"data.{key}", f"{bad[0]} is out of range: must be < {size} = {bound}")
-    if d.length != tau:  # derived from the sequence unless given
-        raise ConfigError(path, "data.length", f"is {d.length} but the given sequence has length {tau}")
-    names = config.param_names
-    for i, name in enumerate(config.check.params or []):
-        if name not in names:
-            choices = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
-            raise ConfigError(path, f"check.params[{i}]", f"must be one of {choices}, got {_clip(json.dumps(name))}")
-    _check_kind(config, path)
-    if "h0" in (config.check.params or []) and m.h0 is not H0Mode.LEARNED:
-        raise ConfigError(path, "check.params", 'h0 can be checked only when model.h0 = "learned"')
-    if config.check.directions is not None and config.check.sample != "all":
-        raise ConfigError(path, "check.sample", "cannot be combined with check.directions")
-    if config.check.dense_directions and config.check.directions is None:
-        raise ConfigError(path, "check.dense_directions", "is for a directional check: give check.directions too")
-    if m.layers != kinds.LAYERS and config.network.layers is None:
-        deep = " or ".join(f'"{kind}"' for kind, network in NETWORKS.items() if network.layers is not None)
-        raise ConfigError(path, "model.layers", f"is the depth of model.kind = {deep}; {m.kind} has none to set")
-    _check_user(config, path)
-
-
-def _check_kind(config: Config, path: Path | str | None) -> None:
-    """What the network's data rules allow: a learned or random h(0) only where it has an h(0) to set (else its
-    initial states are zeros), a variant it offers, the user's code in the layouts written for it (else the book's)."""
-    m, network = config.model, config.network
-    if m.h0 is not H0Mode.ZEROS and not network.h0:
-        raise ConfigError(path, "model.h0", f'model.kind = "{m.kind}" starts from zero states: h0 must be "zeros"')
-    if m.variant not in network.variants:
-        offering = " and ".join(kind for kind, other in NETWORKS.items() if m.variant in other.variants)
-        raise ConfigError(path, "model.variant", f'"{m.variant}" is for {offering}; {m.kind} has one form')
-    if config.user.backward is not None and config.user.layout not in (None, "book") and not network.own_layouts:
-        reason = f'"{config.user.layout}" is a layout of Fig. 10.3\'s RNN; code for {m.kind} is called in the "book" layout'
-        raise ConfigError(path, "user.layout", reason)
-
-
-def split_spec(spec: str) -> tuple[str, str | None]:
-    """ "my_rnn.py:backward" → ("my_rnn.py", "backward"); "rnn.py:RNNNumpy.bptt" → ("rnn.py", "RNNNumpy.bptt");
-    "my_rnn.py" → ("my_rnn.py", None)."""
-    file, colon, function = spec.rpartition(":")
-    named = colon and function.count(".") <= 1 and all(part.isidentifier() for part in function.split("."))
-    return (file, function) if named else (spec, None)
-
-
-def _check_user(config: Config, path: Path | str | None) -> None:
-    """What a layout can take: min-char-rnn reads token ids and returns no gradient for hprev."""
-    user = config.user
-    if user.forward is not None and user.backward is None:
-        raise ConfigError(path, "user.forward", "needs user.backward (the forward is checked beside it)")
-    if user.forward is not None and user.backward is not None and split_spec(user.forward)[0] != split_spec(user.backward)[0]:
-        raise ConfigError(path, "user.forward", f"must be in the file of user.backward ({split_spec(user.backward)[0]})")
-    if user.forward is not None and config.check.method is Method.COMPLEX_STEP:
-        reason = '"complex-step" cannot difference user.forward: your code is not known to be complex-safe'
-        raise ConfigError(path, "check.method", reason)
-    if user.layout in ("min-char-rnn", "class") and user.backward is not None:
-        if config.data.inputs is Inputs.GAUSSIAN:
-            raise ConfigError(path, "user.layout", f'{user.layout} reads token ids: use data.inputs = "one-hot"')
-        if config.model.h0 is H0Mode.LEARNED:
-            reason = f'{user.layout} returns no gradient for h(0): model.h0 = "learned" cannot be checked'
-            raise ConfigError(path, "user.layout", reason)
-
-
-_RULES = {
-    "greater_than_equal": "must be ≥ {ge}",
-    "greater_than": "must be > {gt}",
-    "int_type": "must be an integer",
-    "float_type": "must be a number",
-    "finite_number": "must be a finite number",
-    "string_type": "must be a string",
-    "list_type": "must be a list",
-    "bool_type": "must be true or false",
-    "dataclass_type": "must be a table of keys",
-    "dict_type": "must be a table of keys",
-    "enum": "must be one of {expected}",
-    "literal_error": "must be one of {expected}",
-}
-
-
-def _explain(error: ValidationError) -> tuple[str, str]:
-    """The first pydantic error as (dotted key, one-line reason)."""
-    first = error.errors()[0]
-    loc = [part for part in first["loc"] if isinstance(part, int) or not part.startswith(("literal[", "function-"))]
-    key = ".".join(f"[{p}]" if isinstance(p, int) else _clip(str(p)) for p in loc).replace(".[", "[")
-    more = f" (and {error.error_count() - 1} more problem{'s' * (error.error_count() > 2)})" if error.error_count() > 1 else ""
-    if first["type"] == "unexpected_keyword_argument":
-        return key, f"unknown key{_suggest(loc)}{more}"
-    if first["type"] == "either":
-        return key, f"{first['msg']}{more}"
-    if first["type"] in ("too_short", "too_long"):
-        return key, f"{first['msg'][0].lower()}{first['msg'][1:]}{more}"
-    template = _RULES.get(first["type"])
-    reason = first["msg"][0].lower() + first["msg"][1:] if template is None else template.format(**first.get("ctx", {}))
-    return key, f"{reason}, got {_show(first['input'])}{more}"
-
-
-def _suggest(loc: list[str | int]) -> str:
-    """'; did you mean X?' for a misspelt key, from the fields of the section it is in."""
-    section: object = Config()
-    for part in loc[:-1]:
-        section = getattr(section, str(part), None)
-        if not isinstance(section, _Section):
-            return ""
-    import difflib
-
-    names = [key.name for key in fields(cast(Any, section))]
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f"; valid keys: {', '.join(names)}"
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    """A key as written, cut to `limit` characters with … (a key may be half a megabyte long)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class _UserRepr(reprlib.Repr):
-    """reprlib, but dates and times as TOML/YAML spell them (1979-05-27), never datetime.date(1979, 5, 27)."""
-
-    def repr_date(self, value: datetime.date, level: int) -> str:
-        return value.isoformat()
-
-    def repr_datetime(self, value: datetime.datetime, level: int) -> str:
-        return value.isoformat()
-
-    def repr_time(self, value: datetime.time, level: int) -> str:
-        return value.isoformat()
-
-
-_SHORT = _UserRepr()  # keyword arguments only from Python 3.12
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 3, 40, 40
-
-
-def _show(value: Any) -> str:
-    """A value as the user wrote it (TOML/JSON spelling for scalars), kept short whatever its size."""
-    if isinstance(value, float) and value != value:
-        return "nan"
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = _SHORT.repr(value)  # bounded: a YAML alias bomb must not be walked to print it
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def json_schema() -> dict[str, Any]:

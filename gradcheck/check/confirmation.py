@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcheck.check.config import CheckConfig
+from gradcheck.check.sections import CheckConfig
 from gradcheck.engine.batching import direction_losses, entry_losses
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.methods import RULES, SWEEP_TITLE, Estimate, Method, estimate, step_sweep

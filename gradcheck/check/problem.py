@@ -9,7 +9,8 @@ from numpy.typing import NDArray
 
 from gradcheck.book.arrays import Array
 from gradcheck.book.network import Bug, draw, one_hot
-from gradcheck.check.config import Config, H0Mode, Inputs
+from gradcheck.check.config import Config
+from gradcheck.check.sections import H0Mode, Inputs
 from gradcheck.engine.model import Model
 from gradcheck.engine.models import model_of
 

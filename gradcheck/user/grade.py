@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from gradcheck.check.config import Config, split_spec
+from gradcheck.check.config import Config
 from gradcheck.check.problem import build
 from gradcheck.check.results import CheckResult
 from gradcheck.check.run import Numerical, Progress, numerical
+from gradcheck.check.sections import split_spec
 from gradcheck.engine.batching import THREADS
 from gradcheck.engine.compare import Verdict
 from gradcheck.errors import UserCodeError

@@ -17,10 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book.network import Equation
-from gradcheck.check.config import Config, split_spec
+from gradcheck.check.config import Config
 from gradcheck.check.problem import Problem, build
 from gradcheck.check.results import CheckResult, ForwardResult
 from gradcheck.check.run import Numerical, Progress, evaluate, numerical
+from gradcheck.check.sections import split_spec
 from gradcheck.engine.directions import Directions
 from gradcheck.engine.model import Array, Index, Model
 from gradcheck.errors import UserCodeError
