@@ -121,3 +121,7 @@ def test_the_export_holds_the_problem_and_its_gradients(cli: Any, tmp_path: Path
         assert nodes == list(model.nodes)
         for name in nodes:
             np.testing.assert_array_equal(saved[f"grad_{name}"], grads[name])
+
+
+def test_the_registry_holds_each_record_under_its_own_kind() -> None:
+    assert [network.kind for network in NETWORKS.values()] == list(NETWORKS)

@@ -28,7 +28,7 @@ def toy(tmp_path: Path) -> Iterator[Path]:
     try:
         yield path
     finally:
-        del kinds.NETWORKS[KIND]
+        kinds.unregister(KIND)
 
 
 def test_run_checks_every_parameter_and_equation(cli: Any, toy: Path) -> None:

@@ -31,11 +31,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
+from gradcheck.book.kinds import LAYERS
 from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, check_variant, in_time
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book",)
-LAYERS = 2  # model.layers' default: the depth NETWORK is written out for (network(N) for any N)
 
 
 def nodes(layers: int) -> dict[str, str]:
@@ -185,4 +185,4 @@ def network(layers: int) -> Network:
     )
 
 
-NETWORK = network(LAYERS)
+NETWORK = network(LAYERS)  # model.layers' default depth (network(N) for any N)
