@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
-from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, in_time, sigmoid
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, gate_rows, in_time, sigmoid
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book", "common")
@@ -151,14 +151,8 @@ EQUATIONS = (
         "∇h(t)L",
         times="earlier",
     ),
-    Equation("10.46 Uu", "∇Uu L = Σ_t ∇a_u(t)L z(t)ᵀ,  ∇a_u = ∇h(t)L ⊙ (h(t−1) − n(t)) ⊙ u(1 − u)", "Uu", "Uu"),
-    Equation("10.46 Wu", "∇Wu L = Σ_t ∇a_u(t)L h(t−1)ᵀ", "Wu", "Wu"),
-    Equation("10.46 bu", "∇bu L = Σ_t ∇a_u(t)L", "bu", "bu"),
-    Equation(
-        "10.47 Ur", "∇Ur L = Σ_t ∇a_r(t)L z(t)ᵀ,  ∇a_r = (Wᵀ∇a(t)L) ⊙ h(t−1) ⊙ r(1 − r) [common: ∇a ⊙ W h(t−1)]", "Ur", "Ur"
-    ),
-    Equation("10.47 Wr", "∇Wr L = Σ_t ∇a_r(t)L h(t−1)ᵀ", "Wr", "Wr"),
-    Equation("10.47 br", "∇br L = Σ_t ∇a_r(t)L", "br", "br"),
+    *gate_rows("10.46", "u", "z(t)", "∇a_u = ∇h(t)L ⊙ (h(t−1) − n(t)) ⊙ u(1 − u)"),
+    *gate_rows("10.47", "r", "z(t)", "∇a_r = (Wᵀ∇a(t)L) ⊙ h(t−1) ⊙ r(1 − r) [common: ∇a ⊙ W h(t−1)]"),
     Equation("10.45 U", "∇U L = Σ_t ∇a(t)L z(t)ᵀ,  ∇a = (1 − u) ⊙ ∇h(t)L ⊙ n(1 − n) [common: 1 − n²]", "U", "U"),
     Equation("10.45 W", "∇W L = Σ_t ∇a(t)L (r ⊙ h(t−1))ᵀ [common: Σ_t (r ⊙ ∇a(t)L) h(t−1)ᵀ]", "W", "W"),
     Equation("10.45 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradcheck.book.arrays import Array, Data, Gradients, Offsets, Params, Targets
-from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, in_time, sigmoid
+from gradcheck.book.network import Bug, Equation, Forward, Network, Weights, catalogue, check_variant, gate_rows, in_time, sigmoid
 from gradcheck.book.rnn import log_softmax
 
 VARIANTS = ("book", "common")
@@ -163,18 +163,10 @@ EQUATIONS = (
     ),
     Equation("∇s(τ)", "∇s(τ)L = ∇h(τ)L ⊙ q(τ) ⊙ (1 − tanh² s(τ))", "s", "∇s(τ)L", times="last"),
     Equation("∇s(t)", "∇s(t)L = ∇h(t)L ⊙ q(t) ⊙ (1 − tanh² s(t)) + ∇s(t+1)L ⊙ f(t+1), t < τ", "s", "∇s(t)L", times="earlier"),
-    Equation("10.40 Uf", "∇Uf L = Σ_t ∇a_f(t)L x(t)ᵀ,  ∇a_f = ∇s(t)L ⊙ s(t−1) ⊙ f(1 − f)", "Uf", "Uf"),
-    Equation("10.40 Wf", "∇Wf L = Σ_t ∇a_f(t)L h(t−1)ᵀ", "Wf", "Wf"),
-    Equation("10.40 bf", "∇bf L = Σ_t ∇a_f(t)L", "bf", "bf"),
-    Equation("10.42 Ug", "∇Ug L = Σ_t ∇a_g(t)L x(t)ᵀ,  ∇a_g = ∇s(t)L ⊙ z(t) ⊙ g(1 − g)", "Ug", "Ug"),
-    Equation("10.42 Wg", "∇Wg L = Σ_t ∇a_g(t)L h(t−1)ᵀ", "Wg", "Wg"),
-    Equation("10.42 bg", "∇bg L = Σ_t ∇a_g(t)L", "bg", "bg"),
-    Equation("10.44 Uq", "∇Uq L = Σ_t ∇a_q(t)L x(t)ᵀ,  ∇a_q = ∇h(t)L ⊙ tanh s(t) ⊙ q(1 − q)", "Uq", "Uq"),
-    Equation("10.44 Wq", "∇Wq L = Σ_t ∇a_q(t)L h(t−1)ᵀ", "Wq", "Wq"),
-    Equation("10.44 bq", "∇bq L = Σ_t ∇a_q(t)L", "bq", "bq"),
-    Equation("10.41 U", "∇U L = Σ_t ∇a(t)L x(t)ᵀ,  ∇a = ∇s(t)L ⊙ g(t) ⊙ z(1 − z) [common: 1 − z²]", "U", "U"),
-    Equation("10.41 W", "∇W L = Σ_t ∇a(t)L h(t−1)ᵀ", "W", "W"),
-    Equation("10.41 b", "∇b L = Σ_t ∇a(t)L", "b", "b"),
+    *gate_rows("10.40", "f", "x(t)", "∇a_f = ∇s(t)L ⊙ s(t−1) ⊙ f(1 − f)"),
+    *gate_rows("10.42", "g", "x(t)", "∇a_g = ∇s(t)L ⊙ z(t) ⊙ g(1 − g)"),
+    *gate_rows("10.44", "q", "x(t)", "∇a_q = ∇h(t)L ⊙ tanh s(t) ⊙ q(1 − q)"),
+    *gate_rows("10.41", "", "x(t)", "∇a = ∇s(t)L ⊙ g(t) ⊙ z(1 − z) [common: 1 − z²]"),
     Equation.book("10.24"),
     Equation.book("10.22"),
 )

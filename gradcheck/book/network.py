@@ -96,6 +96,18 @@ ROWS = {  # Equation.book(number)
 }
 
 
+def gate_rows(number: str, gate: str, inputs: str, meaning: str) -> tuple[Equation, Equation, Equation]:
+    """A gate's three rows, U·, W·, b·: its pre-activation's gradient ∇a·(t)L (`meaning`, how it is made) paired
+    with the gate's input (`inputs`, x(t) or z(t)), with h(t−1) and with 1, each summed over t. gate "" is the cell's
+    or candidate's own U, W, b."""
+    a, U, W, b = f"a_{gate}" if gate else "a", f"U{gate}", f"W{gate}", f"b{gate}"
+    return (
+        Equation(f"{number} {U}", f"∇{U} L = Σ_t ∇{a}(t)L {inputs}ᵀ,  {meaning}", U, U),
+        Equation(f"{number} {W}", f"∇{W} L = Σ_t ∇{a}(t)L h(t−1)ᵀ", W, W),
+        Equation(f"{number} {b}", f"∇{b} L = Σ_t ∇{a}(t)L", b, b),
+    )
+
+
 Backward = Callable[..., Any]  # the network's backward signature: (params, x, y, fwd, variant) -> gradients by name
 
 
